@@ -1,0 +1,17 @@
+import type { BackendConfig, DistBackend } from '@dist-kd/core';
+import { BackendUnavailableError } from '@dist-kd/core';
+
+/** Placeholder until the cpu kernels land: reports itself unavailable through the interface. */
+export function createBackend(config: BackendConfig = {}): DistBackend {
+  const name = config.variant ? 'cpu-' + config.variant : 'cpu';
+  const reason = 'the cpu backend is not implemented yet';
+  return {
+    name,
+    precision: 'float32',
+    availability: async () => ({ available: false, reason }),
+    compute: async () => {
+      throw new BackendUnavailableError(name, reason);
+    },
+    dispose: async () => {},
+  };
+}

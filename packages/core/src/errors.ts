@@ -1,0 +1,60 @@
+/**
+ * Typed errors. Every bad input gets a `DistInputError` whose `code` a program can branch on and
+ * whose message says what was wrong and what to do; a backend that cannot run here throws a
+ * `BackendUnavailableError` with the reason and a hint. Nothing returns a silent NaN.
+ */
+
+/** Why an input or option was rejected. */
+export type DistInputErrorCode =
+  /** The logits are not a Float32Array, Float64Array or nested number array. */
+  | 'BAD_INPUT_TYPE'
+  /** The shape is missing or malformed, rows are ragged, or a length is not B*C. */
+  | 'BAD_SHAPE'
+  /** Student and teacher shapes differ. */
+  | 'SHAPE_MISMATCH'
+  /** B or C is zero. */
+  | 'EMPTY'
+  /** NaN or ±Infinity in the logits, or logits/tau overflows. */
+  | 'NON_FINITE'
+  /** An option is unknown, non-finite or out of range. */
+  | 'BAD_OPTION'
+  /** eps = 0 met a zero-variance vector, so a correlation would be 0/0. */
+  | 'DEGENERATE';
+
+export class DistInputError extends Error {
+  override readonly name = 'DistInputError';
+  constructor(
+    readonly code: DistInputErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+  readonly code = 'BACKEND_UNAVAILABLE' as const;
+  constructor(
+    /** The backend that was asked for. */
+    readonly backend: string,
+    /** Why it cannot run on this machine. */
+    readonly reason: string,
+    /** What to install or change so that it can. */
+    readonly hint?: string,
+  ) {
+    super(`backend "${backend}" is unavailable: ${reason}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+/** A backend failed at run time for a reason that is not the caller's input (a lost GPU device, say). */
+export class BackendRuntimeError extends Error {
+  override readonly name = 'BackendRuntimeError';
+  readonly code = 'BACKEND_RUNTIME' as const;
+  constructor(
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`backend "${backend}": ${message}`, options);
+  }
+}

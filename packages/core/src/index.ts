@@ -1,0 +1,25 @@
+export { DistInputError, BackendUnavailableError, BackendRuntimeError, type DistInputErrorCode } from './errors.js';
+export {
+  DEFAULT_OPTIONS,
+  EPS_MODES,
+  PRESETS,
+  resolveOptions,
+  type DistOptions,
+  type DistPreset,
+  type EpsMode,
+  type PresetName,
+} from './options.js';
+export {
+  validateRequest,
+  allocateGradient,
+  type DistInput,
+  type DistRequest,
+  type DistResult,
+  type Logits,
+  type Precision,
+  type Shape,
+} from './input.js';
+export { referenceDist, referenceDistValidated, correlation } from './reference.js';
+export type { Availability, BackendConfig, BackendModule, DistBackend } from './backend.js';
+export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
+export { createReferenceBackend } from './reference-backend.js';

@@ -1,0 +1,199 @@
+import { DistInputError, type DistInputErrorCode } from './errors.js';
+import { describe, resolveOptions, type DistOptions } from './options.js';
+
+/** Logits of shape [B, C]: a row-major typed array (with `shape`), or B rows of C numbers. */
+export type Logits = Float32Array | Float64Array | ReadonlyArray<ArrayLike<number>>;
+
+export type Shape = readonly [batch: number, classes: number];
+
+/** What a caller asks a backend to compute. */
+export interface DistRequest {
+  /** Student logits [B, C]; the gradient is taken with respect to these. */
+  readonly student: Logits;
+  /** Teacher logits [B, C]; a constant. */
+  readonly teacher: Logits;
+  /** [B, C]; required when the logits are flat typed arrays, checked against nested arrays. */
+  readonly shape?: Shape;
+  readonly options?: Partial<DistOptions>;
+  /** Also return dloss/dstudent. */
+  readonly gradient?: boolean;
+}
+
+export interface DistResult {
+  /** beta * tau^2 * inter + gamma * tau^2 * intra */
+  readonly loss: number;
+  /** Mean over rows of 1 - corr(p_i, q_i), unscaled. */
+  readonly inter: number;
+  /** Mean over columns of 1 - corr(p_:j, q_:j), unscaled. */
+  readonly intra: number;
+  /**
+   * dloss/dstudent, row-major [B, C], when asked for: a Float32Array when the student logits were a
+   * Float32Array, a Float64Array otherwise.
+   */
+  readonly gradient?: Float32Array | Float64Array;
+}
+
+/** A request after validation: flat arrays, a checked shape and resolved options. */
+export interface DistInput {
+  readonly student: Float32Array | Float64Array;
+  readonly teacher: Float32Array | Float64Array;
+  readonly batch: number;
+  readonly classes: number;
+  readonly options: DistOptions;
+  readonly gradient: boolean;
+}
+
+export type Precision = 'float32' | 'float64';
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Checks a request and flattens it. Every backend calls this first, so every backend rejects the
+ * same bad inputs with the same codes. `precision` is the arithmetic the backend will use: a float32
+ * backend also rejects logits that overflow float32.
+ */
+export function validateRequest(request: DistRequest, precision: Precision = 'float64'): DistInput {
+  if (request === null || typeof request !== 'object') {
+    throw new DistInputError('BAD_INPUT_TYPE', `the request must be an object, got ${describe(request)}`);
+  }
+  const options = resolveOptions(request.options);
+  const shape = request.shape === undefined ? undefined : checkShape(request.shape);
+  const student = flatten('student', request.student, shape);
+  const teacher = flatten('teacher', request.teacher, shape);
+  if (student.batch !== teacher.batch || student.classes !== teacher.classes) {
+    throw new DistInputError(
+      'SHAPE_MISMATCH',
+      `student is [${student.batch}, ${student.classes}] but teacher is [${teacher.batch}, ${teacher.classes}]; ` +
+        'both must be [B, C] with the same B and C',
+    );
+  }
+  const { batch, classes } = student;
+  if (batch === 0 || classes === 0) {
+    throw new DistInputError(
+      'EMPTY',
+      `the logits are empty ([${batch}, ${classes}]); DIST needs at least one sample and one class`,
+    );
+  }
+  // Logits must be finite in the backend's arithmetic, and so must logits / tau.
+  const largest = precision === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
+  const limit = Math.min(largest, largest * options.tau);
+  checkFinite('student', student.data, classes, limit, options.tau);
+  checkFinite('teacher', teacher.data, classes, limit, options.tau);
+  return {
+    student: student.data,
+    teacher: teacher.data,
+    batch,
+    classes,
+    options,
+    gradient: request.gradient === true,
+  };
+}
+
+/** The array type a backend returns the gradient in, as `DistResult.gradient` promises. */
+export function allocateGradient(input: DistInput): Float32Array | Float64Array {
+  const length = input.batch * input.classes;
+  return input.student instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
+function checkShape(shape: unknown): Shape {
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 2 ||
+    !shape.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)
+  ) {
+    throw new DistInputError(
+      'BAD_SHAPE',
+      `shape must be [B, C] with two non-negative integers, got ${JSON.stringify(shape)}`,
+    );
+  }
+  return shape as unknown as Shape;
+}
+
+interface Flat {
+  data: Float32Array | Float64Array;
+  batch: number;
+  classes: number;
+}
+
+function flatten(which: string, logits: Logits, shape: Shape | undefined): Flat {
+  if (logits instanceof Float32Array || logits instanceof Float64Array) {
+    if (shape === undefined) {
+      throw new DistInputError(
+        'BAD_SHAPE',
+        `${which} is a flat ${logits.constructor.name} of length ${logits.length}; pass shape: [B, C] with it`,
+      );
+    }
+    const [batch, classes] = shape;
+    if (logits.length !== batch * classes) {
+      throw new DistInputError(
+        'BAD_SHAPE',
+        `${which} has length ${logits.length} but shape [${batch}, ${classes}] needs B*C = ${batch * classes}`,
+      );
+    }
+    return { data: logits, batch, classes };
+  }
+  if (!Array.isArray(logits)) {
+    throw new DistInputError(
+      'BAD_INPUT_TYPE',
+      `${which} must be a Float32Array, a Float64Array or an array of rows, got ${describe(logits)}`,
+    );
+  }
+  const batch = logits.length;
+  const classes = batch === 0 ? (shape?.[1] ?? 0) : rowLength(which, logits[0], 0);
+  const data = new Float64Array(batch * classes);
+  for (let i = 0; i < batch; i++) {
+    const row = logits[i];
+    const length = rowLength(which, row, i);
+    if (length !== classes) {
+      throw new DistInputError(
+        'BAD_SHAPE',
+        `${which} rows are ragged: row 0 has ${classes} values, row ${i} has ${length}`,
+      );
+    }
+    for (let j = 0; j < classes; j++) data[i * classes + j] = Number(row[j]);
+  }
+  if (shape !== undefined && (shape[0] !== batch || shape[1] !== classes)) {
+    throw new DistInputError(
+      'BAD_SHAPE',
+      `${which} is [${batch}, ${classes}] but shape says [${shape[0]}, ${shape[1]}]`,
+    );
+  }
+  return { data, batch, classes };
+}
+
+function rowLength(which: string, row: unknown, index: number): number {
+  if (row === null || typeof row !== 'object' || typeof (row as ArrayLike<number>).length !== 'number') {
+    throw new DistInputError(
+      'BAD_INPUT_TYPE',
+      `${which}[${index}] must be an array of numbers, got ${describe(row)}`,
+    );
+  }
+  return (row as ArrayLike<number>).length;
+}
+
+function checkFinite(
+  which: string,
+  data: Float32Array | Float64Array,
+  classes: number,
+  limit: number,
+  tau: number,
+): void {
+  for (let k = 0; k < data.length; k++) {
+    const value = data[k];
+    // One comparison catches NaN (every comparison with NaN is false), ±Infinity and overflow.
+    if (!(Math.abs(value) <= limit)) {
+      const where = `${which}[${Math.floor(k / classes)}, ${k % classes}]`;
+      const code: DistInputErrorCode = 'NON_FINITE';
+      if (Number.isFinite(value)) {
+        throw new DistInputError(
+          code,
+          `${where} = ${value} overflows once divided by tau = ${tau}; check the logits or raise tau`,
+        );
+      }
+      throw new DistInputError(
+        code,
+        `${where} is ${value}; the logits must be finite (check the model's output for NaN/Infinity)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The float64 reference: SPEC.md's forward and gradient written as plainly as possible, for
+ * checking fast backends against. It favours clarity over speed (it copies columns out, say), but
+ * it centres with two passes, so near-uniform softmax rows keep their precision.
+ */
+import { DistInputError } from './errors.js';
+import { allocateGradient, validateRequest, type DistInput, type DistRequest, type DistResult } from './input.js';
+import type { DistOptions } from './options.js';
+
+/** Validates the request, then computes the reference forward (and gradient, if asked). */
+export function referenceDist(request: DistRequest): DistResult {
+  return referenceDistValidated(validateRequest(request, 'float64'));
+}
+
+/** Pearson correlation of two vectors, with what its gradient needs. */
+interface Correlation {
+  /** corr(x, y) */
+  r: number;
+  /** x - mean(x), y - mean(y) */
+  xc: Float64Array;
+  yc: Float64Array;
+  /** a = sqrt(Sxx + eps_inside), b = sqrt(Syy + eps_inside), D = a*b + eps */
+  a: number;
+  b: number;
+  D: number;
+}
+
+/**
+ * corr(x, y) = Sxy / (a*b + eps). The design note puts eps inside the square roots as well
+ * (a = sqrt(Sxx + eps)); the official code does not (a = sqrt(Sxx)).
+ */
+export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options: DistOptions): Correlation {
+  const n = x.length;
+  const xc = centred(x);
+  const yc = centred(y);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    sxy += xc[k] * yc[k];
+    sxx += xc[k] * xc[k];
+    syy += yc[k] * yc[k];
+  }
+  const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
+  const a = Math.sqrt(sxx + epsInside);
+  const b = Math.sqrt(syy + epsInside);
+  const D = a * b + options.eps;
+  if (D === 0) {
+    throw new DistInputError(
+      'DEGENERATE',
+      'eps = 0 and a vector has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
+    );
+  }
+  return { r: sxy / D, xc, yc, a, b, D };
+}
+
+/**
+ * d corr / dx_k = yc_k / D - r * (b / a) * xc_k / D (the centring drops out because the centred
+ * values sum to zero). When a = 0 every xc_k is 0 and the second term's limit is 0.
+ */
+function correlationGradient(c: Correlation): Float64Array {
+  const n = c.xc.length;
+  const grad = new Float64Array(n);
+  const ratio = c.a === 0 ? 0 : c.b / c.a;
+  for (let k = 0; k < n; k++) grad[k] = c.yc[k] / c.D - (c.r * ratio * c.xc[k]) / c.D;
+  return grad;
+}
+
+function centred(v: ArrayLike<number>): Float64Array {
+  let sum = 0;
+  for (let k = 0; k < v.length; k++) sum += v[k];
+  const mean = sum / v.length;
+  const out = new Float64Array(v.length);
+  for (let k = 0; k < v.length; k++) out[k] = v[k] - mean;
+  return out;
+}
+
+/** Row-wise softmax of logits / tau, as B rows. */
+function softmaxRows(logits: ArrayLike<number>, batch: number, classes: number, tau: number): Float64Array[] {
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < batch; i++) {
+    const row = new Float64Array(classes);
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[i * classes + j] / tau);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      row[j] = Math.exp(logits[i * classes + j] / tau - max);
+      sum += row[j];
+    }
+    for (let j = 0; j < classes; j++) row[j] /= sum;
+    rows.push(row);
+  }
+  return rows;
+}
+
+function column(rows: Float64Array[], j: number): Float64Array {
+  return Float64Array.from(rows, (row) => row[j]);
+}
+
+export function referenceDistValidated(input: DistInput): DistResult {
+  const { batch: B, classes: C, options } = input;
+  const { beta, gamma, tau } = options;
+  const p = softmaxRows(input.student, B, C, tau);
+  const q = softmaxRows(input.teacher, B, C, tau);
+
+  const rowCorr = p.map((pi, i) => correlation(pi, q[i], options));
+  const colCorr = Array.from({ length: C }, (_, j) => correlation(column(p, j), column(q, j), options));
+  const inter = rowCorr.reduce((s, c) => s + (1 - c.r), 0) / B;
+  const intra = colCorr.reduce((s, c) => s + (1 - c.r), 0) / C;
+  const scale = tau * tau;
+  const loss = beta * scale * inter + gamma * scale * intra;
+  if (!input.gradient) return { loss, inter, intra };
+
+  // G[i][j] = dloss/dp[i][j]
+  const G = Array.from({ length: B }, () => new Float64Array(C));
+  rowCorr.forEach((c, i) => {
+    const g = correlationGradient(c);
+    for (let j = 0; j < C; j++) G[i][j] -= ((beta * scale) / B) * g[j];
+  });
+  colCorr.forEach((c, j) => {
+    const g = correlationGradient(c);
+    for (let i = 0; i < B; i++) G[i][j] -= ((gamma * scale) / C) * g[i];
+  });
+
+  // Softmax backward per row: dloss/dz = (1/tau) * p * (G - sum_k p_k G_k)
+  const gradient = allocateGradient(input);
+  for (let i = 0; i < B; i++) {
+    let dot = 0;
+    for (let k = 0; k < C; k++) dot += p[i][k] * G[i][k];
+    for (let j = 0; j < C; j++) gradient[i * C + j] = (p[i][j] * (G[i][j] - dot)) / tau;
+  }
+  return { loss, inter, intra, gradient };
+}
