@@ -1,0 +1,126 @@
+/** Command-line arguments of `pnpm bench`. */
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { KNOWN_BACKENDS } from '@dist-kd/core';
+import { BenchUsageError } from './errors.js';
+import { parseSizes, type Size } from './sizes.js';
+
+export interface RunCommand {
+  readonly kind: 'run';
+  readonly backends: readonly string[];
+  /** Undefined: the default grid (full or quick). */
+  readonly sizes?: readonly Size[];
+  readonly quick: boolean;
+  /** Also write the JSON report here. */
+  readonly json?: string;
+  readonly out: string;
+  readonly timeMs?: number;
+  readonly minSamples?: number;
+  readonly maxCallMs?: number;
+  readonly seed?: number;
+  readonly python?: string;
+}
+
+export interface CompareCommand {
+  readonly kind: 'compare';
+  readonly files: readonly string[];
+  readonly out: string;
+}
+
+export type Command = RunCommand | CompareCommand | { readonly kind: 'help' };
+
+/**
+ * Every name loadBackend knows except the `tfjs` alias (it is one of the others), plus the PyTorch
+ * baseline. Backends that cannot run here are reported unavailable, with the reason.
+ */
+export const DEFAULT_BACKENDS: readonly string[] = [...Object.keys(KNOWN_BACKENDS).filter((name) => name !== 'tfjs'), 'pytorch'];
+
+export const DEFAULT_OUT = 'reports';
+
+export const USAGE = `Usage:
+  pnpm bench [options]                     time every backend and baseline, write JSON, Markdown and SVG reports
+  pnpm bench compare A.json B.json [...]   merge reports from several machines into one Markdown + SVG comparison
+
+Options:
+  --backends a,b,...   backends to time (default: all known, plus pytorch): ${DEFAULT_BACKENDS.join(', ')};
+                       also "reference" or a module path that exports createBackend
+  --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: 64x100 up to 8x128000; --quick: fewer)
+  --quick              about a minute: fewer sizes, shorter timing
+  --json FILE          also write the JSON report to FILE
+  --out DIR            folder for the reports (default: ${DEFAULT_OUT}/)
+  --time MS            time budget per backend, size and op (default 1000, quick 100)
+  --min-samples N      at least N timed calls each (default 10, quick 5)
+  --max-call-ms MS     skip a size predicted to take longer than this per call (default 5000, quick 500)
+  --seed N             seed of the random logits
+  --python PATH        the python that runs the PyTorch baseline (default: python3, then /usr/bin/python3)
+  -h, --help           this text`;
+
+export function parseArgs(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseNodeArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        backends: { type: 'string' },
+        sizes: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        out: { type: 'string', default: DEFAULT_OUT },
+        time: { type: 'string' },
+        'min-samples': { type: 'string' },
+        'max-call-ms': { type: 'string' },
+        seed: { type: 'string' },
+        python: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new BenchUsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  const [command, ...rest] = positionals;
+  if (command === 'compare') {
+    if (rest.length < 2) throw new BenchUsageError(`compare needs at least two report files, got ${rest.length}\n\n${USAGE}`);
+    return { kind: 'compare', files: rest, out: values.out! };
+  }
+  if (command !== undefined && command !== 'run') {
+    throw new BenchUsageError(`unknown command "${command}"; the commands are run (the default) and compare\n\n${USAGE}`);
+  }
+  if (rest.length > 0) throw new BenchUsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+  return {
+    kind: 'run',
+    backends: values.backends === undefined ? DEFAULT_BACKENDS : parseList('--backends', values.backends),
+    ...(values.sizes !== undefined ? { sizes: parseSizes(values.sizes) } : {}),
+    quick: values.quick!,
+    out: values.out!,
+    ...(values.json !== undefined ? { json: values.json } : {}),
+    ...optionalNumber('timeMs', '--time', values.time, 1),
+    ...optionalNumber('minSamples', '--min-samples', values['min-samples'], 1, true),
+    ...optionalNumber('maxCallMs', '--max-call-ms', values['max-call-ms'], 1),
+    ...optionalNumber('seed', '--seed', values.seed, 0, true),
+    ...(values.python !== undefined ? { python: values.python } : {}),
+  };
+}
+
+function parseList(flag: string, value: string): string[] {
+  const items = [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (items.length === 0) throw new BenchUsageError(`${flag} "${value}" names nothing; e.g. ${flag} cpu,tfjs-wasm`);
+  return items;
+}
+
+function optionalNumber<K extends string>(
+  key: K,
+  flag: string,
+  value: string | undefined,
+  min: number,
+  integer = false,
+): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < min || (integer && !Number.isInteger(number))) {
+    throw new BenchUsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${value}"`);
+  }
+  return { [key]: number } as Partial<Record<K, number>>;
+}

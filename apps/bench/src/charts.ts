@@ -1,0 +1,78 @@
+/** Charts of a report (time against size per backend) and of a comparison (per backend and machine). */
+import { notes, uniqueSizes } from './markdown.js';
+import type { BenchReport, ResultEntry } from './report.js';
+import { sizeLabel, sortSizes, type Op } from './sizes.js';
+import { PALETTE, type Chart, type ChartPoint, type ChartSeries } from './svg.js';
+
+const BASELINE_DASH = '7 4';
+const HOLLOW_NOTE = 'open marker: noisy result';
+
+export function reportChart(report: BenchReport, op: Op): Chart {
+  const results = report.results.filter((r) => r.op === op);
+  const series: ChartSeries[] = [];
+  report.backends.forEach((backend, k) => {
+    const points = pointsOf(results.filter((r) => r.backend === backend.name));
+    if (points.length === 0) return;
+    series.push({
+      name: backend.role === 'baseline' ? `${backend.name} (baseline)` : backend.name,
+      points,
+      color: PALETTE[k % PALETTE.length]!,
+      ...(backend.role === 'baseline' ? { dash: BASELINE_DASH } : {}),
+    });
+  });
+  return {
+    title: `DIST ${op}: median time per call`,
+    subtitle: `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.runtime} (${report.created_at.slice(0, 10)})`,
+    categories: sortSizes(uniqueSizes(results)).map(sizeLabel),
+    xLabel: 'size B×C (ordered by B·C)',
+    yLabel: 'median ms per call (log scale)',
+    series,
+    footnote: `dashed: baselines\n${HOLLOW_NOTE}`,
+  };
+}
+
+export interface LabelledReport {
+  /** How the comparison names the machine, e.g. the file name. */
+  readonly label: string;
+  readonly report: BenchReport;
+}
+
+/** One line per backend and machine: colour by backend, dash pattern by machine. */
+export function compareChart(reports: readonly LabelledReport[], op: Op, sizes: readonly string[]): Chart {
+  const backendNames = [...new Set(reports.flatMap(({ report }) => report.backends.map((b) => b.name)))];
+  const dashes = [undefined, '7 4', '2 3', '10 3 2 3'];
+  const series: ChartSeries[] = [];
+  reports.forEach(({ label, report }, machine) => {
+    for (const name of backendNames) {
+      const points = pointsOf(report.results.filter((r) => r.op === op && r.backend === name && sizes.includes(sizeLabel(r))));
+      if (points.length === 0) continue;
+      const dash = dashes[machine % dashes.length];
+      series.push({
+        name: `${name} @ ${label}`,
+        points,
+        color: PALETTE[backendNames.indexOf(name) % PALETTE.length]!,
+        ...(dash ? { dash } : {}),
+      });
+    }
+  });
+  return {
+    title: `DIST ${op}: machines compared`,
+    subtitle: reports.map(({ label, report }) => `${label}: ${report.machine.cpu}`).join(' · '),
+    categories: sizes,
+    xLabel: 'size B×C (ordered by B·C)',
+    yLabel: 'median ms per call (log scale)',
+    series,
+    footnote: `colour: backend; line style: machine\n${HOLLOW_NOTE}`,
+  };
+}
+
+function pointsOf(results: readonly ResultEntry[]): ChartPoint[] {
+  return results
+    .filter((r) => r.status === 'measured')
+    .map((r) => ({
+      x: sizeLabel(r),
+      y: r.median_ms!,
+      ...(r.noisy ? { hollow: true } : {}),
+      ...(notes(r) ? { note: notes(r) } : {}),
+    }));
+}

@@ -1,0 +1,99 @@
+/** `pnpm bench` and `pnpm bench compare`: what the CLI does, callable from tests. */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, USAGE, type CompareCommand, type RunCommand } from './args.js';
+import { buildReport } from './build-report.js';
+import { compareReports } from './compare.js';
+import { stamp } from './format.js';
+import { BenchUsageError, isUsageError } from './errors.js';
+import { nodeMachine, nodeVersions } from './node-machine.js';
+import { backendLines, progressHooks, resultsTable, type Output } from './progress.js';
+import { parseReport, type BenchReport } from './report.js';
+import { runBench } from './runner.js';
+import { defaultSettings } from './settings.js';
+import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
+import { loadSubject, type BenchSubject } from './subject.js';
+import { createTorchSubject, pythonCandidates } from './torch-subject.js';
+import { chartName, writeComparison, writeRunReports } from './write-reports.js';
+
+export interface Io {
+  readonly stdout: Output;
+  readonly stderr: Output;
+}
+
+/** Returns the exit code: 0 done, 1 failed, 2 bad usage. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const command = parseArgs(argv);
+    if (command.kind === 'help') io.stdout.write(USAGE + '\n');
+    else if (command.kind === 'compare') await compare(command, io);
+    else await run(command, io);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`${isUsageError(error) ? '' : 'bench failed: '}${(error as Error)?.message ?? error}\n`);
+    return isUsageError(error) ? 2 : 1;
+  }
+}
+
+export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
+  const defaults = defaultSettings(command.quick);
+  const settings = {
+    ...defaults,
+    time_ms: command.timeMs ?? defaults.time_ms,
+    min_samples: command.minSamples ?? defaults.min_samples,
+    max_call_ms: command.maxCallMs ?? defaults.max_call_ms,
+    seed: command.seed ?? defaults.seed,
+  };
+  const sizes = command.sizes ?? (command.quick ? QUICK_SIZES : FULL_SIZES);
+  io.stderr.write(`Loading ${command.backends.length} backends...\n`);
+  const subjects: BenchSubject[] = [];
+  for (const name of command.backends) {
+    subjects.push(
+      name === 'pytorch'
+        ? await createTorchSubject(settings.options, pythonCandidates(command.python))
+        : await loadSubject(name, settings.options),
+    );
+  }
+  try {
+    const output = await runBench(subjects, sizes, settings, progressHooks(io.stderr));
+    const report = buildReport({ environment: 'node', machine: nodeMachine(), versions: nodeVersions(), settings, run: output });
+    io.stdout.write(`\n${resultsTable(report.results)}\n`);
+    const unavailable = report.backends.filter((b) => !b.available);
+    if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);
+    io.stdout.write('\n');
+    const written = await writeRunReports(report, command.out);
+    if (command.json) {
+      await writeFile(command.json, JSON.stringify(report, null, 2) + '\n');
+      written.push(command.json);
+    }
+    io.stdout.write(`Reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
+    return report;
+  } finally {
+    await Promise.all(subjects.map((s) => s.dispose()));
+  }
+}
+
+async function compare(command: CompareCommand, io: Io): Promise<void> {
+  const reports = [];
+  for (const file of command.files) {
+    reports.push({ label: path.basename(file, '.json'), report: parseReport(await readJson(file), file) });
+  }
+  const stem = `compare-${stamp(new Date().toISOString())}`;
+  const comparison = compareReports(reports, (op) => chartName(stem, op));
+  const written = await writeComparison(comparison, command.out, stem);
+  io.stdout.write(`Comparison of ${reports.length} reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new BenchUsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BenchUsageError(`${file}: not valid JSON (${(error as Error).message}), so not a bench report`);
+  }
+}

@@ -1,0 +1,121 @@
+/** The Markdown report: where it ran, which backends could not run and why, and times with speed-ups over each baseline. */
+import { formatBytes, formatMs, formatRatio, formatThroughput, markdownTable } from './format.js';
+import type { BenchReport, ResultEntry } from './report.js';
+import { OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
+
+/** `charts` maps an op to the chart file the Markdown links to (relative to the Markdown file). */
+export function reportMarkdown(report: BenchReport, charts: Partial<Record<Op, string>> = {}): string {
+  const out: string[] = [`# DIST benchmark, ${report.created_at}`, ''];
+  out.push(...describeRun(report), '');
+  out.push('## Backends', '', backendTable(report), '');
+  for (const op of OPS) {
+    const results = report.results.filter((r) => r.op === op);
+    if (results.length === 0) continue;
+    out.push(`## ${op}`, '');
+    if (charts[op]) out.push(`![median time per call, ${op}](${charts[op]})`, '');
+    out.push(resultTable(report, results), '');
+  }
+  out.push(...legend(report));
+  return out.join('\n');
+}
+
+function describeRun(report: BenchReport): string[] {
+  const { machine, settings } = report;
+  const gpus = machine.gpus.length
+    ? machine.gpus.map((g) => `${g.device}${g.software ? ' (software)' : ''} via ${g.backend}`).join('; ')
+    : 'none reported by an available backend';
+  const versions = Object.entries(report.versions).map(([name, version]) => `${name} ${version}`).join(', ');
+  return [
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${formatBytes(machine.memory_bytes)}, ${machine.os}`,
+    ...loadLine(report),
+    `- Runtime: ${machine.runtime} (${report.environment})`,
+    `- GPU adapters: ${gpus}`,
+    `- Versions: ${versions}`,
+    `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +
+      `timed calls and ${settings.time_ms} ms, after ${settings.warmup_samples} warm-up calls; ` +
+      `sizes predicted over ${settings.max_call_ms} ms per call are skipped`,
+    `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
+      `options ${JSON.stringify(settings.options)}`,
+  ];
+}
+
+/** A load average above the core count means other work competed with the run for the CPU. */
+function loadLine(report: BenchReport): string[] {
+  const load = report.machine.load_average;
+  if (!load) return [];
+  const busy = load[0]! > report.machine.cores * 0.5;
+  return [
+    `- Load average when the run started: ${load.join(', ')}${busy ? ` ⚠ busy machine (${report.machine.cores} cores): times below may be inflated by other work` : ''}`,
+  ];
+}
+
+function backendTable(report: BenchReport): string {
+  const rows = report.backends.map((b) => [
+    b.name,
+    b.role,
+    b.available ? 'measured' : 'unavailable',
+    b.available
+      ? `${b.device ?? ''}${b.software ? ' (software emulation)' : ''}`
+      : `${b.reason ?? ''}${b.hint ? ` (${b.hint})` : ''}`,
+  ]);
+  return markdownTable(['backend', 'role', 'status', 'device, or why it is unavailable'], rows);
+}
+
+/** One row per size and backend; a column per measured baseline with baseline median ÷ this median. */
+function resultTable(report: BenchReport, results: readonly ResultEntry[]): string {
+  const baselines = report.backends
+    .filter((b) => b.role === 'baseline' && results.some((r) => r.backend === b.name && r.status === 'measured'))
+    .map((b) => b.name);
+  const header = ['size (BxC)', 'backend', 'median ms', 'p99 ms', 'samples', 'MAD/median', 'Melem/s', ...baselines.map((b) => `vs ${b}`), 'notes'];
+  const rows: string[][] = [];
+  for (const size of sortSizes(uniqueSizes(results))) {
+    const here = results.filter((r) => r.batch === size.batch && r.classes === size.classes);
+    for (const result of here) {
+      const cells = result.status === 'measured' ? measuredCells(result) : ['—', '—', '—', '—', '—'];
+      const ratios = baselines.map((name) => {
+        const base = here.find((r) => r.backend === name && r.status === 'measured');
+        return base && result.status === 'measured' ? formatRatio(base.median_ms! / result.median_ms!) : '—';
+      });
+      rows.push([sizeLabel(size), result.backend, ...cells, ...ratios, notes(result)]);
+    }
+  }
+  return markdownTable(header, rows);
+}
+
+function measuredCells(result: ResultEntry): string[] {
+  return [
+    formatMs(result.median_ms!),
+    formatMs(result.p99_ms!),
+    String(result.samples),
+    result.rel_mad!.toFixed(3),
+    formatThroughput(result.throughput_eps!),
+  ];
+}
+
+export function notes(result: ResultEntry): string {
+  const parts: string[] = [];
+  if (result.status !== 'measured') parts.push(`${result.status}: ${result.reason ?? ''}`);
+  if (result.noisy) parts.push(`⚠ noisy (${(result.noise ?? []).join(', ')})`);
+  if (result.loss_check === 'mismatch') parts.push(`⚠ loss ${result.loss} differs from the float64 reference`);
+  return parts.join('; ');
+}
+
+function legend(report: BenchReport): string[] {
+  const { noise } = report.settings;
+  return [
+    '## How to read this',
+    '',
+    '- `vs <baseline>`: the baseline\'s median divided by this row\'s median at the same size; above 1× the row is faster.',
+    '- Melem/s: B×C logits per second at the median.',
+    `- ⚠ noisy: MAD/median over ${noise.max_rel_mad}, p99/median over ${noise.max_p99_over_median}, or fewer than ` +
+      `${noise.min_samples} samples; compare such rows with care.`,
+    '- Every loss is checked against core\'s float64 reference; a mismatch is marked.',
+    '',
+  ];
+}
+
+export function uniqueSizes(results: readonly Size[]): Size[] {
+  const seen = new Map<string, Size>();
+  for (const r of results) seen.set(sizeLabel(r), { batch: r.batch, classes: r.classes });
+  return [...seen.values()];
+}

@@ -1,0 +1,150 @@
+/**
+ * The report format `dist-kd-bench/1`: one JSON document per run that says where it ran, with what,
+ * and what it measured, so reports from different machines can be read and merged later.
+ */
+import type { DistOptions } from '@dist-kd/core';
+import { BenchUsageError } from './errors.js';
+import { OPS, type Op } from './sizes.js';
+
+export const REPORT_FORMAT = 'dist-kd-bench/1';
+
+export interface GpuInfo {
+  /** The backend whose availability() described the adapter. */
+  readonly backend: string;
+  readonly device: string;
+  readonly software?: boolean;
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+export interface MachineInfo {
+  readonly cpu: string;
+  /** Logical cores (Node's os.cpus(), the browser's navigator.hardwareConcurrency). */
+  readonly cores: number;
+  /** Total memory; the browser only tells an approximation (navigator.deviceMemory), or nothing. */
+  readonly memory_bytes: number | null;
+  /**
+   * The 1, 5 and 15 minute load averages when the run started (Node on Unix): other work on the
+   * machine slows every result, so a reader should know.
+   */
+  readonly load_average?: readonly number[];
+  readonly os: string;
+  /** "node v20.19.0" or the browser's user agent. */
+  readonly runtime: string;
+  readonly gpus: readonly GpuInfo[];
+}
+
+export interface BackendEntry {
+  readonly name: string;
+  /** Baselines are what the backends are compared with: the naive tfjs composition and PyTorch. */
+  readonly role: 'backend' | 'baseline';
+  readonly available: boolean;
+  readonly precision?: string;
+  readonly device?: string;
+  readonly software?: boolean;
+  readonly details?: Readonly<Record<string, string>>;
+  /** Why it could not run, and what to install, when unavailable. */
+  readonly reason?: string;
+  readonly hint?: string;
+}
+
+export interface NoiseThresholds {
+  /** Median absolute deviation over the median above which a result is noisy. */
+  readonly max_rel_mad: number;
+  /** p99 over median above which a result is noisy. */
+  readonly max_p99_over_median: number;
+  /** Fewer samples than this and the spread means little. */
+  readonly min_samples: number;
+}
+
+export interface BenchSettings {
+  readonly quick: boolean;
+  /** tinybench time budget per (backend, size, op), ms. */
+  readonly time_ms: number;
+  /** Minimum timed calls per (backend, size, op). */
+  readonly min_samples: number;
+  readonly warmup_samples: number;
+  /** A (backend, size, op) predicted to take longer than this per call is skipped. */
+  readonly max_call_ms: number;
+  readonly seed: number;
+  /** Logits are normal(0, 1) times this, in float32. */
+  readonly logit_scale: number;
+  readonly options: DistOptions;
+  readonly noise: NoiseThresholds;
+}
+
+export type ResultStatus = 'measured' | 'skipped' | 'failed';
+
+export interface ResultEntry {
+  readonly backend: string;
+  readonly batch: number;
+  readonly classes: number;
+  readonly op: Op;
+  readonly status: ResultStatus;
+  /** Why it was skipped or failed. */
+  readonly reason?: string;
+  readonly median_ms?: number;
+  readonly p99_ms?: number;
+  readonly mean_ms?: number;
+  readonly min_ms?: number;
+  readonly max_ms?: number;
+  readonly samples?: number;
+  /** Median absolute deviation / median. */
+  readonly rel_mad?: number;
+  readonly p99_over_median?: number;
+  /** B*C logits per second at the median. */
+  readonly throughput_eps?: number;
+  readonly noisy?: boolean;
+  /** Which thresholds made it noisy. */
+  readonly noise?: readonly string[];
+  /** The loss the backend returned, and whether it agrees with the float64 reference. */
+  readonly loss?: number;
+  readonly loss_check?: 'ok' | 'mismatch';
+}
+
+export interface BenchReport {
+  readonly format: typeof REPORT_FORMAT;
+  readonly created_at: string;
+  readonly environment: 'node' | 'browser';
+  readonly machine: MachineInfo;
+  /** Versions of the packages and runtimes involved (core, backends, tinybench, torch, ...). */
+  readonly versions: Readonly<Record<string, string>>;
+  readonly settings: BenchSettings;
+  readonly backends: readonly BackendEntry[];
+  readonly results: readonly ResultEntry[];
+}
+
+/**
+ * Checks that a parsed JSON value is a report this version can read. `source` names it in messages
+ * (a file path). Throws BenchUsageError saying what is wrong.
+ */
+export function parseReport(value: unknown, source: string): BenchReport {
+  const fail = (what: string): never => {
+    throw new BenchUsageError(`${source}: ${what}`);
+  };
+  if (value === null || typeof value !== 'object') fail('not a JSON object, so not a bench report');
+  const report = value as Partial<BenchReport>;
+  if (report.format !== REPORT_FORMAT) {
+    fail(
+      report.format === undefined
+        ? `no "format" field; bench reports say "format": "${REPORT_FORMAT}" (was it written by pnpm bench?)`
+        : `format "${String(report.format)}" cannot be read by this version, which reads "${REPORT_FORMAT}"`,
+    );
+  }
+  if (report.machine === null || typeof report.machine !== 'object') fail('no "machine" object');
+  if (!Array.isArray(report.backends)) fail('no "backends" array');
+  if (!Array.isArray(report.results)) fail('no "results" array');
+  report.results!.forEach((result, index) => {
+    const where = `results[${index}]`;
+    if (typeof result?.backend !== 'string') fail(`${where} has no backend name`);
+    if (!Number.isInteger(result.batch) || !Number.isInteger(result.classes)) fail(`${where} has no integer batch/classes`);
+    if (!OPS.includes(result.op)) fail(`${where} has op ${JSON.stringify(result.op)}, not one of ${OPS.join(', ')}`);
+    if (result.status === 'measured' && !(typeof result.median_ms === 'number' && result.median_ms > 0)) {
+      fail(`${where} is measured but has no positive median_ms`);
+    }
+  });
+  return report as BenchReport;
+}
+
+export function measured(report: BenchReport): ResultEntry[] {
+  return report.results.filter((r) => r.status === 'measured');
+}

@@ -1,0 +1,137 @@
+/**
+ * Runs every subject over every size and op, smallest size first, and says what happened to each:
+ * measured, skipped (with the reason) or failed (with the error). Runs in Node and in the browser.
+ */
+import { referenceDist } from '@dist-kd/core';
+import { makeInputs } from './inputs.js';
+import { measure } from './measure.js';
+import type { BackendEntry, BenchSettings, ResultEntry } from './report.js';
+import { elements, OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
+import { summarize } from './stats.js';
+import type { BenchSubject } from './subject.js';
+
+export interface Progress {
+  /** 1-based index of the result just finished, out of `total`. */
+  readonly index: number;
+  readonly total: number;
+  readonly result: ResultEntry;
+}
+
+export interface RunHooks {
+  /** Called once the backends' availability is known, before any timing. */
+  onBackends?(backends: readonly BackendEntry[]): void;
+  /** Called before a (backend, size, op) is timed. */
+  onStart?(what: { backend: string; size: Size; op: Op; index: number; total: number }): void;
+  onResult?(progress: Progress): void;
+}
+
+export interface RunOutput {
+  readonly backends: BackendEntry[];
+  readonly results: ResultEntry[];
+}
+
+/** Relative difference from the float64 reference loss above which a result is marked `mismatch`. */
+export const LOSS_TOLERANCE = 1e-3;
+
+export async function runBench(
+  subjects: readonly BenchSubject[],
+  sizes: readonly Size[],
+  settings: BenchSettings,
+  hooks: RunHooks = {},
+): Promise<RunOutput> {
+  const backends = await Promise.all(subjects.map(describeSubject));
+  hooks.onBackends?.(backends);
+  const runnable = subjects.filter((_, k) => backends[k]!.available);
+  const ordered = sortSizes(sizes);
+  const total = runnable.length * ordered.length * OPS.length;
+  const results: ResultEntry[] = [];
+  // The last measured median per subject and op, to predict the next size's time.
+  const last = new Map<string, { size: Size; median: number }>();
+  let index = 0;
+
+  for (const size of runnable.length > 0 ? ordered : []) {
+    const inputs = makeInputs(size, settings.seed);
+    const referenceLoss = referenceDist({
+      student: inputs.student,
+      teacher: inputs.teacher,
+      shape: [size.batch, size.classes],
+      options: settings.options,
+    }).loss;
+    for (const subject of runnable) {
+      let loadError: unknown;
+      try {
+        await subject.load(inputs);
+      } catch (error) {
+        loadError = error;
+      }
+      for (const op of OPS) {
+        index++;
+        hooks.onStart?.({ backend: subject.name, size, op, index, total });
+        const base = { backend: subject.name, batch: size.batch, classes: size.classes, op };
+        const key = `${subject.name}\u0000${op}`;
+        const previous = last.get(key);
+        const predicted = previous && (previous.median * elements(size)) / elements(previous.size);
+        let result: ResultEntry;
+        if (loadError !== undefined) {
+          result = { ...base, status: 'failed', reason: `loading the inputs failed: ${message(loadError)}` };
+        } else if (predicted !== undefined && predicted > settings.max_call_ms) {
+          result = {
+            ...base,
+            status: 'skipped',
+            reason:
+              `predicted ${Math.round(predicted)} ms per call from ${previous!.median.toFixed(1)} ms at ` +
+              `${sizeLabel(previous!.size)}, over the ${settings.max_call_ms} ms limit (--max-call-ms)`,
+          };
+        } else {
+          result = await measureOne(subject, op, size, settings, referenceLoss, base);
+        }
+        if (result.status === 'measured') last.set(key, { size, median: result.median_ms! });
+        results.push(result);
+        hooks.onResult?.({ index, total, result });
+      }
+    }
+  }
+  return { backends, results };
+}
+
+async function measureOne(
+  subject: BenchSubject,
+  op: Op,
+  size: Size,
+  settings: BenchSettings,
+  referenceLoss: number,
+  base: Pick<ResultEntry, 'backend' | 'batch' | 'classes' | 'op'>,
+): Promise<ResultEntry> {
+  try {
+    const { latency, loss } = await measure(subject, op, settings);
+    const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));
+    return {
+      ...base,
+      status: 'measured',
+      ...summarize(latency, elements(size), settings.noise),
+      loss,
+      loss_check: agrees ? 'ok' : 'mismatch',
+    };
+  } catch (error) {
+    return { ...base, status: 'failed', reason: message(error) };
+  }
+}
+
+async function describeSubject(subject: BenchSubject): Promise<BackendEntry> {
+  const availability = await subject.availability();
+  const common = { name: subject.name, role: subject.role, ...(subject.precision ? { precision: subject.precision } : {}) };
+  if (!availability.available) {
+    return { ...common, available: false, reason: availability.reason, ...(availability.hint ? { hint: availability.hint } : {}) };
+  }
+  return {
+    ...common,
+    available: true,
+    ...(availability.device ? { device: availability.device } : {}),
+    ...(availability.software !== undefined ? { software: availability.software } : {}),
+    ...(availability.details ? { details: availability.details } : {}),
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,21 @@
+/** Default timing settings of a full run and of `--quick`. */
+import { DEFAULT_OPTIONS } from '@dist-kd/core';
+import { LOGIT_SCALE } from './inputs.js';
+import type { BenchSettings } from './report.js';
+import { DEFAULT_NOISE } from './stats.js';
+
+export const DEFAULT_SEED = 20260520;
+
+export function defaultSettings(quick: boolean): BenchSettings {
+  return {
+    quick,
+    time_ms: quick ? 100 : 1000,
+    min_samples: quick ? 5 : 10,
+    warmup_samples: quick ? 1 : 3,
+    max_call_ms: quick ? 500 : 5000,
+    seed: DEFAULT_SEED,
+    logit_scale: LOGIT_SCALE,
+    options: DEFAULT_OPTIONS,
+    noise: DEFAULT_NOISE,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * What the runner times: a DIST backend loaded by name through core's `loadBackend`, or an external
+ * baseline (PyTorch in a child process) behind the same small interface.
+ */
+import { loadBackend, type Availability, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
+import type { BenchInputs } from './inputs.js';
+import type { Op } from './sizes.js';
+
+export interface RunOutcome {
+  readonly loss: number;
+  /** Set by a subject that times itself (a child process), so IPC is not counted. */
+  readonly measuredMs?: number;
+}
+
+export interface BenchSubject {
+  readonly name: string;
+  readonly role: 'backend' | 'baseline';
+  readonly precision?: string;
+  /** Never throws. */
+  availability(): Promise<Availability>;
+  /** Takes the inputs of the next size; called before any run at that size. */
+  load(inputs: BenchInputs): Promise<void>;
+  /** One call of the loss (and gradient, for forward+backward) on the loaded inputs. */
+  run(op: Op): Promise<RunOutcome>;
+  dispose(): Promise<void>;
+}
+
+/** The baselines: the design note's PyTorch code and the naive tfjs composition (formula in ops + tf.grad). */
+export const BASELINES: readonly string[] = ['pytorch', 'tfjs-naive-wasm', 'tfjs-naive-cpu', 'tfjs-naive-webgpu'];
+
+export function roleOf(name: string): BenchSubject['role'] {
+  return BASELINES.includes(name) ? 'baseline' : 'backend';
+}
+
+/** Loads a backend by name; a backend that cannot even load becomes an unavailable subject with the reason. */
+export async function loadSubject(name: string, options: DistOptions, loadOptions?: LoadOptions): Promise<BenchSubject> {
+  try {
+    return backendSubject(name, await loadBackend(name, loadOptions), options);
+  } catch (error) {
+    const { reason, hint } = error as { reason?: string; hint?: string; message?: string };
+    return unavailableSubject(name, reason ?? String((error as Error)?.message ?? error), hint);
+  }
+}
+
+export function backendSubject(name: string, backend: DistBackend, options: DistOptions): BenchSubject {
+  let inputs: BenchInputs | undefined;
+  return {
+    name,
+    role: roleOf(name),
+    precision: backend.precision,
+    availability: () => backend.availability(),
+    load: async (next) => {
+      inputs = next;
+    },
+    run: async (op) => {
+      if (!inputs) throw new Error(`${name}: run before load`);
+      const { student, teacher, size } = inputs;
+      const result = await backend.compute({
+        student,
+        teacher,
+        shape: [size.batch, size.classes],
+        options,
+        gradient: op === 'forward+backward',
+      });
+      return { loss: result.loss };
+    },
+    dispose: () => backend.dispose(),
+  };
+}
+
+export function unavailableSubject(name: string, reason: string, hint?: string): BenchSubject {
+  const fail = async (): Promise<never> => {
+    throw new Error(`${name} is unavailable: ${reason}`);
+  };
+  return {
+    name,
+    role: roleOf(name),
+    availability: async () => ({ available: false, reason, ...(hint ? { hint } : {}) }),
+    load: fail,
+    run: fail,
+    dispose: async () => {},
+  };
+}

@@ -1,0 +1,22 @@
+/** Builds the bench page (src/web) into dist/web: `vite build --config src/web/vite.config.ts`. */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { nodeVersions } from '../node-machine.js';
+
+const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+// The page reports the versions of the packages bundled into it, not of the Node that built it.
+const { node: _buildNode, ...bundledVersions } = nodeVersions(here('.'));
+
+export default defineConfig({
+  root: here('.'),
+  base: './',
+  define: { __BENCH_VERSIONS__: JSON.stringify(bundledVersions) },
+  build: {
+    outDir: here('../../dist/web'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // tfjs and its wasm binaries are large; the page is a tool, not a landing page.
+    chunkSizeWarningLimit: 4096,
+  },
+});

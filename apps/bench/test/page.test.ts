@@ -1,0 +1,85 @@
+/**
+ * The bench page in headless Chromium: builds it with Vite, serves it on localhost (WebGPU needs a
+ * secure context), runs it, and checks that every backend is listed as measured or unavailable
+ * with a reason and that the downloadable report is a valid dist-kd-bench/1 report.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseReport } from '../src/report.js';
+import { PAGE_BACKENDS } from '../src/web/page-backends.js';
+
+const CONFIG = fileURLToPath(new URL('../src/web/vite.config.ts', import.meta.url));
+/** Debian's chromium (scripts/setup.sh installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let outDir: string;
+let server: PreviewServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(os.tmpdir(), 'dist-bench-page-'));
+  await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({ configFile: CONFIG, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('bench page', () => {
+  it('lists every backend as measured or unavailable with a reason, and offers a valid JSON report', async () => {
+    // reference (core's float64 reference, always available) shows the measuring path on any machine.
+    const backends = [...PAGE_BACKENDS, 'reference'];
+    const url = new URL(server.resolvedUrls!.local[0]!);
+    url.search = new URLSearchParams({ backends: backends.join(','), sizes: '4x6,8x10', time: '5', samples: '2', autorun: '1' }).toString();
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(url.href);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
+    expect(await page.locator('#status').textContent()).toMatch(/^Done/);
+    expect(pageErrors).toEqual([]);
+
+    const items = await page.locator('#backends li').evaluateAll((lis) =>
+      lis.map((li) => ({ name: (li as HTMLElement).dataset.backend, status: (li as HTMLElement).dataset.status, text: li.textContent ?? '' })),
+    );
+    expect(items.map((i) => i.name)).toEqual(backends);
+    for (const item of items) {
+      expect(['measured', 'unavailable'], `${item.name}: ${item.text}`).toContain(item.status);
+      if (item.status === 'unavailable') expect(item.text).toMatch(/unavailable: \S/);
+    }
+    expect(items.find((i) => i.name === 'reference')?.status).toBe('measured');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toMatch(/^bench-.*-browser\.json$/);
+    const report = parseReport(JSON.parse(await readFile((await download.path())!, 'utf8')), 'downloaded report');
+    expect(report.environment).toBe('browser');
+    expect(report.backends.map((b) => b.name)).toEqual(backends);
+    for (const entry of report.backends) {
+      if (!entry.available) expect(entry.reason).toBeTruthy();
+      const own = report.results.filter((r) => r.backend === entry.name);
+      // 2 sizes x 2 ops for each backend that ran, none for one that could not.
+      expect(own).toHaveLength(entry.available ? 4 : 0);
+    }
+    const reference = report.results.filter((r) => r.backend === 'reference');
+    expect(reference.every((r) => r.status === 'measured' && r.median_ms! > 0 && r.loss_check === 'ok')).toBe(true);
+    expect(report.versions['@dist-kd/core']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await page.locator('#charts svg').count()).toBe(2);
+  }, 180_000);
+});
