@@ -66,7 +66,9 @@ function commonSizes(reports: readonly LabelledReport[]): string[] {
   const all = sortSizes(uniqueSizes(reports.flatMap(({ report }) => measured(report)))).map(sizeLabel);
   const common = all.filter((size) => perReport.every((sizes) => sizes.has(size)));
   if (common.length === 0) {
-    const listing = reports.map(({ label }, k) => `${label}: ${[...perReport[k]!].join(', ') || 'nothing measured'}`).join('; ');
+    const listing = reports
+      .map(({ label, report }) => `${label}: ${sortSizes(uniqueSizes(measured(report))).map(sizeLabel).join(', ') || 'nothing measured'}`)
+      .join('; ');
     throw new BenchUsageError(`the reports have no measured size in common, so there is nothing to compare (${listing}); rerun with a shared --sizes`);
   }
   return common;

@@ -121,7 +121,7 @@ export function parseReport(value: unknown, source: string): BenchReport {
   const fail = (what: string): never => {
     throw new BenchUsageError(`${source}: ${what}`);
   };
-  if (value === null || typeof value !== 'object') fail('not a JSON object, so not a bench report');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('not a JSON object, so not a bench report');
   const report = value as Partial<BenchReport>;
   if (report.format !== REPORT_FORMAT) {
     fail(

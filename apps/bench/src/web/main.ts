@@ -99,7 +99,7 @@ function showBackends(backends: readonly BackendEntry[]): void {
 
 function showReport(report: BenchReport): void {
   // An available backend whose every case failed is marked failed, with the first reason.
-  for (const item of backendList.querySelectorAll<HTMLLIElement>('li[data-status="measuring"]')) {
+  for (const item of Array.from(backendList.querySelectorAll<HTMLLIElement>('li[data-status="measuring"]'))) {
     const own = report.results.filter((r) => r.backend === item.dataset.backend);
     const ok = own.some((r) => r.status === 'measured');
     item.dataset.status = ok ? 'measured' : 'failed';

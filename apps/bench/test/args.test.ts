@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BACKENDS, DEFAULT_OUT, parseArgs } from '../src/args.js';
+import { parseSize } from '../src/sizes.js';
+
+function usageError(argv: string[]): Error & { code?: string } {
+  try {
+    parseArgs(argv);
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error(`parseArgs(${JSON.stringify(argv)}) accepted bad arguments`);
+}
+
+describe('parseArgs', () => {
+  it('runs every known backend and the PyTorch baseline by default', () => {
+    const command = parseArgs([]);
+    expect(command).toMatchObject({ kind: 'run', quick: false, out: DEFAULT_OUT, backends: DEFAULT_BACKENDS });
+    expect(command.kind === 'run' && command.sizes).toBe(undefined);
+    expect(DEFAULT_BACKENDS).toContain('pytorch');
+    expect(DEFAULT_BACKENDS).toContain('tfjs-naive-wasm');
+    expect(DEFAULT_BACKENDS).not.toContain('tfjs');
+  });
+
+  it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {
+    const command = parseArgs(['--backends', 'cpu, webgpu,cpu', '--sizes', '128x32000,64x100,64x100', '--quick', '--json', 'r.json', '--time', '50', '--min-samples', '3', '--seed', '7']);
+    expect(command).toMatchObject({
+      kind: 'run',
+      backends: ['cpu', 'webgpu'],
+      sizes: [{ batch: 64, classes: 100 }, { batch: 128, classes: 32000 }],
+      quick: true,
+      json: 'r.json',
+      timeMs: 50,
+      minSamples: 3,
+      seed: 7,
+    });
+  });
+
+  it('reads compare with its files and the output folder', () => {
+    expect(parseArgs(['compare', 'a.json', 'b.json', '--out', 'x'])).toEqual({ kind: 'compare', files: ['a.json', 'b.json'], out: 'x' });
+  });
+
+  it('answers --help', () => {
+    expect(parseArgs(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--sizes', '1024by1000'], /size "1024by1000" is not BxC/],
+    [['--sizes', '0x10'], /positive integers/],
+    [['--sizes', ','], /names no size/],
+    [['--backends', ' , '], /names nothing/],
+    [['--frobnicate'], /Unknown option/],
+    [['--time', 'soon'], /--time must be a number/],
+    [['--min-samples', '2.5'], /--min-samples must be an integer/],
+    [['compare', 'only-one.json'], /at least two report files, got 1/],
+    [['bogus'], /unknown command "bogus"/],
+  ])('refuses %j with a usage error', (argv, message) => {
+    const error = usageError(argv);
+    expect(error.code).toBe('BENCH_USAGE');
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('parseSize', () => {
+  it('reads B x C in the usual spellings', () => {
+    expect(parseSize('8x128000')).toEqual({ batch: 8, classes: 128000 });
+    expect(parseSize(' 32 X 100 ')).toEqual({ batch: 32, classes: 100 });
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { formatRatio } from '../src/format.js';
+import { reportMarkdown } from '../src/markdown.js';
+import { available, makeReport, timed } from './fixtures.js';
+
+const SIZE: [number, number] = [256, 1000];
+
+function report() {
+  return makeReport(
+    [
+      available('cpu'),
+      available('webgpu', 'backend', 'SwiftShader Device'),
+      { name: 'tfjs-node', role: 'backend', available: false, reason: 'tfjs_binding.node can not be found', hint: 'npm install @tensorflow/tfjs-node' },
+      available('pytorch', 'baseline'),
+      available('tfjs-naive-wasm', 'baseline'),
+    ],
+    [
+      timed('cpu', SIZE, 'forward', 2),
+      timed('webgpu', SIZE, 'forward', 8, 0.3),
+      timed('pytorch', SIZE, 'forward', 3),
+      timed('tfjs-naive-wasm', SIZE, 'forward', 40),
+      { ...timed('cpu', SIZE, 'forward+backward', 5), loss: 99, loss_check: 'mismatch' },
+      { backend: 'tfjs-naive-wasm', batch: 256, classes: 1000, op: 'forward+backward', status: 'skipped', reason: 'predicted 9000 ms per call' },
+    ],
+  );
+}
+
+/** The cells of the table row for a backend under an op's heading. */
+function row(markdown: string, op: string, backend: string): string[] {
+  const section = markdown.split(`## ${op}\n`)[1]!.split('\n## ')[0]!;
+  const line = section.split('\n').find((l) => l.startsWith(`| 256x1000 | ${backend} |`));
+  if (!line) throw new Error(`no row for ${backend} under ${op}`);
+  return line.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, ''));
+}
+
+describe('reportMarkdown', () => {
+  const markdown = reportMarkdown(report(), { forward: 'f.svg', 'forward+backward': 'fb.svg' });
+
+  it('describes the machine and lists unavailable backends with reason and hint', () => {
+    expect(markdown).toContain('Test CPU 9000, 8 cores, 16.0 GiB');
+    expect(markdown).toMatch(/\| tfjs-node \| backend \| unavailable \| tfjs_binding\.node can not be found \(npm install @tensorflow\/tfjs-node\) \|/);
+    expect(markdown).toContain('SwiftShader Device via webgpu');
+  });
+
+  it('puts the speed-up over each measured baseline side by side', () => {
+    const header = markdown.split('## forward\n')[1]!.split('\n').find((l) => l.startsWith('| size'))!;
+    expect(header).toContain('| vs pytorch | vs tfjs-naive-wasm |');
+    const cpu = row(markdown, 'forward', 'cpu');
+    expect(cpu).toContain(formatRatio(3 / 2));
+    expect(cpu).toContain(formatRatio(40 / 2));
+  });
+
+  it('marks noisy results, loss mismatches and skipped cases with their reasons', () => {
+    expect(row(markdown, 'forward', 'webgpu').at(-1)).toMatch(/⚠ noisy \(MAD\/median 0\.30 > 0\.1/);
+    expect(row(markdown, 'forward', 'cpu').at(-1)).toBe('');
+    expect(row(markdown, 'forward+backward', 'cpu').at(-1)).toMatch(/⚠ loss 99 differs/);
+    expect(row(markdown, 'forward+backward', 'tfjs-naive-wasm').at(-1)).toBe('skipped: predicted 9000 ms per call');
+  });
+
+  it('links the charts it was given', () => {
+    expect(markdown).toContain('](f.svg)');
+    expect(markdown).toContain('](fb.svg)');
+  });
+});
