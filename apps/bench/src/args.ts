@@ -13,6 +13,8 @@ export interface RunCommand {
   /** Also write the JSON report here. */
   readonly json?: string;
   readonly out: string;
+  /** File name stem of the reports; default bench-<time>-node. */
+  readonly name?: string;
   readonly timeMs?: number;
   readonly minSamples?: number;
   readonly maxCallMs?: number;
@@ -47,9 +49,10 @@ Options:
   --quick              about a minute: fewer sizes, shorter timing
   --json FILE          also write the JSON report to FILE
   --out DIR            folder for the reports (default: ${DEFAULT_OUT}/)
+  --name NAME          file name stem of the reports (default: bench-<UTC time>-node)
   --time MS            time budget per backend, size and op (default 1000, quick 100)
   --min-samples N      at least N timed calls each (default 10, quick 5)
-  --max-call-ms MS     skip a size predicted to take longer than this per call (default 5000, quick 500)
+  --max-call-ms MS     when one call takes longer, skip that size and larger ones (default 5000, quick 500)
   --seed N             seed of the random logits
   --python PATH        the python that runs the PyTorch baseline (default: python3, then /usr/bin/python3)
   -h, --help           this text`;
@@ -67,6 +70,7 @@ export function parseArgs(argv: readonly string[]): Command {
         quick: { type: 'boolean', default: false },
         json: { type: 'string' },
         out: { type: 'string', default: DEFAULT_OUT },
+        name: { type: 'string' },
         time: { type: 'string' },
         'min-samples': { type: 'string' },
         'max-call-ms': { type: 'string' },
@@ -96,12 +100,18 @@ export function parseArgs(argv: readonly string[]): Command {
     quick: values.quick!,
     out: values.out!,
     ...(values.json !== undefined ? { json: values.json } : {}),
+    ...(values.name !== undefined ? { name: parseName(values.name) } : {}),
     ...optionalNumber('timeMs', '--time', values.time, 1),
     ...optionalNumber('minSamples', '--min-samples', values['min-samples'], 1, true),
     ...optionalNumber('maxCallMs', '--max-call-ms', values['max-call-ms'], 1),
     ...optionalNumber('seed', '--seed', values.seed, 0, true),
     ...(values.python !== undefined ? { python: values.python } : {}),
   };
+}
+
+function parseName(name: string): string {
+  if (!/^[\w.-]+$/.test(name)) throw new BenchUsageError(`--name "${name}" must be a plain file name stem (letters, digits, . _ -)`);
+  return name;
 }
 
 function parseList(flag: string, value: string): string[] {

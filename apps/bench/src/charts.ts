@@ -22,7 +22,7 @@ export function reportChart(report: BenchReport, op: Op): Chart {
   });
   return {
     title: `DIST ${op}: median time per call`,
-    subtitle: `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.runtime} (${report.created_at.slice(0, 10)})`,
+    subtitle: `${machineSummary(report)} (${report.created_at.slice(0, 10)})`,
     categories: sortSizes(uniqueSizes(results)).map(sizeLabel),
     xLabel: 'size B×C (ordered by B·C)',
     yLabel: 'median ms per call (log scale)',
@@ -57,13 +57,22 @@ export function compareChart(reports: readonly LabelledReport[], op: Op, sizes: 
   });
   return {
     title: `DIST ${op}: machines compared`,
-    subtitle: reports.map(({ label, report }) => `${label}: ${report.machine.cpu}`).join(' · '),
+    subtitle: reports.map(({ label, report }) => `${label}: ${machineSummary(report)}`).join(' · '),
     categories: sizes,
     xLabel: 'size B×C (ordered by B·C)',
     yLabel: 'median ms per call (log scale)',
     series,
     footnote: `colour: backend; line style: machine\n${HOLLOW_NOTE}`,
   };
+}
+
+/** A short description: a browser's runtime is its whole user agent, too long for a chart. */
+function machineSummary(report: BenchReport): string {
+  const { machine } = report;
+  const gpu = machine.gpus[0] ? `, ${machine.gpus[0].device}` : '';
+  return report.environment === 'browser'
+    ? `browser on ${machine.os}, ${machine.cores} cores${gpu}`
+    : `${machine.cpu}, ${machine.cores} cores${gpu}, ${machine.runtime}`;
 }
 
 function pointsOf(results: readonly ResultEntry[]): ChartPoint[] {

@@ -61,7 +61,7 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     const unavailable = report.backends.filter((b) => !b.available);
     if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);
     io.stdout.write('\n');
-    const written = await writeRunReports(report, command.out);
+    const written = await writeRunReports(report, command.out, command.name);
     if (command.json) {
       await writeFile(command.json, JSON.stringify(report, null, 2) + '\n');
       written.push(command.json);

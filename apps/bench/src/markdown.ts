@@ -32,8 +32,8 @@ function describeRun(report: BenchReport): string[] {
     `- GPU adapters: ${gpus}`,
     `- Versions: ${versions}`,
     `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +
-      `timed calls and ${settings.time_ms} ms, after ${settings.warmup_samples} warm-up calls; ` +
-      `sizes predicted over ${settings.max_call_ms} ms per call are skipped`,
+      `timed calls and ${settings.time_ms} ms, after one probing call and ${settings.warmup_samples} warm-up calls; ` +
+      `a size whose first call took over ${settings.max_call_ms} ms is skipped, and so are larger ones`,
     `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
       `options ${JSON.stringify(settings.options)}`,
   ];

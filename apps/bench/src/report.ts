@@ -63,7 +63,10 @@ export interface BenchSettings {
   /** Minimum timed calls per (backend, size, op). */
   readonly min_samples: number;
   readonly warmup_samples: number;
-  /** A (backend, size, op) predicted to take longer than this per call is skipped. */
+  /**
+   * A (backend, size, op) whose first call takes longer than this is not timed further, and larger
+   * sizes of that backend and op are skipped.
+   */
   readonly max_call_ms: number;
   readonly seed: number;
   /** Logits are normal(0, 1) times this, in float32. */
@@ -82,6 +85,8 @@ export interface ResultEntry {
   readonly status: ResultStatus;
   /** Why it was skipped or failed. */
   readonly reason?: string;
+  /** The single probing call's time, for a size skipped because that call was over max_call_ms. */
+  readonly probe_ms?: number;
   readonly median_ms?: number;
   readonly p99_ms?: number;
   readonly mean_ms?: number;

@@ -45,8 +45,8 @@ export async function runBench(
   const ordered = sortSizes(sizes);
   const total = runnable.length * ordered.length * OPS.length;
   const results: ResultEntry[] = [];
-  // The last measured median per subject and op, to predict the next size's time.
-  const last = new Map<string, { size: Size; median: number }>();
+  // Per subject and op, the first size whose single call took longer than max_call_ms: larger sizes are skipped.
+  const overLimit = new Map<string, { size: Size; ms: number }>();
   let index = 0;
 
   for (const size of runnable.length > 0 ? ordered : []) {
@@ -69,23 +69,16 @@ export async function runBench(
         hooks.onStart?.({ backend: subject.name, size, op, index, total });
         const base = { backend: subject.name, batch: size.batch, classes: size.classes, op };
         const key = `${subject.name}\u0000${op}`;
-        const previous = last.get(key);
-        const predicted = previous && (previous.median * elements(size)) / elements(previous.size);
+        const slow = overLimit.get(key);
         let result: ResultEntry;
         if (loadError !== undefined) {
           result = { ...base, status: 'failed', reason: `loading the inputs failed: ${message(loadError)}` };
-        } else if (predicted !== undefined && predicted > settings.max_call_ms) {
-          result = {
-            ...base,
-            status: 'skipped',
-            reason:
-              `predicted ${Math.round(predicted)} ms per call from ${previous!.median.toFixed(1)} ms at ` +
-              `${sizeLabel(previous!.size)}, over the ${settings.max_call_ms} ms limit (--max-call-ms)`,
-          };
+        } else if (slow) {
+          result = { ...base, status: 'skipped', reason: `one call at ${sizeLabel(slow.size)} already took ${overLimitText(slow.ms, settings)}` };
         } else {
-          result = await measureOne(subject, op, size, settings, referenceLoss, base);
+          result = await probeThenMeasure(subject, op, size, settings, referenceLoss, base);
+          if (result.status === 'skipped') overLimit.set(key, { size, ms: result.probe_ms! });
         }
-        if (result.status === 'measured') last.set(key, { size, median: result.median_ms! });
         results.push(result);
         hooks.onResult?.({ index, total, result });
       }
@@ -94,7 +87,11 @@ export async function runBench(
   return { backends, results };
 }
 
-async function measureOne(
+/**
+ * One untimed-by-tinybench call first: it warms up, and a call over max_call_ms is not repeated
+ * (the size is skipped with the time it took) so a slow backend cannot stall the run.
+ */
+async function probeThenMeasure(
   subject: BenchSubject,
   op: Op,
   size: Size,
@@ -103,6 +100,12 @@ async function measureOne(
   base: Pick<ResultEntry, 'backend' | 'batch' | 'classes' | 'op'>,
 ): Promise<ResultEntry> {
   try {
+    const started = performance.now();
+    const probe = await subject.run(op);
+    const probeMs = probe.measuredMs ?? performance.now() - started;
+    if (probeMs > settings.max_call_ms) {
+      return { ...base, status: 'skipped', reason: `one call took ${overLimitText(probeMs, settings)}`, probe_ms: probeMs };
+    }
     const { latency, loss } = await measure(subject, op, settings);
     const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));
     return {
@@ -115,6 +118,10 @@ async function measureOne(
   } catch (error) {
     return { ...base, status: 'failed', reason: message(error) };
   }
+}
+
+function overLimitText(ms: number, settings: BenchSettings): string {
+  return `${Math.round(ms)} ms, over the ${settings.max_call_ms} ms limit (--max-call-ms)`;
 }
 
 async function describeSubject(subject: BenchSubject): Promise<BackendEntry> {

@@ -41,7 +41,7 @@ export function sameSize(a: Size, b: Size): boolean {
   return a.batch === b.batch && a.classes === b.classes;
 }
 
-/** Smallest first (by B*C, then by C), so a slow backend's time at the next size can be predicted. */
+/** Smallest first (by B*C, then by C), so a backend too slow at one size is not tried at larger ones. */
 export function sortSizes(sizes: readonly Size[]): Size[] {
   return [...sizes].sort((a, b) => elements(a) - elements(b) || a.classes - b.classes);
 }

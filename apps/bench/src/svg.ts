@@ -43,6 +43,8 @@ export const PALETTE = [
 const WIDTH = 960;
 const HEIGHT = 540;
 const PLOT = { left: 80, top: 70, right: 700, bottom: 460 };
+/** About what fits on one line across the chart at 12px. */
+const SUBTITLE_CHARS = 130;
 
 export function lineChartSvg(chart: Chart): string {
   const values = chart.series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y > 0 && Number.isFinite(y));
@@ -51,7 +53,7 @@ export function lineChartSvg(chart: Chart): string {
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     text(PLOT.left, 30, chart.title, { size: 18, weight: 'bold' }),
   ];
-  if (chart.subtitle) parts.push(text(PLOT.left, 52, chart.subtitle, { size: 12, fill: '#555555' }));
+  if (chart.subtitle) parts.push(text(PLOT.left, 52, ellipsis(chart.subtitle, SUBTITLE_CHARS), { size: 12, fill: '#555555' }));
   if (values.length === 0 || chart.categories.length === 0) {
     parts.push(text((PLOT.left + PLOT.right) / 2, (PLOT.top + PLOT.bottom) / 2, 'no measured results', { size: 16, anchor: 'middle', fill: '#777777' }));
     parts.push('</svg>');
@@ -160,6 +162,10 @@ export function formatTick(value: number): string {
 
 export function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function ellipsis(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
 }
 
 function round(value: number): number {

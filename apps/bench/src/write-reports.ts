@@ -14,9 +14,9 @@ export function chartName(stem: string, op: Op): string {
   return `${stem}-${op.replace('+', '-')}.svg`;
 }
 
-export async function writeRunReports(report: BenchReport, dir: string): Promise<string[]> {
+export async function writeRunReports(report: BenchReport, dir: string, name?: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const stem = `bench-${stamp(report.created_at)}-${report.environment}`;
+  const stem = name ?? `bench-${stamp(report.created_at)}-${report.environment}`;
   const charts = Object.fromEntries(OPS.map((op) => [op, chartName(stem, op)])) as Record<Op, string>;
   const files: Array<[string, string]> = [
     [`${stem}.json`, JSON.stringify(report, null, 2) + '\n'],

@@ -22,7 +22,7 @@ describe('parseArgs', () => {
   });
 
   it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {
-    const command = parseArgs(['--backends', 'cpu, webgpu,cpu', '--sizes', '128x32000,64x100,64x100', '--quick', '--json', 'r.json', '--time', '50', '--min-samples', '3', '--seed', '7']);
+    const command = parseArgs(['--backends', 'cpu, webgpu,cpu', '--sizes', '128x32000,64x100,64x100', '--quick', '--json', 'r.json', '--time', '50', '--min-samples', '3', '--seed', '7', '--name', 'laptop-1']);
     expect(command).toMatchObject({
       kind: 'run',
       backends: ['cpu', 'webgpu'],
@@ -32,6 +32,7 @@ describe('parseArgs', () => {
       timeMs: 50,
       minSamples: 3,
       seed: 7,
+      name: 'laptop-1',
     });
   });
 
@@ -53,6 +54,7 @@ describe('parseArgs', () => {
     [['--min-samples', '2.5'], /--min-samples must be an integer/],
     [['compare', 'only-one.json'], /at least two report files, got 1/],
     [['bogus'], /unknown command "bogus"/],
+    [['--name', '../up'], /plain file name stem/],
   ])('refuses %j with a usage error', (argv, message) => {
     const error = usageError(argv);
     expect(error.code).toBe('BENCH_USAGE');

@@ -1,0 +1,70 @@
+/**
+ * The runner with fake subjects that report their own call times (as the PyTorch child process
+ * does), so skipping and failure paths are exercised without depending on this machine's speed.
+ */
+import { referenceDist } from '@dist-kd/core';
+import { describe, expect, it } from 'vitest';
+import type { BenchInputs } from '../src/inputs.js';
+import type { Progress } from '../src/runner.js';
+import { runBench } from '../src/runner.js';
+import { defaultSettings } from '../src/settings.js';
+import { unavailableSubject, type BenchSubject } from '../src/subject.js';
+
+/** A subject whose every call "takes" one microsecond per logit and returns `lossOf(inputs)`. */
+function fake(name: string, lossOf: (inputs: BenchInputs) => number, fail?: string): BenchSubject {
+  let inputs: BenchInputs;
+  return {
+    name,
+    role: 'backend',
+    availability: async () => ({ available: true, device: 'fake' }),
+    load: async (next) => {
+      inputs = next;
+    },
+    run: async () => {
+      if (fail) throw new Error(fail);
+      return { loss: lossOf(inputs), measuredMs: (inputs.size.batch * inputs.size.classes) / 1000 };
+    },
+    dispose: async () => {},
+  };
+}
+
+const right = (inputs: BenchInputs) =>
+  referenceDist({ student: inputs.student, teacher: inputs.teacher, shape: [inputs.size.batch, inputs.size.classes] }).loss;
+
+describe('runBench', async () => {
+  const settings = { ...defaultSettings(true), time_ms: 1, min_samples: 3, warmup_samples: 0, max_call_ms: 50 };
+  const progress: Progress[] = [];
+  const output = await runBench(
+    [fake('steady', right), fake('wrong', () => 0), fake('broken', right, 'device lost'), unavailableSubject('absent', 'not installed', 'npm i absent')],
+    // 1 ms, then 100 ms (over the limit), then 200 ms: given out of order on purpose.
+    [{ batch: 200, classes: 1000 }, { batch: 10, classes: 100 }, { batch: 100, classes: 1000 }],
+    settings,
+    { onResult: (p) => progress.push(p) },
+  );
+  const result = (backend: string, batch: number, op = 'forward') => output.results.find((r) => r.backend === backend && r.batch === batch && r.op === op)!;
+
+  it('lists an unavailable subject with its reason and gives it no results', () => {
+    expect(output.backends.find((b) => b.name === 'absent')).toMatchObject({ available: false, reason: 'not installed', hint: 'npm i absent' });
+    expect(output.results.filter((r) => r.backend === 'absent')).toEqual([]);
+  });
+
+  it('times the self-timed calls, smallest size first', () => {
+    expect(result('steady', 10)).toMatchObject({ status: 'measured', median_ms: 1, samples: 3, loss_check: 'ok', noisy: true });
+    expect(output.results.map((r) => r.batch).filter((b, k, all) => all.indexOf(b) === k)).toEqual([10, 100, 200]);
+  });
+
+  it('skips a size whose first call is over the limit, and larger sizes, saying why', () => {
+    expect(result('steady', 100)).toMatchObject({ status: 'skipped', reason: 'one call took 100 ms, over the 50 ms limit (--max-call-ms)' });
+    expect(result('steady', 200, 'forward+backward')).toMatchObject({ status: 'skipped', reason: 'one call at 100x1000 already took 100 ms, over the 50 ms limit (--max-call-ms)' });
+  });
+
+  it('marks a loss that disagrees with the reference, and reports a failing call with its error', () => {
+    expect(result('wrong', 10).loss_check).toBe('mismatch');
+    expect(result('broken', 10)).toMatchObject({ status: 'failed', reason: 'device lost' });
+  });
+
+  it('reports progress once per result, counting to the total', () => {
+    expect(progress.map((p) => p.index)).toEqual(output.results.map((_, k) => k + 1));
+    expect(new Set(progress.map((p) => p.total))).toEqual(new Set([3 * 3 * 2]));
+  });
+});
