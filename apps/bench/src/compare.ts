@@ -78,9 +78,10 @@ function machineTable(reports: readonly LabelledReport[]): string {
   const rows = reports.map(({ label, report }) => {
     const m = report.machine;
     const gpus = m.gpus.map((g) => `${g.device}${g.software ? ' (software)' : ''}`).join('; ') || '—';
-    return [label, m.cpu, String(m.cores), formatBytes(m.memory_bytes), m.os, m.runtime, gpus, report.created_at, report.settings.quick ? 'quick' : 'full'];
+    const load = m.load_average ? String(m.load_average[0]) : '—';
+    return [label, m.cpu, String(m.cores), formatBytes(m.memory_bytes), m.os, m.runtime, gpus, load, report.created_at, report.settings.quick ? 'quick' : 'full'];
   });
-  return markdownTable(['machine', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'GPU adapters', 'date', 'run'], rows);
+  return markdownTable(['machine', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'GPU adapters', 'load at start', 'date', 'run'], rows);
 }
 
 function opTable(reports: readonly LabelledReport[], op: Op, sizes: readonly string[]): string {

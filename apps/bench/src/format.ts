@@ -9,7 +9,8 @@ export function formatMs(ms: number): string {
 
 /** Baseline time over backend time: above 1, the backend is faster. */
 export function formatRatio(ratio: number): string {
-  return `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)}×`;
+  if (ratio >= 10) return `${ratio.toFixed(0)}×`;
+  return `${ratio >= 1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
 }
 
 /** Elements (logits) per second as millions. */
