@@ -88,8 +88,9 @@ export async function runBench(
 }
 
 /**
- * One untimed-by-tinybench call first: it warms up, and a call over max_call_ms is not repeated
- * (the size is skipped with the time it took) so a slow backend cannot stall the run.
+ * A probing call before tinybench: it warms up, and when it (and a second try, in case the first
+ * paid for one-time setup) is over max_call_ms, the size is skipped with the time it took, so a
+ * slow backend cannot stall the run.
  */
 async function probeThenMeasure(
   subject: BenchSubject,
@@ -100,9 +101,9 @@ async function probeThenMeasure(
   base: Pick<ResultEntry, 'backend' | 'batch' | 'classes' | 'op'>,
 ): Promise<ResultEntry> {
   try {
-    const started = performance.now();
-    const probe = await subject.run(op);
-    const probeMs = probe.measuredMs ?? performance.now() - started;
+    let probeMs = await timeOneCall(subject, op);
+    // A first call can include one-time setup (shader compilation, wasm start-up): judge on a second.
+    if (probeMs > settings.max_call_ms) probeMs = Math.min(probeMs, await timeOneCall(subject, op));
     if (probeMs > settings.max_call_ms) {
       return { ...base, status: 'skipped', reason: `one call took ${overLimitText(probeMs, settings)}`, probe_ms: probeMs };
     }
@@ -118,6 +119,12 @@ async function probeThenMeasure(
   } catch (error) {
     return { ...base, status: 'failed', reason: message(error) };
   }
+}
+
+async function timeOneCall(subject: BenchSubject, op: Op): Promise<number> {
+  const started = performance.now();
+  const outcome = await subject.run(op);
+  return outcome.measuredMs ?? performance.now() - started;
 }
 
 function overLimitText(ms: number, settings: BenchSettings): string {
