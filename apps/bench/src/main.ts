@@ -8,7 +8,7 @@ import { stamp } from './format.js';
 import { BenchUsageError, isUsageError } from './errors.js';
 import { nodeMachine, nodeVersions } from './node-machine.js';
 import { backendLines, progressHooks, resultsTable, type Output } from './progress.js';
-import { parseReport, type BenchReport } from './report.js';
+import { busyMachine, parseReport, type BenchReport } from './report.js';
 import { runBench } from './runner.js';
 import { defaultSettings } from './settings.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
@@ -45,6 +45,11 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     seed: command.seed ?? defaults.seed,
   };
   const sizes = command.sizes ?? (command.quick ? QUICK_SIZES : FULL_SIZES);
+  // First, so the load average is the machine's other work, not the bench's own.
+  const machine = nodeMachine();
+  if (busyMachine(machine)) {
+    io.stderr.write(`Warning: load average ${machine.load_average!.join(', ')} on ${machine.cores} cores; other work will inflate the times (the reports say so too).\n`);
+  }
   io.stderr.write(`Loading ${command.backends.length} backends...\n`);
   const subjects: BenchSubject[] = [];
   for (const name of command.backends) {
@@ -56,7 +61,7 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
   }
   try {
     const output = await runBench(subjects, sizes, settings, progressHooks(io.stderr));
-    const report = buildReport({ environment: 'node', machine: nodeMachine(), versions: nodeVersions(), settings, run: output });
+    const report = buildReport({ environment: 'node', machine, versions: nodeVersions(), settings, run: output });
     io.stdout.write(`\n${resultsTable(report.results)}\n`);
     const unavailable = report.backends.filter((b) => !b.available);
     if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);

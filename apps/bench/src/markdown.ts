@@ -1,6 +1,6 @@
 /** The Markdown report: where it ran, which backends could not run and why, and times with speed-ups over each baseline. */
 import { formatBytes, formatMs, formatRatio, formatThroughput, markdownTable } from './format.js';
-import type { BenchReport, ResultEntry } from './report.js';
+import { busyMachine, type BenchReport, type ResultEntry } from './report.js';
 import { OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
 
 /** `charts` maps an op to the chart file the Markdown links to (relative to the Markdown file). */
@@ -33,17 +33,16 @@ function describeRun(report: BenchReport): string[] {
     `- Versions: ${versions}`,
     `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +
       `timed calls and ${settings.time_ms} ms, after one probing call and ${settings.warmup_samples} warm-up calls; ` +
-      `a size whose first call took over ${settings.max_call_ms} ms is skipped, and so are larger ones`,
+      `a size whose probing call took over ${settings.max_call_ms} ms twice is skipped, and so are larger ones`,
     `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
       `options ${JSON.stringify(settings.options)}`,
   ];
 }
 
-/** A load average above the core count means other work competed with the run for the CPU. */
 function loadLine(report: BenchReport): string[] {
   const load = report.machine.load_average;
   if (!load) return [];
-  const busy = load[0]! > report.machine.cores * 0.5;
+  const busy = busyMachine(report.machine);
   return [
     `- Load average when the run started: ${load.join(', ')}${busy ? ` ⚠ busy machine (${report.machine.cores} cores): times below may be inflated by other work` : ''}`,
   ];

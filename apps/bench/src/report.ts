@@ -153,3 +153,8 @@ export function parseReport(value: unknown, source: string): BenchReport {
 export function measured(report: BenchReport): ResultEntry[] {
   return report.results.filter((r) => r.status === 'measured');
 }
+
+/** A load average above half the cores means other work competed with the run for the CPU. */
+export function busyMachine(machine: Pick<MachineInfo, 'cores' | 'load_average'>): boolean {
+  return machine.load_average !== undefined && machine.load_average[0]! > machine.cores * 0.5;
+}

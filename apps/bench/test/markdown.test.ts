@@ -57,6 +57,13 @@ describe('reportMarkdown', () => {
     expect(row(markdown, 'forward+backward', 'tfjs-naive-wasm').at(-1)).toBe('skipped: one call took 9000 ms');
   });
 
+  it('warns when the load average says other work competed for the cores', () => {
+    const busy = reportMarkdown(makeReport([available('cpu')], [], { cores: 8, load_average: [5.5, 3, 1] }));
+    expect(busy).toMatch(/Load average when the run started: 5\.5, 3, 1 ⚠ busy machine \(8 cores\)/);
+    const quiet = reportMarkdown(makeReport([available('cpu')], [], { cores: 8, load_average: [0.5, 0.4, 0.2] }));
+    expect(quiet).toContain('Load average when the run started: 0.5, 0.4, 0.2\n');
+  });
+
   it('links the charts it was given', () => {
     expect(markdown).toContain('](f.svg)');
     expect(markdown).toContain('](fb.svg)');
