@@ -27,8 +27,28 @@ export function reportChart(report: BenchReport, op: Op): Chart {
     xLabel: 'size B×C (ordered by B·C)',
     yLabel: 'median ms per call (log scale)',
     series,
-    footnote: `dashed: baselines\n${HOLLOW_NOTE}`,
+    footnote: [`dashed: baselines`, HOLLOW_NOTE, ...notDrawn(report, op)].join('\n'),
   };
+}
+
+/** Backends without a measured point, so a chart reader knows what is missing and not only what is there. */
+function notDrawn(report: BenchReport, op: Op): string[] {
+  const drawn = new Set(report.results.filter((r) => r.op === op && r.status === 'measured').map((r) => r.backend));
+  const missing = report.backends.filter((b) => !drawn.has(b.name)).map((b) => b.name);
+  return missing.length ? ['', 'not measured (see the report):', ...wrap(missing, LEGEND_CHARS)] : [];
+}
+
+/** About what fits in the legend column at 11px. */
+const LEGEND_CHARS = 36;
+
+function wrap(words: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const word of words) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + word.length + 2 <= width) lines[lines.length - 1] = `${last}, ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 export interface LabelledReport {

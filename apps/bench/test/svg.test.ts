@@ -76,5 +76,8 @@ describe('reportChart', () => {
     expect(forward.series[1]!.dash).toBeDefined();
     expect(forward.series[0]!.dash).toBeUndefined();
     expect(reportChart(report, 'forward+backward').series.map((s) => s.name)).toEqual(['cpu']);
+    // What is not drawn is named, so the chart does not drop a backend silently.
+    expect(forward.footnote).toMatch(/not measured \(see the report\):\nwebgpu$/);
+    expect(reportChart(report, 'forward+backward').footnote).toMatch(/not measured \(see the report\):\npytorch, webgpu$/);
   });
 });
