@@ -12,7 +12,7 @@ import { busyMachine, parseReport, type BenchReport } from './report.js';
 import { runBench } from './runner.js';
 import { defaultSettings } from './settings.js';
 import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
-import { loadSubject, type BenchSubject } from './subject.js';
+import { disposeAll, loadSubject, type BenchSubject } from './subject.js';
 import { createTorchSubject, pythonCandidates } from './torch-subject.js';
 import { chartName, writeComparison, writeRunReports } from './write-reports.js';
 
@@ -74,7 +74,7 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     io.stdout.write(`Reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
     return report;
   } finally {
-    await Promise.all(subjects.map((s) => s.dispose()));
+    for (const problem of await disposeAll(subjects)) io.stderr.write(`Warning: ${problem}\n`);
   }
 }
 

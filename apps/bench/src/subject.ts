@@ -81,3 +81,11 @@ export function unavailableSubject(name: string, reason: string, hint?: string):
     dispose: async () => {},
   };
 }
+
+/** Disposes every subject even when some fail to, and names those that did (the results stand either way). */
+export async function disposeAll(subjects: readonly BenchSubject[]): Promise<string[]> {
+  const outcomes = await Promise.allSettled(subjects.map((s) => s.dispose()));
+  return outcomes.flatMap((outcome, k) =>
+    outcome.status === 'rejected' ? [`${subjects[k]!.name}: dispose failed: ${(outcome.reason as Error)?.message ?? outcome.reason}`] : [],
+  );
+}

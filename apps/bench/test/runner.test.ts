@@ -8,7 +8,7 @@ import type { BenchInputs } from '../src/inputs.js';
 import type { Progress } from '../src/runner.js';
 import { runBench } from '../src/runner.js';
 import { defaultSettings } from '../src/settings.js';
-import { unavailableSubject, type BenchSubject } from '../src/subject.js';
+import { disposeAll, unavailableSubject, type BenchSubject } from '../src/subject.js';
 
 /** A subject whose every call "takes" one microsecond per logit and returns `lossOf(inputs)`. */
 function fake(name: string, lossOf: (inputs: BenchInputs) => number, fail?: string, setupMs = 0): BenchSubject {
@@ -73,5 +73,15 @@ describe('runBench', async () => {
   it('reports progress once per result, counting to the total', () => {
     expect(progress.map((p) => p.index)).toEqual(output.results.map((_, k) => k + 1));
     expect(new Set(progress.map((p) => p.total))).toEqual(new Set([4 * 3 * 2]));
+  });
+});
+
+describe('disposeAll', () => {
+  it('disposes every subject and names the ones that failed to', async () => {
+    let disposed = 0;
+    const ok = { ...fake('ok', right), dispose: async () => void disposed++ };
+    const stuck = { ...fake('stuck', right), dispose: async () => Promise.reject(new Error('device busy')) };
+    expect(await disposeAll([stuck, ok])).toEqual(['stuck: dispose failed: device busy']);
+    expect(disposed).toBe(1);
   });
 });

@@ -12,7 +12,7 @@ import type { BackendEntry, BenchReport } from '../report.js';
 import { runBench } from '../runner.js';
 import { defaultSettings } from '../settings.js';
 import { OPS, parseSizes, QUICK_SIZES, sizeLabel } from '../sizes.js';
-import { loadSubject, type BenchSubject } from '../subject.js';
+import { disposeAll, loadSubject, type BenchSubject } from '../subject.js';
 import { lineChartSvg } from '../svg.js';
 import { browserMachine } from './browser-machine.js';
 import { pageImport, PAGE_BACKENDS } from './page-backends.js';
@@ -80,7 +80,7 @@ async function run(): Promise<void> {
     document.body.dataset.state = 'error';
   } finally {
     runButton.disabled = false;
-    await Promise.all(subjects.map((s) => s.dispose()));
+    for (const problem of await disposeAll(subjects)) appendLog(`Warning: ${problem}`);
   }
 }
 
