@@ -8,11 +8,19 @@ const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 // The page reports the versions of the packages bundled into it, not of the Node that built it.
 const { node: _buildNode, ...bundledVersions } = nodeVersions(here('.'));
 
+const NODE_ONLY = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
+
 export default defineConfig({
   root: here('.'),
   base: './',
   define: { __BENCH_VERSIONS__: JSON.stringify(bundledVersions) },
+  optimizeDeps: { exclude: NODE_ONLY },
   build: {
+    rollupOptions: {
+      // Node-only packages a backend may import on demand (native addons); in a page that import
+      // fails and the backend reports itself unavailable instead of breaking the bundle.
+      external: NODE_ONLY,
+    },
     outDir: here('../../dist/web'),
     emptyOutDir: true,
     target: 'es2022',
