@@ -13,7 +13,7 @@ export class SingleThreadDist {
     const ws = this.workspaceFor(input);
     const partial = ws.partials[0];
     resetColumnPartial(partial);
-    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowTerms, partial);
+    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowTerms, partial, ws.rowSums(0));
     const intraSum = finishColumns(ws.partials, options, ws.columnStats);
     const result = lossTerms(input, interSum, intraSum);
     if (!input.gradient) return result;

@@ -1,5 +1,6 @@
 import { columnCoefficientBytes, createColumnCoefficients, type ColumnCoefficients } from './kernels/backward-rows.js';
 import {
+  ROW_BLOCK,
   columnPartialBytes,
   createColumnPartial,
   createColumnStats,
@@ -36,15 +37,17 @@ export class Workspace {
   readonly coefficients: ColumnCoefficients;
   private readonly stores: CentredStore[];
   private readonly scratch: Float64Array[];
+  private readonly sums: Float64Array[];
 
   constructor(readonly memory: WorkspaceMemory) {
     const { batch, classes, threads, keepCentred } = memory;
     const student = new Float64Array(memory.centredStudent);
     const teacher = new Float64Array(memory.centredTeacher);
+    const block = ROW_BLOCK * classes;
     this.stores = Array.from({ length: threads }, (_, t) =>
       keepCentred
-        ? { student, teacher, rowStride: classes }
-        : { student: student.subarray(t * classes, (t + 1) * classes), teacher: teacher.subarray(t * classes, (t + 1) * classes), rowStride: 0 },
+        ? { student, teacher, full: true }
+        : { student: student.subarray(t * block, (t + 1) * block), teacher: teacher.subarray(t * block, (t + 1) * block), full: false },
     );
     this.rowTerms = {
       r: new Float64Array(memory.rowTerms, 0, batch),
@@ -55,6 +58,7 @@ export class Workspace {
     this.columnStats = createColumnStats(classes);
     this.coefficients = createColumnCoefficients(classes, memory.coefficients);
     this.scratch = Array.from({ length: threads }, (_, t) => new Float64Array(memory.rowScratch, t * classes * 8, classes));
+    this.sums = Array.from({ length: threads }, () => new Float64Array(3));
   }
 
   static allocate(
@@ -64,7 +68,7 @@ export class Workspace {
     keepCentred: boolean,
     allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
   ): Workspace {
-    const centredBytes = (keepCentred ? batch : threads) * classes * 8;
+    const centredBytes = (keepCentred ? batch : threads * ROW_BLOCK) * classes * 8;
     return new Workspace({
       batch,
       classes,
@@ -92,6 +96,11 @@ export class Workspace {
 
   rowScratch(thread: number): Float64Array {
     return this.scratch[thread];
+  }
+
+  /** Three numbers a thread's forward pass returns per row (its centred sums). */
+  rowSums(thread: number): Float64Array {
+    return this.sums[thread];
   }
 
   get centredStudent(): Float64Array {

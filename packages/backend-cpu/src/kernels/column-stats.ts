@@ -47,12 +47,20 @@ export function resetColumnPartial(partial: ColumnPartial): void {
   partial.syy.fill(0);
 }
 
-/** Adds one row of centred softmax values (starting at `start` in the two arrays). */
+/** Rows whose column sums are accumulated together: each accumulator is loaded and stored once per block. */
+export const ROW_BLOCK = 4;
+
+/**
+ * Adds `count` (1..ROW_BLOCK) consecutive rows of centred softmax values, stored `classes` apart
+ * from `start` in the two arrays. Reading and writing the five per-column accumulators dominates
+ * this loop, so a block of rows shares one read and one write of each.
+ */
 export function accumulateColumns(
   partial: ColumnPartial,
   deltaS: Float64Array,
   deltaT: Float64Array,
   start: number,
+  count: number,
 ): void {
   const { shiftStudent, shiftTeacher, sumStudent, sumTeacher, sxy, sxx, syy } = partial;
   const classes = shiftStudent.length;
@@ -60,15 +68,41 @@ export function accumulateColumns(
     shiftStudent.set(deltaS.subarray(start, start + classes));
     shiftTeacher.set(deltaT.subarray(start, start + classes));
   }
-  partial.rows++;
-  for (let j = 0; j < classes; j++) {
-    const cs = deltaS[start + j] - shiftStudent[j];
-    const ct = deltaT[start + j] - shiftTeacher[j];
-    sumStudent[j] += cs;
-    sumTeacher[j] += ct;
-    sxy[j] += cs * ct;
-    sxx[j] += cs * cs;
-    syy[j] += ct * ct;
+  partial.rows += count;
+  if (count === ROW_BLOCK) {
+    const o1 = start + classes;
+    const o2 = o1 + classes;
+    const o3 = o2 + classes;
+    for (let j = 0; j < classes; j++) {
+      const ks = shiftStudent[j];
+      const kt = shiftTeacher[j];
+      const s0 = deltaS[start + j] - ks;
+      const s1 = deltaS[o1 + j] - ks;
+      const s2 = deltaS[o2 + j] - ks;
+      const s3 = deltaS[o3 + j] - ks;
+      const t0 = deltaT[start + j] - kt;
+      const t1 = deltaT[o1 + j] - kt;
+      const t2 = deltaT[o2 + j] - kt;
+      const t3 = deltaT[o3 + j] - kt;
+      sumStudent[j] += s0 + s1 + (s2 + s3);
+      sumTeacher[j] += t0 + t1 + (t2 + t3);
+      sxy[j] += s0 * t0 + s1 * t1 + (s2 * t2 + s3 * t3);
+      sxx[j] += s0 * s0 + s1 * s1 + (s2 * s2 + s3 * s3);
+      syy[j] += t0 * t0 + t1 * t1 + (t2 * t2 + t3 * t3);
+    }
+    return;
+  }
+  for (let r = 0; r < count; r++) {
+    const o = start + r * classes;
+    for (let j = 0; j < classes; j++) {
+      const cs = deltaS[o + j] - shiftStudent[j];
+      const ct = deltaT[o + j] - shiftTeacher[j];
+      sumStudent[j] += cs;
+      sumTeacher[j] += ct;
+      sxy[j] += cs * ct;
+      sxx[j] += cs * cs;
+      syy[j] += ct * ct;
+    }
   }
 }
 

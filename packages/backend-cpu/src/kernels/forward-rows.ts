@@ -1,24 +1,22 @@
 import type { DistOptions } from '@dist-kd/core';
-import { centredSoftmaxRow } from './centred-softmax.js';
-import { accumulateColumns, type ColumnPartial } from './column-stats.js';
+import { centredSoftmaxPair } from './centred-softmax.js';
+import { ROW_BLOCK, accumulateColumns, type ColumnPartial } from './column-stats.js';
 import { correlationTerms, type CorrelationTerms } from './correlation.js';
 
 /**
  * Where the centred softmax of each row goes: the full [B, C] matrices when the backward pass will
- * need them (`rowStride` = C), or one reused row (`rowStride` = 0) for a forward-only call.
+ * need them (`full`), or ROW_BLOCK reused rows for a forward-only call.
  */
 export interface CentredStore {
   readonly student: Float64Array;
   readonly teacher: Float64Array;
-  readonly rowStride: number;
+  readonly full: boolean;
 }
 
 /**
  * Forward over rows [rowStart, rowEnd): the centred softmax of both inputs, each row's correlation
- * terms (into `rowTerms`), and the column sums (into `columns`). Returns sum over rows of (1 - r).
- *
- * Each row is finished before the next starts, so its sums are exact centred sums: the row mean of
- * the centred softmax is zero up to rounding, and is subtracted anyway.
+ * terms (into `rowTerms`), and the column sums (into `columns`), a block of rows at a time.
+ * Returns the sum over these rows of (1 - r).
  */
 export function forwardRows(
   student: Float32Array | Float64Array,
@@ -30,41 +28,20 @@ export function forwardRows(
   store: CentredStore,
   rowTerms: CorrelationTerms,
   columns: ColumnPartial,
+  sums: Float64Array,
 ): number {
   const inverseTau = 1 / options.tau;
-  const deltaS = store.student;
-  const deltaT = store.teacher;
   let sumOneMinusR = 0;
-  for (let i = rowStart; i < rowEnd; i++) {
-    const o = i * store.rowStride;
-    centredSoftmaxRow(student, i * classes, classes, inverseTau, deltaS, o);
-    centredSoftmaxRow(teacher, i * classes, classes, inverseTau, deltaT, o);
-    let sumS = 0;
-    let sumT = 0;
-    let sumST = 0;
-    let sumSS = 0;
-    let sumTT = 0;
-    for (let k = o; k < o + classes; k++) {
-      const xs = deltaS[k];
-      const xt = deltaT[k];
-      sumS += xs;
-      sumT += xt;
-      sumST += xs * xt;
-      sumSS += xs * xs;
-      sumTT += xt * xt;
+  for (let blockStart = rowStart; blockStart < rowEnd; blockStart += ROW_BLOCK) {
+    const blockEnd = Math.min(blockStart + ROW_BLOCK, rowEnd);
+    const blockOffset = store.full ? blockStart * classes : 0;
+    for (let i = blockStart; i < blockEnd; i++) {
+      const o = blockOffset + (i - blockStart) * classes;
+      centredSoftmaxPair(student, teacher, i * classes, classes, inverseTau, store.student, store.teacher, o, sums);
+      correlationTerms(sums[0], sums[1], sums[2], options, rowTerms, i);
+      sumOneMinusR += 1 - rowTerms.r[i];
     }
-    const meanS = sumS / classes;
-    const meanT = sumT / classes;
-    correlationTerms(
-      sumST - classes * meanS * meanT,
-      sumSS - classes * meanS * meanS,
-      sumTT - classes * meanT * meanT,
-      options,
-      rowTerms,
-      i,
-    );
-    sumOneMinusR += 1 - rowTerms.r[i];
-    accumulateColumns(columns, deltaS, deltaT, o);
+    accumulateColumns(columns, store.student, store.teacher, blockOffset, blockEnd - blockStart);
   }
   return sumOneMinusR;
 }

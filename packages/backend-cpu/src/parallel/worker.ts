@@ -34,7 +34,7 @@ function run(request: Exclude<WorkerRequest, { type: 'memory' }>, v: Views): Wor
   if (request.type === 'forward') {
     const partial = ws.partials[thread];
     resetColumnPartial(partial);
-    const sum = forwardRows(v.student, v.teacher, classes, rowStart, rowEnd, options, ws.store(thread), ws.rowTerms, partial);
+    const sum = forwardRows(v.student, v.teacher, classes, rowStart, rowEnd, options, ws.store(thread), ws.rowTerms, partial, ws.rowSums(thread));
     return { id, ok: true, sumOneMinusR: sum, rows: partial.rows };
   }
   backwardRows(
