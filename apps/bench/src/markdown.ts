@@ -85,7 +85,7 @@ function measuredCells(result: ResultEntry): string[] {
   return [
     formatMs(result.median_ms!),
     formatMs(result.p99_ms!),
-    String(result.samples),
+    result.calls_per_sample && result.calls_per_sample > 1 ? `${result.samples} × ${result.calls_per_sample} calls` : String(result.samples),
     result.rel_mad!.toFixed(3),
     formatThroughput(result.throughput_eps!),
   ];
@@ -106,6 +106,7 @@ function legend(report: BenchReport): string[] {
     '',
     '- `vs <baseline>`: the baseline\'s median divided by this row\'s median at the same size; above 1× the row is faster.',
     '- Melem/s: B×C logits per second at the median.',
+    '- samples: timed samples; "N × k calls" means calls too fast for the timer were timed k at a time, each sample their mean.',
     `- ⚠ noisy: MAD/median over ${noise.max_rel_mad}, p99/median over ${noise.max_p99_over_median}, or fewer than ` +
       `${noise.min_samples} samples; compare such rows with care.`,
     '- Every loss is checked against core\'s float64 reference; a mismatch is marked.',

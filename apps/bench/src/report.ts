@@ -93,6 +93,8 @@ export interface ResultEntry {
   readonly min_ms?: number;
   readonly max_ms?: number;
   readonly samples?: number;
+  /** Calls timed together per sample (fast calls are batched so the timer can resolve them). */
+  readonly calls_per_sample?: number;
   /** Median absolute deviation / median. */
   readonly rel_mad?: number;
   readonly p99_over_median?: number;

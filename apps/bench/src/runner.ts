@@ -4,7 +4,7 @@
  */
 import { referenceDist } from '@dist-kd/core';
 import { makeInputs } from './inputs.js';
-import { measure } from './measure.js';
+import { callsPerSample, measure, timeCalls } from './measure.js';
 import type { BackendEntry, BenchSettings, ResultEntry } from './report.js';
 import { elements, OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
 import { summarize } from './stats.js';
@@ -90,7 +90,8 @@ export async function runBench(
 /**
  * A probing call before tinybench: it warms up, and when it (and a second try, in case the first
  * paid for one-time setup) is over max_call_ms, the size is skipped with the time it took, so a
- * slow backend cannot stall the run.
+ * slow backend cannot stall the run. Calls shorter than a couple of milliseconds are timed in
+ * batches, a sample being their mean.
  */
 async function probeThenMeasure(
   subject: BenchSubject,
@@ -101,30 +102,26 @@ async function probeThenMeasure(
   base: Pick<ResultEntry, 'backend' | 'batch' | 'classes' | 'op'>,
 ): Promise<ResultEntry> {
   try {
-    let probeMs = await timeOneCall(subject, op);
+    let probeMs = (await timeCalls(subject, op, 1)).ms;
     // A first call can include one-time setup (shader compilation, wasm start-up): judge on a second.
-    if (probeMs > settings.max_call_ms) probeMs = Math.min(probeMs, await timeOneCall(subject, op));
+    if (probeMs > settings.max_call_ms) probeMs = Math.min(probeMs, (await timeCalls(subject, op, 1)).ms);
     if (probeMs > settings.max_call_ms) {
       return { ...base, status: 'skipped', reason: `one call took ${overLimitText(probeMs, settings)}`, probe_ms: probeMs };
     }
-    const { latency, loss } = await measure(subject, op, settings);
+    const calls = await callsPerSample(subject, op);
+    const { latency, loss } = await measure(subject, op, settings, calls);
     const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));
     return {
       ...base,
       status: 'measured',
       ...summarize(latency, elements(size), settings.noise),
+      calls_per_sample: calls,
       loss,
       loss_check: agrees ? 'ok' : 'mismatch',
     };
   } catch (error) {
     return { ...base, status: 'failed', reason: message(error) };
   }
-}
-
-async function timeOneCall(subject: BenchSubject, op: Op): Promise<number> {
-  const started = performance.now();
-  const outcome = await subject.run(op);
-  return outcome.measuredMs ?? performance.now() - started;
 }
 
 function overLimitText(ms: number, settings: BenchSettings): string {

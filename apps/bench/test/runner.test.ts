@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchInputs } from '../src/inputs.js';
 import type { Progress } from '../src/runner.js';
 import { runBench } from '../src/runner.js';
+import { callsPerSample, MIN_SAMPLE_MS } from '../src/measure.js';
 import { defaultSettings } from '../src/settings.js';
 import { disposeAll, unavailableSubject, type BenchSubject } from '../src/subject.js';
 
@@ -53,6 +54,8 @@ describe('runBench', async () => {
 
   it('times the self-timed calls, smallest size first', () => {
     expect(result('steady', 10)).toMatchObject({ status: 'measured', median_ms: 1, samples: 3, loss_check: 'ok', noisy: true });
+    // 1 ms calls are timed several at a time, so that a sample lasts MIN_SAMPLE_MS; the median stays per call.
+    expect(result('steady', 10).calls_per_sample! * 1).toBeGreaterThanOrEqual(MIN_SAMPLE_MS);
     expect(output.results.map((r) => r.batch).filter((b, k, all) => all.indexOf(b) === k)).toEqual([10, 100, 200]);
   });
 
@@ -83,5 +86,23 @@ describe('disposeAll', () => {
     const stuck = { ...fake('stuck', right), dispose: async () => Promise.reject(new Error('device busy')) };
     expect(await disposeAll([stuck, ok])).toEqual(['stuck: dispose failed: device busy']);
     expect(disposed).toBe(1);
+  });
+});
+
+describe('callsPerSample', () => {
+  const quick = (ms: number): BenchSubject => ({ ...fake('quick', () => 1), run: async () => ({ loss: 1, measuredMs: ms }) });
+
+  it('batches calls until a sample lasts MIN_SAMPLE_MS, and leaves slow calls alone', async () => {
+    const calls = await callsPerSample(quick(0.25), 'forward');
+    expect(calls * 0.25).toBeGreaterThanOrEqual(MIN_SAMPLE_MS);
+    expect(calls * 0.25).toBeLessThan(4 * MIN_SAMPLE_MS);
+    expect(await callsPerSample(quick(5), 'forward')).toBe(1);
+  });
+
+  it('grows the batch when a call times as zero, as under a coarse browser timer', async () => {
+    let count = 0;
+    // Each call reports 0 ms until the batch is large, like a timer that ticks every 0.1 ms.
+    const coarse: BenchSubject = { ...quick(0), run: async () => ({ loss: 1, measuredMs: ++count % 40 === 0 ? 4 : 0 }) };
+    expect(await callsPerSample(coarse, 'forward')).toBeGreaterThan(1);
   });
 });

@@ -8,6 +8,15 @@ const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 // The page reports the versions of the packages bundled into it, not of the Node that built it.
 const { node: _buildNode, ...bundledVersions } = nodeVersions(here('.'));
 
+/**
+ * Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs in Chromium (and
+ * SharedArrayBuffer, for threaded wasm). Hosts of dist/web should send these headers too.
+ */
+const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 const NODE_ONLY = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
 
 export default defineConfig({
@@ -15,6 +24,8 @@ export default defineConfig({
   base: './',
   define: { __BENCH_VERSIONS__: JSON.stringify(bundledVersions) },
   optimizeDeps: { exclude: NODE_ONLY },
+  server: { headers: CROSS_ORIGIN_ISOLATION },
+  preview: { headers: CROSS_ORIGIN_ISOLATION },
   build: {
     rollupOptions: {
       // Node-only packages a backend may import on demand (native addons); in a page that import
