@@ -51,7 +51,7 @@ Options:
   --out DIR            folder for the reports (default: ${DEFAULT_OUT}/)
   --name NAME          file name stem of the reports (default: bench-<UTC time>-node)
   --time MS            time budget per backend, size and op (default 1000, quick 100)
-  --min-samples N      at least N timed calls each (default 10, quick 5)
+  --min-samples N      at least N samples each (default 10, quick 5)
   --max-call-ms MS     when one call takes longer, skip that size and larger ones (default 5000, quick 500)
   --seed N             seed of the random logits
   --python PATH        the python that runs the PyTorch baseline (default: python3, then /usr/bin/python3)

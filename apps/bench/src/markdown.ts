@@ -32,7 +32,7 @@ function describeRun(report: BenchReport): string[] {
     `- GPU adapters: ${gpus}`,
     `- Versions: ${versions}`,
     `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +
-      `timed calls and ${settings.time_ms} ms, after one probing call and ${settings.warmup_samples} warm-up calls; ` +
+      `samples and ${settings.time_ms} ms, after a probing call, batch sizing and ${settings.warmup_samples} warm-up samples; ` +
       `a size whose probing call took over ${settings.max_call_ms} ms twice is skipped, and so are larger ones`,
     `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
       `options ${JSON.stringify(settings.options)}`,

@@ -60,7 +60,7 @@ export interface BenchSettings {
   readonly quick: boolean;
   /** tinybench time budget per (backend, size, op), ms. */
   readonly time_ms: number;
-  /** Minimum timed calls per (backend, size, op). */
+  /** Minimum samples per (backend, size, op); a sample is one call, or the mean of a batch of fast calls. */
   readonly min_samples: number;
   readonly warmup_samples: number;
   /**
