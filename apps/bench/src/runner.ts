@@ -2,7 +2,7 @@
  * Runs every subject over every size and op, smallest size first, and says what happened to each:
  * measured, skipped (with the reason) or failed (with the error). Runs in Node and in the browser.
  */
-import { referenceDist } from '@dist-kd/core';
+import { referenceDist, type Availability } from '@dist-kd/core';
 import { makeInputs } from './inputs.js';
 import { callsPerSample, measure, timeCalls } from './measure.js';
 import type { BackendEntry, BenchSettings, ResultEntry } from './report.js';
@@ -129,7 +129,13 @@ function overLimitText(ms: number, settings: BenchSettings): string {
 }
 
 async function describeSubject(subject: BenchSubject): Promise<BackendEntry> {
-  const availability = await subject.availability();
+  let availability: Availability;
+  try {
+    availability = await subject.availability();
+  } catch (error) {
+    // The contract says availability() never throws; a backend that breaks it is still listed.
+    availability = { available: false, reason: `availability() threw: ${message(error)}` };
+  }
   const common = { name: subject.name, role: subject.role, ...(subject.precision ? { precision: subject.precision } : {}) };
   if (!availability.available) {
     return { ...common, available: false, reason: availability.reason, ...(availability.hint ? { hint: availability.hint } : {}) };

@@ -39,7 +39,14 @@ describe('runBench', async () => {
   const settings = { ...defaultSettings(true), time_ms: 1, min_samples: 3, warmup_samples: 0, max_call_ms: 50 };
   const progress: Progress[] = [];
   const output = await runBench(
-    [fake('steady', right), fake('wrong', () => 0), fake('broken', right, 'device lost'), fake('compiles', right, undefined, 1000), unavailableSubject('absent', 'not installed', 'npm i absent')],
+    [
+      fake('steady', right),
+      fake('wrong', () => 0),
+      fake('broken', right, 'device lost'),
+      fake('compiles', right, undefined, 1000),
+      unavailableSubject('absent', 'not installed', 'npm i absent'),
+      { ...fake('rude', right), availability: () => Promise.reject(new Error('no adapter object')) },
+    ],
     // 1 ms, then 100 ms (over the limit), then 200 ms: given out of order on purpose.
     [{ batch: 200, classes: 1000 }, { batch: 10, classes: 100 }, { batch: 100, classes: 1000 }],
     settings,
@@ -50,6 +57,7 @@ describe('runBench', async () => {
   it('lists an unavailable subject with its reason and gives it no results', () => {
     expect(output.backends.find((b) => b.name === 'absent')).toMatchObject({ available: false, reason: 'not installed', hint: 'npm i absent' });
     expect(output.results.filter((r) => r.backend === 'absent')).toEqual([]);
+    expect(output.backends.find((b) => b.name === 'rude')).toMatchObject({ available: false, reason: 'availability() threw: no adapter object' });
   });
 
   it('times the self-timed calls, smallest size first', () => {
