@@ -1,6 +1,6 @@
 /** Charts of a report (time against size per backend) and of a comparison (per backend and machine). */
 import { notes, uniqueSizes } from './markdown.js';
-import type { BenchReport, ResultEntry } from './report.js';
+import { measured, type BenchReport, type ResultEntry } from './report.js';
 import { sizeLabel, sortSizes, type Op } from './sizes.js';
 import { PALETTE, type Chart, type ChartPoint, type ChartSeries } from './svg.js';
 
@@ -10,16 +10,17 @@ const HOLLOW_NOTE = 'open marker: noisy result';
 export function reportChart(report: BenchReport, op: Op): Chart {
   const results = report.results.filter((r) => r.op === op);
   const series: ChartSeries[] = [];
-  report.backends.forEach((backend, k) => {
+  for (const backend of report.backends) {
     const points = pointsOf(results.filter((r) => r.backend === backend.name));
-    if (points.length === 0) return;
+    if (points.length === 0) continue;
     series.push({
       name: backend.role === 'baseline' ? `${backend.name} (baseline)` : backend.name,
       points,
-      color: PALETTE[k % PALETTE.length]!,
+      // The palette's first colours are the most distinct: give them to the lines drawn.
+      color: PALETTE[series.length % PALETTE.length]!,
       ...(backend.role === 'baseline' ? { dash: BASELINE_DASH } : {}),
     });
-  });
+  }
   return {
     title: `DIST ${op}: median time per call`,
     subtitle: `${machineSummary(report)} (${report.created_at.slice(0, 10)})`,
@@ -59,7 +60,10 @@ export interface LabelledReport {
 
 /** One line per backend and machine: colour by backend, dash pattern by machine. */
 export function compareChart(reports: readonly LabelledReport[], op: Op, sizes: readonly string[]): Chart {
-  const backendNames = [...new Set(reports.flatMap(({ report }) => report.backends.map((b) => b.name)))];
+  // Only backends with a point get a colour, so the palette's most distinct colours go to them.
+  const backendNames = [
+    ...new Set(reports.flatMap(({ report }) => measured(report).filter((r) => r.op === op && sizes.includes(sizeLabel(r))).map((r) => r.backend))),
+  ];
   const dashes = [undefined, '7 4', '2 3', '10 3 2 3'];
   const series: ChartSeries[] = [];
   reports.forEach(({ label, report }, machine) => {
