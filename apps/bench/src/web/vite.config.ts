@@ -9,7 +9,7 @@ const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.u
 const { node: _buildNode, ...bundledVersions } = nodeVersions(here('.'));
 
 /**
- * Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs in Chromium (and
+ * Cross-origin isolation gives performance.now() 5 µs steps instead of 0.1 ms in Chromium (and
  * SharedArrayBuffer, for threaded wasm). Hosts of dist/web should send these headers too.
  */
 const CROSS_ORIGIN_ISOLATION = {
