@@ -18,8 +18,8 @@ export interface Measurement {
 }
 
 /**
- * A sample should last at least this long: browsers coarsen performance.now() (Chromium here: 0.1 ms steps, 5 µs when
- * cross-origin isolated), so a call faster than that would time as 0 or as one tick.
+ * A sample should last at least this long: browsers coarsen performance.now() (Chromium here:
+ * 0.1 ms steps, 5 µs when cross-origin isolated), so a faster call would time as 0 or one tick.
  */
 export const MIN_SAMPLE_MS = 2;
 const MAX_CALLS_PER_SAMPLE = 10_000;
