@@ -59,7 +59,34 @@ def rounding_perturbation(logits, tau, unit, sample):
     return out
 
 
-def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, unit=U32):
+def _corr_term_magnitudes(x, y, eps, eps_mode):
+    """Per row of x, y ([n, m]): |yc| / D + |r| * (b / a) * |xc| / D, the sizes of the two terms of
+    d corr / dx whose difference is the derivative (zero ratio where a = 0, the limit)."""
+    xc = x - x.mean(dim=1, keepdim=True)
+    yc = y - y.mean(dim=1, keepdim=True)
+    inside = eps if eps_mode == 'design-note' else 0.0
+    a = torch.sqrt((xc * xc).sum(dim=1, keepdim=True) + inside)
+    b = torch.sqrt((yc * yc).sum(dim=1, keepdim=True) + inside)
+    d = a * b + eps
+    r = (xc * yc).sum(dim=1, keepdim=True) / d
+    ratio = torch.where(a > 0, b / torch.where(a > 0, a, torch.ones_like(a)), torch.zeros_like(a))
+    return (yc.abs() + r.abs() * ratio * xc.abs()) / d
+
+
+def gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode):
+    """Per element, the size of the terms the gradient is the difference of: the softmax backward
+    p * (G - sum p G) / tau with G's row and column parts taken in absolute value. Rounding in the
+    gradient's arithmetic is relative to these, not to the (possibly much smaller) result."""
+    B, C = logits_s.shape
+    p = torch.softmax(logits_s / tau, dim=1)
+    q = torch.softmax(logits_t / tau, dim=1)
+    rows = _corr_term_magnitudes(p, q, eps, eps_mode)
+    cols = _corr_term_magnitudes(p.t(), q.t(), eps, eps_mode).t()
+    G = abs(beta) * tau * tau / B * rows + abs(gamma) * tau * tau / C * cols
+    return p * (G + (p * G).sum(dim=1, keepdim=True)) / tau
+
+
+def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, eps, eps_mode, unit=U32):
     """(loss_atol, grad_atol) for a backend whose arithmetic has unit roundoff `unit`.
 
     evaluate(s, t) returns (loss, dloss/ds) in float64. Each bound is SAFETY times the largest change
@@ -79,6 +106,8 @@ def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, unit=U32):
     # sqrt(length) units on terms of size (|beta| + |gamma|) * tau^2.
     weight = (abs(beta) + abs(gamma)) * tau * tau
     loss_sums = unit * weight * (math.sqrt(B) + math.sqrt(C))
-    # The gradient's scale is its largest element, or weight / tau where the gradient is zero.
-    grad_sums = unit * math.sqrt(B + C) * (float(grad.abs().max()) + weight / tau)
+    # The gradient's arithmetic rounds relative to the terms it cancels; weight / tau is the
+    # gradient's scale where every term is zero (C = 1, say).
+    terms = float(gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode).max())
+    grad_sums = unit * math.sqrt(B + C) * (terms + weight / tau)
     return SAFETY * (loss_change + loss_sums), SAFETY * (grad_change + grad_sums)
