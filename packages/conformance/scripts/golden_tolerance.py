@@ -60,17 +60,21 @@ def rounding_perturbation(logits, tau, unit, sample):
 
 
 def _corr_term_magnitudes(x, y, eps, eps_mode):
-    """Per row of x, y ([n, m]): |yc| / D + |r| * (b / a) * |xc| / D, the sizes of the two terms of
-    d corr / dx whose difference is the derivative (zero ratio where a = 0, the limit)."""
-    xc = x - x.mean(dim=1, keepdim=True)
-    yc = y - y.mean(dim=1, keepdim=True)
+    """Per row of x, y ([n, m]): (|y| + |mean y|) / D + |r| * (b / a) * (|x| + |mean x|) / D, the
+    sizes of the two terms of d corr / dx = yc / D - r * (b / a) * xc / D as a backend rounds them:
+    centring leaves an error relative to the values, not to the (maybe far smaller) centred values.
+    The ratio is 0 where a = 0 (its limit)."""
+    xm = x.mean(dim=1, keepdim=True)
+    ym = y.mean(dim=1, keepdim=True)
+    xc = x - xm
+    yc = y - ym
     inside = eps if eps_mode == 'design-note' else 0.0
     a = torch.sqrt((xc * xc).sum(dim=1, keepdim=True) + inside)
     b = torch.sqrt((yc * yc).sum(dim=1, keepdim=True) + inside)
     d = a * b + eps
     r = (xc * yc).sum(dim=1, keepdim=True) / d
     ratio = torch.where(a > 0, b / torch.where(a > 0, a, torch.ones_like(a)), torch.zeros_like(a))
-    return (yc.abs() + r.abs() * ratio * xc.abs()) / d
+    return (y.abs() + ym.abs() + r.abs() * ratio * (x.abs() + xm.abs())) / d
 
 
 def gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode):

@@ -30,11 +30,21 @@ export function largestGradientTerm(student: ArrayLike<number>, teacher: ArrayLi
   return largest;
 }
 
-/** |yc_k| / D + |r| * (b / a) * |xc_k| / D for each k (ratio 0 where a = 0, its limit). */
+/**
+ * (|y_k| + |mean y|) / D + |r| * (b / a) * (|x_k| + |mean x|) / D for each k: the sizes of the two
+ * terms of d corr / dx_k = yc_k / D - r * (b / a) * xc_k / D as a backend rounds them, since centring
+ * leaves an error relative to the values, not to the (maybe far smaller) centred values. The ratio
+ * is 0 where a = 0 (its limit).
+ */
 function termSizes(x: Float64Array, y: Float64Array, options: DistOptions): Float64Array {
   const { r, xc, yc, a, b, D } = correlation(x, y, options);
   const ratio = a === 0 ? 0 : b / a;
-  return Float64Array.from(xc, (xk, k) => (Math.abs(yc[k]) + Math.abs(r) * ratio * Math.abs(xk)) / D);
+  // x_k - xc_k is mean(x), as the reference centred it.
+  return Float64Array.from(x, (xk, k) => {
+    const meanX = Math.abs(xk - xc[k]);
+    const meanY = Math.abs(y[k] - yc[k]);
+    return (Math.abs(y[k]) + meanY + Math.abs(r) * ratio * (Math.abs(xk) + meanX)) / D;
+  });
 }
 
 /** softmax(logits / tau) of each row, row-major. */
