@@ -2,10 +2,10 @@
  * What callers rely on besides the numbers: the same bits for the same input, any of the three
  * input array types, an optional gradient, and inputs left untouched.
  */
-import { computeChecked, typedFor } from '../backend-calls.js';
+import { computeChecked } from '../backend-calls.js';
 import { fail, type ConformanceCheck } from '../check.js';
 import { expectArrayClose, expectClose } from '../compare.js';
-import { BASE_PROBLEMS, makeProblem, solve, sumOf, toleranceOf } from '../problems.js';
+import { BASE_PROBLEMS, makeProblem, requestFor, solve, sumOf, toleranceOf } from '../problems.js';
 
 export function contractChecks(): ConformanceCheck[] {
   return [determinismCheck(), inputTypesCheck(), gradientOptionalCheck(), inputsUnchangedCheck()];
@@ -63,12 +63,7 @@ function gradientOptionalCheck(): ConformanceCheck {
     name: `property/gradient-optional [${problem.label}]`,
     run: async (backend) => {
       const withGradient = await solve(backend, problem);
-      const lossOnly = await computeChecked(backend, {
-        student: typedFor(backend.precision, problem.student),
-        teacher: typedFor(backend.precision, problem.teacher),
-        shape: problem.shape,
-        options: problem.options,
-      });
+      const lossOnly = await computeChecked(backend, requestFor(backend.precision, problem));
       expectClose('loss without the gradient', lossOnly.loss, withGradient.loss, 2 * toleranceOf(problem, backend.precision).loss);
     },
   };

@@ -1,8 +1,8 @@
 /** The gradient against finite differences of the backend's own loss. */
-import { computeChecked, typedFor } from '../backend-calls.js';
+import { computeChecked } from '../backend-calls.js';
 import { fail, type ConformanceCheck } from '../check.js';
 import { format } from '../compare.js';
-import { BASE_PROBLEMS, referenceOf, solve, toleranceOf, withLogits, type Problem } from '../problems.js';
+import { BASE_PROBLEMS, referenceOf, requestFor, solve, toleranceOf, withLogits, type Problem } from '../problems.js';
 import { mulberry32 } from '../random-logits.js';
 
 export function finiteDifferenceChecks(): ConformanceCheck[] {
@@ -30,14 +30,7 @@ function finiteDifferenceCheck(base: Problem): ConformanceCheck {
         const direction = Float64Array.from({ length: B * C }, () => (next() < 0.5 ? -1 : 1));
         const along = (t: number) => base.student.map((v, k) => v + t * STEP * direction[k]);
         const backendLoss = async (t: number) =>
-          (
-            await computeChecked(backend, {
-              student: typedFor(backend.precision, along(t)),
-              teacher: typedFor(backend.precision, base.teacher),
-              shape: base.shape,
-              options: base.options,
-            })
-          ).loss;
+          (await computeChecked(backend, requestFor(backend.precision, withLogits(base, base.label, along(t))))).loss;
         const referenceLoss = async (t: number) => referenceOf(withLogits(base, base.label, along(t))).loss;
         const measured = await centralDifference(backendLoss);
         const truncation = Math.abs((await centralDifference(referenceLoss)) - dot(exact, direction));
