@@ -13,21 +13,21 @@ export class SingleThreadDist {
     const ws = this.workspaceFor(input);
     const partial = ws.partials[0];
     resetColumnPartial(partial);
-    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowTerms, partial, ws.rowSums(0));
+    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowStats, partial, ws.rowSums(0));
     const intraSum = finishColumns(ws.partials, options, ws.columnStats);
     const result = lossTerms(input, interSum, intraSum);
     if (!input.gradient) return result;
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
     const gradient = allocateGradient(input);
     backwardRows(
-      ws.centredStudent,
-      ws.centredTeacher,
+      ws.softmaxStudent,
+      ws.softmaxTeacher,
       batch,
       classes,
       0,
       batch,
       options,
-      ws.rowTerms,
+      ws.rowStats,
       ws.coefficients,
       ws.rowScratch(0),
       gradient,

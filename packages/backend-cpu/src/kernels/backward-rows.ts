@@ -1,89 +1,83 @@
 import type { DistOptions } from '@dist-kd/core';
 import type { ColumnStats } from './column-stats.js';
-import type { CorrelationTerms } from './correlation.js';
+import type { RowStats } from './forward-rows.js';
 
 /**
- * The backward pass. With x = centred student softmax, y = centred teacher softmax, and the
- * correlation terms of row i (u_i = -(beta tau^2 / B) / D_i, rho_i = ratio) and column j
- * (w_j = -(gamma tau^2 / C) / D_j, sigma_j = ratio):
- *   dloss/dp[i,j] = u_i (y - rho_i x)_row-centred + w_j (y - sigma_j x)_column-centred
- *                 = (u_i + w_j) y - (u_i rho_i + w_j sigma_j) x + w_j (sigma_j mean_x_j - mean_y_j) + (a row constant)
- * The row constant is dropped: the softmax backward, p * (G - sum_k p_k G_k), is blind to it.
- * Then dloss/dz[i,j] = (1/tau) p[i,j] (G[i,j] - sum_k p[i,k] G[i,k]) with p = 1/C + x.
+ * The backward pass. With x = student softmax, y = teacher softmax, row i's terms
+ * (u_i = -(beta tau^2 / B) / D_i, rho_i = ratio, means m) and column j's
+ * (w_j = -(gamma tau^2 / C) / D_j, sigma_j = ratio, means mu):
+ *   G[i,j] = dloss/dp[i,j] = u_i ((y - my_i) - rho_i (x - mx_i)) + w_j ((y - muy_j) - sigma_j (x - mux_j))
+ * Each part is centred before it is scaled: u_i and w_j reach 1e8 for a flat vector, and scaling
+ * first would leave rounding noise of that size where the exact difference is zero.
+ * Then dloss/dz[i,j] = (1/tau) p[i,j] (G[i,j] - sum_k p[i,k] G[i,k]) with p = x.
  */
 export interface ColumnCoefficients {
   /** w_j */
-  readonly teacher: Float64Array;
-  /** w_j sigma_j */
-  readonly student: Float64Array;
-  /** w_j (sigma_j mean_x_j - mean_y_j) */
-  readonly offset: Float64Array;
+  readonly weight: Float64Array;
+  /** sigma_j */
+  readonly ratio: Float64Array;
+  readonly meanStudent: Float64Array;
+  readonly meanTeacher: Float64Array;
 }
 
+const COEFFICIENT_ARRAYS = 4;
+
 export function createColumnCoefficients(classes: number, memory?: ArrayBufferLike): ColumnCoefficients {
-  const buffer = memory ?? new ArrayBuffer(3 * classes * 8);
-  return {
-    teacher: new Float64Array(buffer, 0, classes),
-    student: new Float64Array(buffer, classes * 8, classes),
-    offset: new Float64Array(buffer, 2 * classes * 8, classes),
-  };
+  const buffer = memory ?? new ArrayBuffer(columnCoefficientBytes(classes));
+  const view = (k: number) => new Float64Array(buffer, k * classes * 8, classes);
+  return { weight: view(0), ratio: view(1), meanStudent: view(2), meanTeacher: view(3) };
 }
 
 export function columnCoefficientBytes(classes: number): number {
-  return 3 * classes * 8;
+  return COEFFICIENT_ARRAYS * classes * 8;
 }
 
-export function computeColumnCoefficients(
-  stats: ColumnStats,
-  options: DistOptions,
-  out: ColumnCoefficients,
-): void {
+export function computeColumnCoefficients(stats: ColumnStats, options: DistOptions, out: ColumnCoefficients): void {
   const classes = stats.meanStudent.length;
   const factor = -(options.gamma * options.tau * options.tau) / classes;
-  for (let j = 0; j < classes; j++) {
-    const w = factor * stats.terms.inverseD[j];
-    const sigma = stats.terms.ratio[j];
-    out.teacher[j] = w;
-    out.student[j] = w * sigma;
-    out.offset[j] = w * (sigma * stats.meanStudent[j] - stats.meanTeacher[j]);
-  }
+  for (let j = 0; j < classes; j++) out.weight[j] = factor * stats.terms.inverseD[j];
+  out.ratio.set(stats.terms.ratio);
+  out.meanStudent.set(stats.meanStudent);
+  out.meanTeacher.set(stats.meanTeacher);
 }
 
 /**
- * Writes dloss/dstudent for rows [rowStart, rowEnd) into `gradient`, from the centred softmax of
- * both inputs ([B, C], row-major) and the row and column terms. `rowScratch` holds one row of G.
+ * Writes dloss/dstudent for rows [rowStart, rowEnd) into `gradient`, from the softmax of both
+ * inputs ([B, C], row-major) and the row and column terms. `rowScratch` holds one row of G.
  */
 export function backwardRows(
-  deltaS: Float64Array,
-  deltaT: Float64Array,
+  softmaxS: Float64Array,
+  softmaxT: Float64Array,
   batch: number,
   classes: number,
   rowStart: number,
   rowEnd: number,
   options: DistOptions,
-  rowTerms: CorrelationTerms,
+  rows: RowStats,
   columns: ColumnCoefficients,
   rowScratch: Float64Array,
   gradient: Float32Array | Float64Array,
 ): void {
   const inverseTau = 1 / options.tau;
-  const uniform = 1 / classes;
   const rowFactor = -(options.beta * options.tau * options.tau) / batch;
-  const { teacher: weightT, student: weightS, offset } = columns;
+  const { weight, ratio, meanStudent: muS, meanTeacher: muT } = columns;
   const G = rowScratch;
   for (let i = rowStart; i < rowEnd; i++) {
-    const u = rowFactor * rowTerms.inverseD[i];
-    const uRho = u * rowTerms.ratio[i];
+    const u = rowFactor * rows.terms.inverseD[i];
+    const rho = rows.terms.ratio[i];
+    const mS = rows.meanStudent[i];
+    const mT = rows.meanTeacher[i];
     const o = i * classes;
     let dot = 0;
     for (let j = 0; j < classes; j++) {
-      const xs = deltaS[o + j];
-      const g = (u + weightT[j]) * deltaT[o + j] - (uRho + weightS[j]) * xs + offset[j];
+      const x = softmaxS[o + j];
+      const y = softmaxT[o + j];
+      const g = u * (y - mT - rho * (x - mS)) + weight[j] * (y - muT[j] - ratio[j] * (x - muS[j]));
       G[j] = g;
-      dot += (uniform + xs) * g;
+      dot += x * g;
     }
     for (let j = 0; j < classes; j++) {
-      gradient[o + j] = inverseTau * (uniform + deltaS[o + j]) * (G[j] - dot);
+      gradient[o + j] = inverseTau * softmaxS[o + j] * (G[j] - dot);
     }
   }
 }

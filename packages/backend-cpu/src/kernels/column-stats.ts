@@ -51,7 +51,7 @@ export function resetColumnPartial(partial: ColumnPartial): void {
 export const ROW_BLOCK = 4;
 
 /**
- * Adds `count` (1..ROW_BLOCK) consecutive rows of centred softmax values, stored `classes` apart
+ * Adds `count` (1..ROW_BLOCK) consecutive rows of softmax values, stored `classes` apart
  * from `start` in the two arrays. Reading and writing the five per-column accumulators dominates
  * this loop, so a block of rows shares one read and one write of each.
  */

@@ -1,22 +1,29 @@
 import type { DistOptions } from '@dist-kd/core';
-import { centredSoftmaxPair } from './centred-softmax.js';
 import { ROW_BLOCK, accumulateColumns, type ColumnPartial } from './column-stats.js';
 import { correlationTerms, type CorrelationTerms } from './correlation.js';
+import { softmaxPairRow } from './softmax-rows.js';
 
 /**
- * Where the centred softmax of each row goes: the full [B, C] matrices when the backward pass will
- * need them (`full`), or ROW_BLOCK reused rows for a forward-only call.
+ * Where the softmax of each row goes: the full [B, C] matrices when the backward pass will need
+ * them (`full`), or ROW_BLOCK reused rows for a forward-only call.
  */
-export interface CentredStore {
+export interface SoftmaxStore {
   readonly student: Float64Array;
   readonly teacher: Float64Array;
   readonly full: boolean;
 }
 
+/** Per-row results of the forward pass: correlation terms and the softmax rows' means. */
+export interface RowStats {
+  readonly terms: CorrelationTerms;
+  readonly meanStudent: Float64Array;
+  readonly meanTeacher: Float64Array;
+}
+
 /**
- * Forward over rows [rowStart, rowEnd): the centred softmax of both inputs, each row's correlation
- * terms (into `rowTerms`), and the column sums (into `columns`), a block of rows at a time.
- * Returns the sum over these rows of (1 - r).
+ * Forward over rows [rowStart, rowEnd): the softmax of both inputs, each row's correlation terms
+ * and means (into `rows`), and the column sums (into `columns`), a block of rows at a time.
+ * Returns the sum over these rows of (1 - r). `sums` is a 5-element scratch array.
  */
 export function forwardRows(
   student: Float32Array | Float64Array,
@@ -25,8 +32,8 @@ export function forwardRows(
   rowStart: number,
   rowEnd: number,
   options: DistOptions,
-  store: CentredStore,
-  rowTerms: CorrelationTerms,
+  store: SoftmaxStore,
+  rows: RowStats,
   columns: ColumnPartial,
   sums: Float64Array,
 ): number {
@@ -37,9 +44,11 @@ export function forwardRows(
     const blockOffset = store.full ? blockStart * classes : 0;
     for (let i = blockStart; i < blockEnd; i++) {
       const o = blockOffset + (i - blockStart) * classes;
-      centredSoftmaxPair(student, teacher, i * classes, classes, inverseTau, store.student, store.teacher, o, sums);
-      correlationTerms(sums[0], sums[1], sums[2], options, rowTerms, i);
-      sumOneMinusR += 1 - rowTerms.r[i];
+      softmaxPairRow(student, teacher, i * classes, classes, inverseTau, store.student, store.teacher, o, sums);
+      correlationTerms(sums[0], sums[1], sums[2], options, rows.terms, i);
+      rows.meanStudent[i] = sums[3];
+      rows.meanTeacher[i] = sums[4];
+      sumOneMinusR += 1 - rows.terms.r[i];
     }
     accumulateColumns(columns, store.student, store.teacher, blockOffset, blockEnd - blockStart);
   }

@@ -66,7 +66,7 @@ export class ParallelDist {
 
     const forward = await this.runPhase('forward', ranges, options, (start, end) => {
       resetColumnPartial(ws.partials[0]);
-      return forwardRows(shared.student, shared.teacher, input.classes, start, end, options, ws.store(0), ws.rowTerms, ws.partials[0], ws.rowSums(0));
+      return forwardRows(shared.student, shared.teacher, input.classes, start, end, options, ws.store(0), ws.rowStats, ws.partials[0], ws.rowSums(0));
     });
     forward.replies.forEach((reply, t) => (ws.partials[t + 1].rows = reply.rows));
     const interSum = forward.main + forward.replies.reduce((s, r) => s + r.sumOneMinusR, 0);
@@ -76,7 +76,7 @@ export class ParallelDist {
 
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
     await this.runPhase('backward', ranges, options, (start, end) => {
-      backwardRows(ws.centredStudent, ws.centredTeacher, batch, input.classes, start, end, options, ws.rowTerms, ws.coefficients, ws.rowScratch(0), shared.gradient);
+      backwardRows(ws.softmaxStudent, ws.softmaxTeacher, batch, input.classes, start, end, options, ws.rowStats, ws.coefficients, ws.rowScratch(0), shared.gradient);
       return 0;
     });
     const gradient = allocateGradient(input);

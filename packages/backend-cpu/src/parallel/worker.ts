@@ -34,18 +34,18 @@ function run(request: Exclude<WorkerRequest, { type: 'memory' }>, v: Views): Wor
   if (request.type === 'forward') {
     const partial = ws.partials[thread];
     resetColumnPartial(partial);
-    const sum = forwardRows(v.student, v.teacher, classes, rowStart, rowEnd, options, ws.store(thread), ws.rowTerms, partial, ws.rowSums(thread));
+    const sum = forwardRows(v.student, v.teacher, classes, rowStart, rowEnd, options, ws.store(thread), ws.rowStats, partial, ws.rowSums(thread));
     return { id, ok: true, sumOneMinusR: sum, rows: partial.rows };
   }
   backwardRows(
-    ws.centredStudent,
-    ws.centredTeacher,
+    ws.softmaxStudent,
+    ws.softmaxTeacher,
     batch,
     classes,
     rowStart,
     rowEnd,
     options,
-    ws.rowTerms,
+    ws.rowStats,
     ws.coefficients,
     ws.rowScratch(thread),
     v.gradient,
