@@ -39,7 +39,9 @@ export async function runBench(
   settings: BenchSettings,
   hooks: RunHooks = {},
 ): Promise<RunOutput> {
-  const backends = await Promise.all(subjects.map(describeSubject));
+  // One at a time: backends may share global state (tfjs has one active backend per page or process).
+  const backends: BackendEntry[] = [];
+  for (const subject of subjects) backends.push(await describeSubject(subject));
   hooks.onBackends?.(backends);
   const runnable = subjects.filter((_, k) => backends[k]!.available);
   const ordered = sortSizes(sizes);

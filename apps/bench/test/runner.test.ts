@@ -114,3 +114,22 @@ describe('callsPerSample', () => {
     expect(await callsPerSample(coarse, 'forward')).toBeGreaterThan(1);
   });
 });
+
+describe('availability checks', () => {
+  it('run one at a time, since backends may share global state (tfjs has one active backend)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const polite = (name: string): BenchSubject => ({
+      ...fake(name, right),
+      availability: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return { available: false, reason: 'checked' };
+      },
+    });
+    const output = await runBench([polite('a'), polite('b'), polite('c')], [{ batch: 2, classes: 3 }], defaultSettings(true));
+    expect(output.backends.map((b) => b.name)).toEqual(['a', 'b', 'c']);
+    expect(most).toBe(1);
+  });
+});

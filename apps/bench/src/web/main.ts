@@ -16,6 +16,7 @@ import { disposeAll, loadSubject, type BenchSubject } from '../subject.js';
 import { lineChartSvg } from '../svg.js';
 import { browserMachine } from './browser-machine.js';
 import { pageImport, PAGE_BACKENDS } from './page-backends.js';
+import { prepareTfjsForBrowser } from './tfjs-browser-setup.js';
 
 declare const __BENCH_VERSIONS__: Record<string, string>;
 
@@ -58,6 +59,12 @@ async function run(): Promise<void> {
     };
     const sizes = parseSizes(sizesInput.value);
     statusLine.textContent = `Loading ${backendNames.length} backends...`;
+    try {
+      await prepareTfjsForBrowser();
+    } catch (error) {
+      // The tfjs backends will then say for themselves why they cannot run.
+      appendLog(`tfjs setup failed: ${(error as Error)?.message ?? error}`);
+    }
     for (const name of backendNames) subjects.push(await loadSubject(name, settings.options, { importModule: pageImport }));
     const logHooks = progressHooks({ write: appendLog });
     const output = await runBench(subjects, sizes, settings, {

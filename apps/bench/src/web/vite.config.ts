@@ -24,6 +24,8 @@ export default defineConfig({
   base: './',
   define: { __BENCH_VERSIONS__: JSON.stringify(bundledVersions) },
   optimizeDeps: { exclude: NODE_ONLY },
+  // One tfjs-core for the backend package and the page's tfjs setup: tfjs keeps its registry in it.
+  resolve: { dedupe: ['@tensorflow/tfjs-core'] },
   server: { headers: CROSS_ORIGIN_ISOLATION },
   preview: { headers: CROSS_ORIGIN_ISOLATION },
   build: {
