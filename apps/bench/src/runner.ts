@@ -33,15 +33,22 @@ export interface RunOutput {
 /** Relative difference from the float64 reference loss above which a result is marked `mismatch`. */
 export const LOSS_TOLERANCE = 1e-3;
 
+/**
+ * How long a backend may take to say whether it is available (starting tfjs on an emulated GPU
+ * takes seconds); one that hangs is listed unavailable instead of stalling the run.
+ */
+export const AVAILABILITY_TIMEOUT_MS = 120_000;
+
 export async function runBench(
   subjects: readonly BenchSubject[],
   sizes: readonly Size[],
   settings: BenchSettings,
   hooks: RunHooks = {},
+  availabilityTimeoutMs = AVAILABILITY_TIMEOUT_MS,
 ): Promise<RunOutput> {
   // One at a time: backends may share global state (tfjs has one active backend per page or process).
   const backends: BackendEntry[] = [];
-  for (const subject of subjects) backends.push(await describeSubject(subject));
+  for (const subject of subjects) backends.push(await describeSubject(subject, availabilityTimeoutMs));
   hooks.onBackends?.(backends);
   const runnable = subjects.filter((_, k) => backends[k]!.available);
   const ordered = sortSizes(sizes);
@@ -130,13 +137,19 @@ function overLimitText(ms: number, settings: BenchSettings): string {
   return `${Math.round(ms)} ms, over the ${settings.max_call_ms} ms limit (--max-call-ms)`;
 }
 
-async function describeSubject(subject: BenchSubject): Promise<BackendEntry> {
+async function describeSubject(subject: BenchSubject, timeoutMs: number): Promise<BackendEntry> {
   let availability: Availability;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    availability = await subject.availability();
+    availability = await Promise.race([subject.availability(), timeout]);
   } catch (error) {
     // The contract says availability() never throws; a backend that breaks it is still listed.
-    availability = { available: false, reason: `availability() threw: ${message(error)}` };
+    availability = { available: false, reason: `availability() failed: ${message(error)}` };
+  } finally {
+    clearTimeout(timer);
   }
   const common = { name: subject.name, role: subject.role, ...(subject.precision ? { precision: subject.precision } : {}) };
   if (!availability.available) {

@@ -57,7 +57,7 @@ describe('runBench', async () => {
   it('lists an unavailable subject with its reason and gives it no results', () => {
     expect(output.backends.find((b) => b.name === 'absent')).toMatchObject({ available: false, reason: 'not installed', hint: 'npm i absent' });
     expect(output.results.filter((r) => r.backend === 'absent')).toEqual([]);
-    expect(output.backends.find((b) => b.name === 'rude')).toMatchObject({ available: false, reason: 'availability() threw: no adapter object' });
+    expect(output.backends.find((b) => b.name === 'rude')).toMatchObject({ available: false, reason: 'availability() failed: no adapter object' });
   });
 
   it('times the self-timed calls, smallest size first', () => {
@@ -131,5 +131,14 @@ describe('availability checks', () => {
     const output = await runBench([polite('a'), polite('b'), polite('c')], [{ batch: 2, classes: 3 }], defaultSettings(true));
     expect(output.backends.map((b) => b.name)).toEqual(['a', 'b', 'c']);
     expect(most).toBe(1);
+  });
+});
+
+describe('a backend whose availability() never answers', () => {
+  it('is listed unavailable after the timeout instead of stalling the run', async () => {
+    const hung: BenchSubject = { ...fake('hung', right), availability: () => new Promise(() => {}) };
+    const output = await runBench([hung, fake('fine', right)], [{ batch: 2, classes: 3 }], { ...defaultSettings(true), time_ms: 1, min_samples: 2 }, {}, 50);
+    expect(output.backends[0]).toMatchObject({ name: 'hung', available: false, reason: 'availability() failed: no answer within 0.05 s' });
+    expect(output.results.filter((r) => r.backend === 'fine' && r.status === 'measured')).toHaveLength(2);
   });
 });
