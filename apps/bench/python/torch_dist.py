@@ -1,4 +1,5 @@
-"""PyTorch baseline for the DIST bench: times the design note's DIST class (seed/DIST-design-note.md).
+"""PyTorch baseline for the DIST bench: times the design note's DIST class (seed/DIST-design-note.md),
+fp32, imported from the folder given as the first argument (@dist-kd/conformance's scripts).
 
 Speaks JSON lines on stdin/stdout (one object per line):
   on start, it writes {"ready": true, "python": ..., "torch": ..., "threads": ...}
@@ -25,50 +26,14 @@ def send(message):
 
 try:
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-except Exception as error:  # torch missing or broken: say why, the bench lists pytorch as unavailable
+
+    # The design note's DIST class, as written, lives once in the repository: in
+    # @dist-kd/conformance's scripts, whose folder the bench passes as the first argument.
+    sys.path.insert(0, sys.argv[1])
+    from dist_design_note import DIST
+except Exception as error:  # torch (or the class) missing: say why, the bench lists pytorch as unavailable
     send({"ready": False, "reason": f"{type(error).__name__}: {error}"})
     sys.exit(0)
-
-
-# The design note's code, as written there (fp32); only the eps attribute is set from the request.
-class DIST(nn.Module):
-    def __init__(self, beta=2.0, gamma=2.0, tau=6.0):
-        super().__init__()
-        self.beta = beta
-        self.gamma = gamma
-        self.tau = tau
-        self.eps = 1e-8
-
-    def pearson_corr(self, x, y):
-        xm = x.mean(dim=1, keepdim=True)
-        ym = y.mean(dim=1, keepdim=True)
-        x_c = x - xm
-        y_c = y - ym
-        num = (x_c * y_c).sum(dim=1)
-        denom = torch.sqrt((x_c**2).sum(dim=1) + self.eps) * torch.sqrt((y_c**2).sum(dim=1) + self.eps)
-        return num / (denom + self.eps)
-
-    def forward(self, logits_s, logits_t):
-        B, C = logits_s.shape
-        y_s = F.softmax(logits_s / self.tau, dim=1)
-        y_t = F.softmax(logits_t / self.tau, dim=1)
-
-        corr_inter = self.pearson_corr(y_s, y_t)
-        L_inter = (1.0 - corr_inter).mean()
-
-        y_s_T = y_s.transpose(0, 1)
-        y_t_T = y_t.transpose(0, 1)
-        corr_intra = self.pearson_corr(y_s_T, y_t_T)
-        L_intra = (1.0 - corr_intra).mean()
-
-        scale = self.tau**2
-        L_inter *= scale
-        L_intra *= scale
-
-        loss = self.beta * L_inter + self.gamma * L_intra
-        return loss
 
 
 def tensor_from(b64, batch, classes):

@@ -1,8 +1,8 @@
 /** What a Node process can tell about its machine and the package versions in use. */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { findPackage } from './package-root.js';
 import type { MachineInfo } from './report.js';
 
 export function nodeMachine(): Omit<MachineInfo, 'gpus'> {
@@ -36,27 +36,8 @@ export function nodeVersions(fromDir = process.cwd()): Record<string, string> {
   const versions: Record<string, string> = { node: process.version };
   const requires = [createRequire(path.join(fromDir, 'noop.js')), createRequire(import.meta.url)];
   for (const name of VERSIONED) {
-    const version = requires.map((r) => packageVersion(r, name)).find((v) => v !== undefined);
+    const version = requires.map((r) => findPackage(r, name)?.version).find((v) => v !== undefined);
     if (version) versions[name] = version;
   }
   return versions;
-}
-
-/** A package's version, found by walking up from its entry point (its `exports` may hide package.json). */
-function packageVersion(require: NodeRequire, name: string): string | undefined {
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    return undefined;
-  }
-  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === name) return manifest.version;
-    } catch {
-      // no package.json at this level: keep walking up
-    }
-  }
-  return undefined;
 }

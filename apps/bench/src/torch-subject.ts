@@ -1,17 +1,22 @@
 /**
- * The PyTorch baseline: `python/torch_dist.py` runs the design note's DIST class in a child process
- * and times each call itself, so the JSON round trip is not counted. Node only.
+ * The PyTorch baseline: `python/torch_dist.py` runs the design note's DIST class (kept by
+ * @dist-kd/conformance) in a child process and times each call itself, so the JSON round trip is
+ * not counted. Node only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DistOptions } from '@dist-kd/core';
 import type { BenchInputs } from './inputs.js';
+import { findPackage } from './package-root.js';
 import type { Op } from './sizes.js';
 import { unavailableSubject, type BenchSubject } from './subject.js';
 
 const SCRIPT = fileURLToPath(new URL('../python/torch_dist.py', import.meta.url));
+const CONFORMANCE = '@dist-kd/conformance';
 /** Importing torch can take several seconds on a cold disk. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -23,10 +28,21 @@ export function pythonCandidates(requested?: string): string[] {
   return ['python3', '/usr/bin/python3'].filter((p, k) => k === 0 || existsSync(p));
 }
 
+/** The folder of the design note's DIST class (`dist_design_note.py`), which the conformance package keeps. */
+function designNoteFolder(): string | undefined {
+  const conformance = findPackage(createRequire(import.meta.url), CONFORMANCE);
+  const folder = conformance && path.join(conformance.root, 'scripts');
+  return folder && existsSync(path.join(folder, 'dist_design_note.py')) ? folder : undefined;
+}
+
 export async function createTorchSubject(options: DistOptions, pythons: readonly string[]): Promise<BenchSubject> {
+  const folder = designNoteFolder();
+  if (!folder) {
+    return unavailableSubject('pytorch', `${CONFORMANCE}'s scripts/dist_design_note.py (the design note's DIST class) was not found`, `install ${CONFORMANCE}`);
+  }
   const reasons: string[] = [];
   for (const python of pythons) {
-    const started = await startWorker(python);
+    const started = await startWorker(python, folder);
     if ('worker' in started) return torchSubject(started.worker, options);
     reasons.push(`${python}: ${started.reason}`);
   }
@@ -48,11 +64,11 @@ interface Worker {
   close(): void;
 }
 
-function startWorker(python: string): Promise<{ worker: Worker } | { reason: string }> {
+function startWorker(python: string, designNoteFolder: string): Promise<{ worker: Worker } | { reason: string }> {
   return new Promise((resolve) => {
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(python, [SCRIPT], { stdio: 'pipe' });
+      child = spawn(python, [SCRIPT, designNoteFolder], { stdio: 'pipe' });
     } catch (error) {
       resolve({ reason: (error as Error).message });
       return;
