@@ -58,7 +58,7 @@ function stripValidate(options: DistLossOptions): Partial<DistOptions> {
   return rest;
 }
 
-const SAVED_ORDER = ['pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
 
 /** The op itself, without checks: options resolved, shapes known to be right. */
 export function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): tf.Scalar {
