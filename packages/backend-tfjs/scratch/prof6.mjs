@@ -6,7 +6,7 @@ const B=+(process.argv[3] ?? 256),C=1000;
 const s = tf.randomNormal([B,C],0,3), t = tf.randomNormal([B,C],0,3);
 const opts = {beta:2,gamma:2,tau:6,eps:1e-8,epsMode:'design-note'};
 const agg = {};
-for (let r=0;r<25;r++) {
+for (let r=0;r<(+process.env.RUNS||25);r++) {
 const info = await tf.profile(()=>{ tf.tidy(()=>{const f=distForward(s,t,opts); distBackward(f.saved,opts);}); });
 if (r<2) continue;
 info.kernels.forEach((k,i) => { const key = String(i).padStart(3)+' '+k.name + ' ' + (k.outputShapes?.[0]?.join('x')); agg[key] = agg[key] ?? []; agg[key].push(k.kernelTimeMs); });

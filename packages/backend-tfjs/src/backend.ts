@@ -18,7 +18,7 @@ import {
   type DistRequest,
   type DistResult,
 } from '@dist-kd/core';
-import { distBackward, distForward } from './dist-math.js';
+import { distPass } from './dist-math.js';
 import { naiveDist } from './naive-dist.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
@@ -130,9 +130,9 @@ function toFloat32(values: Float32Array | Float64Array): Float32Array {
 
 /** The fused forward, and its analytic backward straight after (no tape needed). */
 function fusedTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
-  const forward = distForward(student, teacher, options);
-  const { loss, inter, intra } = forward;
-  return gradient ? { loss, inter, intra, gradient: distBackward(forward.saved, options) } : { loss, inter, intra };
+  const pass = distPass(student, teacher, options);
+  const { loss, inter, intra } = pass;
+  return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
+import { hostForward } from './host-dist.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
@@ -37,8 +38,59 @@ export interface DistForward {
   readonly saved: DistSaved;
 }
 
-/** Forward pass. The caller owns every returned tensor (run it inside `tf.tidy` or dispose). */
-export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
+/** A forward pass and the backward that goes with it. */
+export interface DistPass {
+  readonly loss: tf.Tensor;
+  readonly inter: tf.Tensor;
+  readonly intra: tf.Tensor;
+  /** Tensors the backward reads; `tf.customGrad` keeps them until the backward has run. */
+  readonly saved: tf.Tensor[];
+  /** dloss/dstudent times `upstream`, from `saved` (or the same tensors, outside a tape). */
+  backward(saved: readonly tf.Tensor[], upstream?: tf.Tensor | number): tf.Tensor;
+}
+
+const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+
+/**
+ * The forward pass on the active tfjs backend. The caller owns the returned tensors (run it inside
+ * `tf.tidy` or dispose them). tfjs-cpu gets the loops of `host-dist.ts` (see there); every other
+ * backend gets the ops below.
+ */
+export function distPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
+  if (tf.getBackend() === 'cpu') return hostPass(student, teacher, options);
+  const { loss, inter, intra, saved } = distForward(student, teacher, options);
+  return {
+    loss,
+    inter,
+    intra,
+    saved: SAVED_ORDER.map((key) => saved[key]),
+    backward: (tensors, upstream = 1) => {
+      const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, tensors[i]])) as unknown as DistSaved;
+      return distBackward(unpacked, options, upstream);
+    },
+  };
+}
+
+function hostPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
+  const [batch, classes] = student.shape;
+  const s = student.dataSync() as Float32Array;
+  const t = teacher.dataSync() as Float32Array;
+  const forward = hostForward(s, t, batch, classes, options);
+  return {
+    loss: tf.scalar(forward.loss),
+    inter: tf.scalar(forward.inter),
+    intra: tf.scalar(forward.intra),
+    // The backward reads plain arrays held by `forward`, so tfjs keeps no tensors for it.
+    saved: [],
+    backward: (_tensors, upstream = 1) => {
+      const factor = typeof upstream === 'number' ? upstream : upstream.dataSync()[0];
+      return tf.tensor2d(forward.backward(factor), [batch, classes]);
+    },
+  };
+}
+
+/** Forward pass in tfjs ops. */
+function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
   const { beta, gamma, tau } = options;
   const studentSoftmax = softmaxParts(student, tau);
   const teacherSoftmax = softmaxParts(teacher, tau);
@@ -66,7 +118,7 @@ export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options:
  * (1/tau) * p * (G - sum_k p_k G_k) per row. 1/tau and `upstream` are folded into the [B]/[C]
  * coefficient vectors so that the [B, C] work is seven products and sums plus the softmax backward.
  */
-export function distBackward(
+function distBackward(
   saved: DistSaved,
   options: DistOptions,
   upstream: tf.Tensor | number = 1,
