@@ -169,7 +169,8 @@ async function importOptional(specifier: string, name: string): Promise<void> {
       name,
       `${specifier} is installed but failed to load: ${(error as Error).message}`,
       specifier === '@tensorflow/tfjs-node'
-        ? 'reinstall it where its install script can download libtensorflow: npm rebuild @tensorflow/tfjs-node'
+        ? 'its native addon is missing (was it installed without its install script?): run ' +
+            'npm install @tensorflow/tfjs-node (or npm rebuild @tensorflow/tfjs-node) where it can download libtensorflow'
         : `reinstall it: npm install ${specifier}`,
     );
   }
