@@ -8,7 +8,6 @@ import {
   BackendRuntimeError,
   BackendUnavailableError,
   DistInputError,
-  allocateGradient,
   validateRequest,
   type Availability,
   type BackendConfig,
@@ -114,8 +113,9 @@ async function run(
     const [loss, inter, intra] = await terms.scalars.data();
     if (!Number.isFinite(loss)) throw degenerate(input.options);
     if (!terms.gradient) return { loss, inter, intra };
-    const gradient = allocateGradient(input);
-    gradient.set(await terms.gradient.data());
+    // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
+    const values = (await terms.gradient.data()) as Float32Array;
+    const gradient = input.student instanceof Float32Array ? values : Float64Array.from(values);
     checkGradient?.(gradient);
     return { loss, inter, intra, gradient };
   } finally {
