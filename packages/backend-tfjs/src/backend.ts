@@ -17,7 +17,7 @@ import {
   type DistRequest,
   type DistResult,
 } from '@dist-kd/core';
-import { distPass } from './dist-math.js';
+import { distPass } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendRuntimeError, resolveOptions, type DistOptions } from '@dist-kd/core';
-import { distPass } from './dist-math.js';
+import { distPass } from './dist-pass.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {

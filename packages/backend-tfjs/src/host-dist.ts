@@ -1,5 +1,5 @@
 /**
- * The same forward and analytic backward as `dist-math.ts`, as plain loops in float64, for tfjs's
+ * The same forward and analytic backward as `dist-ops.ts`, as plain loops in float64, for tfjs's
  * cpu backend: its tensors are JavaScript arrays already, and every op that broadcasts a [B,1] or
  * [1,C] vector runs an index computation per element there (~100x slower than same-shape ops), so a
  * few passes here beat the op graph by far.

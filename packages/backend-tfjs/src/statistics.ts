@@ -8,7 +8,7 @@ export interface CorrelationSums {
   readonly yy: tf.Tensor;
 }
 
-/** A softmax in the two forms `dist-math.ts` computes: p, and p - 1/C. */
+/** A softmax in the two forms `dist-ops.ts` computes: p, and p - 1/C. */
 export interface SoftmaxParts {
   readonly p: tf.Tensor;
   readonly centred: tf.Tensor;

@@ -1,19 +1,19 @@
 /**
- * DIST's forward pass and its analytic gradient (SPEC.md) in a few tfjs ops that every tfjs backend
- * runs fast. Choices, measured on tfjs-backend-wasm:
- * - Softmax values are kept centred (p - 1/C) from the start: a near-uniform row's deviations are
- *   tiny next to 1/C and would vanish in float32 if p were formed first. `elu(x)` is exactly
- *   expm1(x) for x <= 0 and, unlike `tf.expm1` or `tf.exp`, is vectorised on wasm (~10x faster).
- * - The row and column sums come from `statistics.ts`, which picks ops or loops per backend.
- * - Elementwise square roots and divisions only ever touch [B] or [C] vectors.
+ * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops, chosen for what
+ * runs fast on tfjs-backend-wasm (XNNPACK) and on GPUs:
+ * - no transposes and no reductions over axis 0 (both transpose on wasm): column sums are average
+ *   pools (`statistics.ts`);
+ * - expm1 through `elu`, vectorised on wasm where `tf.expm1` and `tf.exp` are scalar loops (~10x);
+ * - square roots and divisions only on [B] and [C] vectors;
+ * - the backward is ten [B, C] ops, no autodiff.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
-import { hostForward } from './host-dist.js';
+import type { DistPass } from './dist-pass.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
-export interface DistSaved {
+interface DistSaved {
   /** The student's softmax, [B, C], exact to float32 relative precision even where tiny. */
   readonly p: tf.Tensor;
   /** p - 1/C and q - 1/C, [B, C] (row-centred softmax of student and teacher). */
@@ -29,7 +29,7 @@ export interface DistSaved {
   readonly colV: tf.Tensor;
 }
 
-export interface DistForward {
+interface DistForward {
   /** beta*tau^2*inter + gamma*tau^2*intra, a scalar. */
   readonly loss: tf.Tensor;
   /** Unscaled mean of 1 - corr over rows and over columns. */
@@ -38,26 +38,10 @@ export interface DistForward {
   readonly saved: DistSaved;
 }
 
-/** A forward pass and the backward that goes with it. */
-export interface DistPass {
-  readonly loss: tf.Tensor;
-  readonly inter: tf.Tensor;
-  readonly intra: tf.Tensor;
-  /** Tensors the backward reads; `tf.customGrad` keeps them until the backward has run. */
-  readonly saved: tf.Tensor[];
-  /** dloss/dstudent times `upstream`, from `saved` (or the same tensors, outside a tape). */
-  backward(saved: readonly tf.Tensor[], upstream?: tf.Tensor | number): tf.Tensor;
-}
-
 const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
 
-/**
- * The forward pass on the active tfjs backend. The caller owns the returned tensors (run it inside
- * `tf.tidy` or dispose them). tfjs-cpu gets the loops of `host-dist.ts` (see there); every other
- * backend gets the ops below.
- */
-export function distPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
-  if (tf.getBackend() === 'cpu') return hostPass(student, teacher, options);
+/** The forward in ops; `saved` lists the tensors `backward` reads back, in a fixed order. */
+export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
   const { loss, inter, intra, saved } = distForward(student, teacher, options);
   return {
     loss,
@@ -67,24 +51,6 @@ export function distPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: Di
     backward: (tensors, upstream = 1) => {
       const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, tensors[i]])) as unknown as DistSaved;
       return distBackward(unpacked, options, upstream);
-    },
-  };
-}
-
-function hostPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
-  const [batch, classes] = student.shape;
-  const s = student.dataSync() as Float32Array;
-  const t = teacher.dataSync() as Float32Array;
-  const forward = hostForward(s, t, batch, classes, options);
-  return {
-    loss: tf.scalar(forward.loss),
-    inter: tf.scalar(forward.inter),
-    intra: tf.scalar(forward.intra),
-    // The backward reads plain arrays held by `forward`, so tfjs keeps no tensors for it.
-    saved: [],
-    backward: (_tensors, upstream = 1) => {
-      const factor = typeof upstream === 'number' ? upstream : upstream.dataSync()[0];
-      return tf.tensor2d(forward.backward(factor), [batch, classes]);
     },
   };
 }
