@@ -43,12 +43,23 @@ export function correlationStatistics(student: SoftmaxParts, teacher: SoftmaxPar
 
 function centreColumns({ p, centred }: SoftmaxParts): tf.Tensor {
   const classes = p.shape[1] as number;
+  const centredMean = columnMean(centred);
+  const small = tf.less(centredMean, -0.5 / classes);
+  // Where reading C flags costs nothing (the data is in this process), skip the blend when no column
+  // is small, as in near-uniform or balanced, confident batches. (All columns cannot be small: their
+  // means average 1/C.)
+  if (HOST_MEMORY_BACKENDS.has(tf.getBackend()) && small.dataSync().every((flag) => !flag)) {
+    return tf.sub(centred, centredMean);
+  }
   // 1 where a column's values are small, else 0; a blend with exact 0/1 weights selects without the
   // Tile that a broadcast `tf.where` costs (~100x slower on wasm).
-  const small = tf.cast(tf.less(columnMean(centred), -0.5 / classes), 'float32');
-  const precise = tf.add(tf.mul(p, small), tf.mul(centred, tf.sub(1, small)));
+  const weight = tf.cast(small, 'float32');
+  const precise = tf.add(tf.mul(p, weight), tf.mul(centred, tf.sub(1, weight)));
   return tf.sub(precise, columnMean(precise));
 }
+
+/** tfjs backends whose tensors live in this process, so a small synchronous read is cheap. */
+const HOST_MEMORY_BACKENDS = new Set(['wasm', 'cpu', 'tensorflow']);
 
 /**
  * Mean over rows, [1, C]. `tf.mean(x, 0)` transposes x first; an average pool over the batch, with
