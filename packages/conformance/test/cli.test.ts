@@ -56,6 +56,12 @@ describe('dist-kd-conformance CLI', () => {
     expect(status).toBe(2);
   });
 
+  it('takes an existing file written without "./" as a path, not a package name', () => {
+    const { status, stderr } = run('--backend', 'test/fixtures/unavailable-backend.mjs');
+    expect(stderr).toMatch(/no GPU adapter found/);
+    expect(status).toBe(2);
+  });
+
   it('reports a module that cannot be found as unavailable', () => {
     const { status, stderr } = run('--backend', './no-such-backend.mjs');
     expect(stderr).toMatch(/unavailable: module ".\/no-such-backend.mjs" could not be found/);
