@@ -1,4 +1,4 @@
-import { DistInputError, type DistInputErrorCode } from './errors.js';
+import { DistInputError } from './errors.js';
 import { describe, resolveOptions, type DistOptions } from './options.js';
 
 /** Logits of shape [B, C]: a row-major typed array (with `shape`), or B rows of C numbers. */
@@ -178,20 +178,40 @@ function checkFinite(
   limit: number,
   tau: number,
 ): void {
-  for (let k = 0; k < data.length; k++) {
+  // Fast path: x - x is NaN exactly when x is NaN or ±Infinity, and NaN survives any sum. Four
+  // independent sums keep the loop from waiting on one addition chain. Finite values above `limit`
+  // (overflow once divided by tau, or outside float32) are possible only when the limit is below
+  // what the array type can hold, and then the exact scan below runs.
+  const n = data.length;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    a += data[k] - data[k];
+    b += data[k + 1] - data[k + 1];
+    c += data[k + 2] - data[k + 2];
+    d += data[k + 3] - data[k + 3];
+  }
+  for (; k < n; k++) a += data[k] - data[k];
+  const typeLimit = data instanceof Float32Array ? FLOAT32_MAX : Number.MAX_VALUE;
+  if (a + b + c + d === 0 && limit >= typeLimit) return;
+  for (let k = 0; k < n; k++) {
     const value = data[k];
     // One comparison catches NaN (every comparison with NaN is false), ±Infinity and overflow.
     if (!(Math.abs(value) <= limit)) {
       const where = `${which}[${Math.floor(k / classes)}, ${k % classes}]`;
-      const code: DistInputErrorCode = 'NON_FINITE';
       if (Number.isFinite(value)) {
         throw new DistInputError(
-          code,
-          `${where} = ${value} overflows once divided by tau = ${tau}; check the logits or raise tau`,
+          'NON_FINITE',
+          `${where} = ${value} overflows once divided by tau = ${tau}` +
+            (value > FLOAT32_MAX || value < -FLOAT32_MAX ? ' or in float32' : '') +
+            '; check the logits or raise tau',
         );
       }
       throw new DistInputError(
-        code,
+        'NON_FINITE',
         `${where} is ${value}; the logits must be finite (check the model's output for NaN/Infinity)`,
       );
     }

@@ -95,3 +95,20 @@ describe('referenceDist semantics', () => {
     bad({ student: [[1e308, 2]], teacher: [[1, 2]], options: { tau: 1e-10 } }, 'NON_FINITE');
   });
 });
+
+describe('validation of logit values', () => {
+  it('finds a non-finite value anywhere, in either input and either array type', () => {
+    for (const Type of [Float32Array, Float64Array]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const position of [0, 1, 2, 3, 4, 5, 6]) {
+          const student = new Type(7).fill(0.5);
+          const teacher = new Type(7).fill(0.25);
+          (position % 2 ? student : teacher)[position] = bad;
+          expect(() => referenceDist({ student, teacher, shape: [1, 7] })).toThrowError(
+            expect.objectContaining({ code: 'NON_FINITE', message: expect.stringContaining(`[0, ${position}]`) }),
+          );
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import type { DistOptions } from '@dist-kd/core';
+import type { ColumnStats } from './column-stats.js';
+import type { RowStats } from './forward-rows.js';
+
+/**
+ * The backward pass. With x = student softmax, y = teacher softmax, row i's terms
+ * (u_i = -(beta tau^2 / B) / D_i, rho_i = ratio, means m) and column j's
+ * (w_j = -(gamma tau^2 / C) / D_j, sigma_j = ratio, means mu):
+ *   G[i,j] = dloss/dp[i,j] = u_i ((y - my_i) - rho_i (x - mx_i)) + w_j ((y - muy_j) - sigma_j (x - mux_j))
+ * Each part is centred before it is scaled: u_i and w_j reach 1e8 for a flat vector, and scaling
+ * first would leave rounding noise of that size where the exact difference is zero.
+ * Then dloss/dz[i,j] = (1/tau) p[i,j] (G[i,j] - sum_k p[i,k] G[i,k]) with p = x.
+ */
+export interface ColumnCoefficients {
+  /** w_j */
+  readonly weight: Float64Array;
+  /** sigma_j */
+  readonly ratio: Float64Array;
+  readonly meanStudent: Float64Array;
+  readonly meanTeacher: Float64Array;
+}
+
+const COEFFICIENT_ARRAYS = 4;
+
+export function createColumnCoefficients(classes: number, memory?: ArrayBufferLike): ColumnCoefficients {
+  const buffer = memory ?? new ArrayBuffer(columnCoefficientBytes(classes));
+  const view = (k: number) => new Float64Array(buffer, k * classes * 8, classes);
+  return { weight: view(0), ratio: view(1), meanStudent: view(2), meanTeacher: view(3) };
+}
+
+export function columnCoefficientBytes(classes: number): number {
+  return COEFFICIENT_ARRAYS * classes * 8;
+}
+
+export function computeColumnCoefficients(stats: ColumnStats, options: DistOptions, out: ColumnCoefficients): void {
+  const classes = stats.meanStudent.length;
+  const factor = -(options.gamma * options.tau * options.tau) / classes;
+  for (let j = 0; j < classes; j++) out.weight[j] = factor * stats.terms.inverseD[j];
+  out.ratio.set(stats.terms.ratio);
+  out.meanStudent.set(stats.meanStudent);
+  out.meanTeacher.set(stats.meanTeacher);
+}
+
+/**
+ * Writes dloss/dstudent for rows [rowStart, rowEnd) into `gradient`, from the softmax of both
+ * inputs ([B, C], row-major) and the row and column terms. `rowScratch` holds one row of G.
+ */
+export function backwardRows(
+  softmaxS: Float64Array,
+  softmaxT: Float64Array,
+  batch: number,
+  classes: number,
+  rowStart: number,
+  rowEnd: number,
+  options: DistOptions,
+  rows: RowStats,
+  columns: ColumnCoefficients,
+  rowScratch: Float64Array,
+  gradient: Float32Array | Float64Array,
+): void {
+  const inverseTau = 1 / options.tau;
+  const rowFactor = -(options.beta * options.tau * options.tau) / batch;
+  const { weight, ratio, meanStudent: muS, meanTeacher: muT } = columns;
+  const G = rowScratch;
+  for (let i = rowStart; i < rowEnd; i++) {
+    const u = rowFactor * rows.terms.inverseD[i];
+    const rho = rows.terms.ratio[i];
+    const mS = rows.meanStudent[i];
+    const mT = rows.meanTeacher[i];
+    const o = i * classes;
+    let dot = 0;
+    for (let j = 0; j < classes; j++) {
+      const x = softmaxS[o + j];
+      const y = softmaxT[o + j];
+      const g = u * (y - mT - rho * (x - mS)) + weight[j] * (y - muT[j] - ratio[j] * (x - muS[j]));
+      G[j] = g;
+      dot += x * g;
+    }
+    for (let j = 0; j < classes; j++) {
+      gradient[o + j] = inverseTau * softmaxS[o + j] * (G[j] - dot);
+    }
+  }
+}

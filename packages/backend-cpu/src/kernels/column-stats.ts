@@ -1,0 +1,178 @@
+import type { DistOptions } from '@dist-kd/core';
+import { correlationTerms, type CorrelationTerms } from './correlation.js';
+
+/**
+ * Per-column sums over a range of rows, accumulated shifted by the range's first row (K_j).
+ *
+ * The column means are not known until every row has been seen; a second pass over [B, C] to
+ * centre would cost a full read of both matrices. Shifted sums give the centred ones exactly in
+ * exact arithmetic, Sxy = sum((x-K)(y-K')) - n * mean(x-K) * mean(y-K'), and because K_j is one of
+ * the column's own values the subtraction does not cancel catastrophically (the "shifted data"
+ * variance algorithm). Ranges computed by different threads are merged with Chan et al.'s
+ * pairwise update.
+ */
+export interface ColumnPartial {
+  /** Rows accumulated so far. */
+  rows: number;
+  readonly shiftStudent: Float64Array;
+  readonly shiftTeacher: Float64Array;
+  readonly sumStudent: Float64Array;
+  readonly sumTeacher: Float64Array;
+  readonly sxy: Float64Array;
+  readonly sxx: Float64Array;
+  readonly syy: Float64Array;
+}
+
+const PARTIAL_FIELDS = ['shiftStudent', 'shiftTeacher', 'sumStudent', 'sumTeacher', 'sxy', 'sxx', 'syy'] as const;
+
+/** A partial for `classes` columns; `memory` lets a thread pool place it in shared memory. */
+export function createColumnPartial(classes: number, memory?: ArrayBufferLike): ColumnPartial {
+  const buffer = memory ?? new ArrayBuffer(PARTIAL_FIELDS.length * classes * 8);
+  const fields = Object.fromEntries(
+    PARTIAL_FIELDS.map((name, index) => [name, new Float64Array(buffer, index * classes * 8, classes)]),
+  ) as Record<(typeof PARTIAL_FIELDS)[number], Float64Array>;
+  return { rows: 0, ...fields };
+}
+
+export function columnPartialBytes(classes: number): number {
+  return PARTIAL_FIELDS.length * classes * 8;
+}
+
+export function resetColumnPartial(partial: ColumnPartial): void {
+  partial.rows = 0;
+  partial.sumStudent.fill(0);
+  partial.sumTeacher.fill(0);
+  partial.sxy.fill(0);
+  partial.sxx.fill(0);
+  partial.syy.fill(0);
+}
+
+/** Rows whose column sums are accumulated together: each accumulator is loaded and stored once per block. */
+export const ROW_BLOCK = 4;
+
+/**
+ * Adds `count` (1..ROW_BLOCK) consecutive rows of softmax values, stored `classes` apart
+ * from `start` in the two arrays. Reading and writing the five per-column accumulators dominates
+ * this loop, so a block of rows shares one read and one write of each.
+ */
+export function accumulateColumns(
+  partial: ColumnPartial,
+  deltaS: Float64Array,
+  deltaT: Float64Array,
+  start: number,
+  count: number,
+): void {
+  const { shiftStudent, shiftTeacher, sumStudent, sumTeacher, sxy, sxx, syy } = partial;
+  const classes = shiftStudent.length;
+  if (partial.rows === 0) {
+    shiftStudent.set(deltaS.subarray(start, start + classes));
+    shiftTeacher.set(deltaT.subarray(start, start + classes));
+  }
+  partial.rows += count;
+  if (count === ROW_BLOCK) {
+    const o1 = start + classes;
+    const o2 = o1 + classes;
+    const o3 = o2 + classes;
+    for (let j = 0; j < classes; j++) {
+      const ks = shiftStudent[j];
+      const kt = shiftTeacher[j];
+      const s0 = deltaS[start + j] - ks;
+      const s1 = deltaS[o1 + j] - ks;
+      const s2 = deltaS[o2 + j] - ks;
+      const s3 = deltaS[o3 + j] - ks;
+      const t0 = deltaT[start + j] - kt;
+      const t1 = deltaT[o1 + j] - kt;
+      const t2 = deltaT[o2 + j] - kt;
+      const t3 = deltaT[o3 + j] - kt;
+      sumStudent[j] += s0 + s1 + (s2 + s3);
+      sumTeacher[j] += t0 + t1 + (t2 + t3);
+      sxy[j] += s0 * t0 + s1 * t1 + (s2 * t2 + s3 * t3);
+      sxx[j] += s0 * s0 + s1 * s1 + (s2 * s2 + s3 * s3);
+      syy[j] += t0 * t0 + t1 * t1 + (t2 * t2 + t3 * t3);
+    }
+    return;
+  }
+  for (let r = 0; r < count; r++) {
+    const o = start + r * classes;
+    for (let j = 0; j < classes; j++) {
+      const cs = deltaS[o + j] - shiftStudent[j];
+      const ct = deltaT[o + j] - shiftTeacher[j];
+      sumStudent[j] += cs;
+      sumTeacher[j] += ct;
+      sxy[j] += cs * ct;
+      sxx[j] += cs * cs;
+      syy[j] += ct * ct;
+    }
+  }
+}
+
+/** Centred column statistics over all rows. */
+export interface ColumnStats {
+  readonly meanStudent: Float64Array;
+  readonly meanTeacher: Float64Array;
+  readonly terms: CorrelationTerms;
+}
+
+export function createColumnStats(classes: number): ColumnStats {
+  return {
+    meanStudent: new Float64Array(classes),
+    meanTeacher: new Float64Array(classes),
+    terms: { r: new Float64Array(classes), inverseD: new Float64Array(classes), ratio: new Float64Array(classes) },
+  };
+}
+
+/**
+ * Merges the partials of disjoint row ranges into centred sums, computes each column's
+ * correlation terms into `stats`, and returns sum over columns of (1 - r).
+ */
+export function finishColumns(
+  partials: readonly ColumnPartial[],
+  options: DistOptions,
+  stats: ColumnStats,
+): number {
+  const classes = stats.meanStudent.length;
+  let sumOneMinusR = 0;
+  for (let j = 0; j < classes; j++) {
+    let n = 0;
+    let meanS = 0;
+    let meanT = 0;
+    let cxy = 0;
+    let cxx = 0;
+    let cyy = 0;
+    for (const part of partials) {
+      const m = part.rows;
+      if (m === 0) continue;
+      const shiftedMeanS = part.sumStudent[j] / m;
+      const shiftedMeanT = part.sumTeacher[j] / m;
+      const partMeanS = part.shiftStudent[j] + shiftedMeanS;
+      const partMeanT = part.shiftTeacher[j] + shiftedMeanT;
+      const partCxy = part.sxy[j] - m * shiftedMeanS * shiftedMeanT;
+      const partCxx = part.sxx[j] - m * shiftedMeanS * shiftedMeanS;
+      const partCyy = part.syy[j] - m * shiftedMeanT * shiftedMeanT;
+      if (n === 0) {
+        n = m;
+        meanS = partMeanS;
+        meanT = partMeanT;
+        cxy = partCxy;
+        cxx = partCxx;
+        cyy = partCyy;
+        continue;
+      }
+      const total = n + m;
+      const dS = partMeanS - meanS;
+      const dT = partMeanT - meanT;
+      const weight = (n * m) / total;
+      cxy += partCxy + dS * dT * weight;
+      cxx += partCxx + dS * dS * weight;
+      cyy += partCyy + dT * dT * weight;
+      meanS += (dS * m) / total;
+      meanT += (dT * m) / total;
+      n = total;
+    }
+    stats.meanStudent[j] = meanS;
+    stats.meanTeacher[j] = meanT;
+    correlationTerms(cxy, cxx, cyy, options, stats.terms, j);
+    sumOneMinusR += 1 - stats.terms.r[j];
+  }
+  return sumOneMinusR;
+}

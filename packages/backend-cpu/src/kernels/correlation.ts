@@ -1,0 +1,39 @@
+import { DistInputError, type DistOptions } from '@dist-kd/core';
+
+/**
+ * The scalar end of one Pearson correlation, from its centred sums. Writes into `out` at `index`:
+ * `r` = Sxy / D, `inverseD` = 1 / D and `ratio` = r * b / a, where a = sqrt(Sxx + eps_inside),
+ * b = sqrt(Syy + eps_inside), D = a*b + eps (eps_inside = eps for the design note, 0 for the
+ * official placement). The gradient of r with respect to x_k is (yc_k - ratio * xc_k) / D; when
+ * a = 0 every xc_k is 0 and the limit of that term is 0, so ratio is 0 there.
+ */
+export interface CorrelationTerms {
+  readonly r: Float64Array;
+  readonly inverseD: Float64Array;
+  readonly ratio: Float64Array;
+}
+
+export function correlationTerms(
+  sxy: number,
+  sxx: number,
+  syy: number,
+  options: DistOptions,
+  out: CorrelationTerms,
+  index: number,
+): void {
+  const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
+  // Rounding can leave a tiny negative sum of squares for a constant vector; it is a zero.
+  const a = Math.sqrt(Math.max(sxx, 0) + epsInside);
+  const b = Math.sqrt(Math.max(syy, 0) + epsInside);
+  const D = a * b + options.eps;
+  if (D === 0) {
+    throw new DistInputError(
+      'DEGENERATE',
+      'eps = 0 and a vector has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
+    );
+  }
+  const r = sxy / D;
+  out.r[index] = r;
+  out.inverseD[index] = 1 / D;
+  out.ratio[index] = a === 0 ? 0 : (r * b) / a;
+}

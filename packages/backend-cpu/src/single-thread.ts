@@ -1,0 +1,56 @@
+import { allocateGradient, type DistInput, type DistResult } from '@dist-kd/core';
+import { backwardRows, computeColumnCoefficients } from './kernels/backward-rows.js';
+import { finishColumns, resetColumnPartial } from './kernels/column-stats.js';
+import { forwardRows } from './kernels/forward-rows.js';
+import { Workspace } from './workspace.js';
+
+/** Runs DIST on the calling thread, reusing the workspace while the shape stays the same. */
+export class SingleThreadDist {
+  private workspace: Workspace | undefined;
+
+  compute(input: DistInput): DistResult {
+    const { batch, classes, options, student, teacher } = input;
+    const ws = this.workspaceFor(input);
+    const partial = ws.partials[0];
+    resetColumnPartial(partial);
+    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowStats, partial, ws.rowSums(0));
+    const intraSum = finishColumns(ws.partials, options, ws.columnStats);
+    const result = lossTerms(input, interSum, intraSum);
+    if (!input.gradient) return result;
+    computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
+    const gradient = allocateGradient(input);
+    backwardRows(
+      ws.softmaxStudent,
+      ws.softmaxTeacher,
+      batch,
+      classes,
+      0,
+      batch,
+      options,
+      ws.rowStats,
+      ws.coefficients,
+      ws.rowScratch(0),
+      gradient,
+    );
+    return { ...result, gradient };
+  }
+
+  release(): void {
+    this.workspace = undefined;
+  }
+
+  private workspaceFor(input: DistInput): Workspace {
+    if (!this.workspace?.fits(input.batch, input.classes, 1, input.gradient)) {
+      this.workspace = Workspace.allocate(input.batch, input.classes, 1, input.gradient);
+    }
+    return this.workspace;
+  }
+}
+
+/** loss, inter and intra from the summed (1 - r) of rows and columns. */
+export function lossTerms(input: DistInput, interSum: number, intraSum: number): DistResult {
+  const { beta, gamma, tau } = input.options;
+  const inter = interSum / input.batch;
+  const intra = intraSum / input.classes;
+  return { loss: tau * tau * (beta * inter + gamma * intra), inter, intra };
+}
