@@ -76,6 +76,8 @@ export async function train(
       const validationAccuracy = await accuracy(model, validation);
       history.push({ epoch, trainLoss: lossSum / batches, validationAccuracy });
     }
+    const last = history[history.length - 1];
+    progress.finish(`loss ${last.trainLoss.toFixed(4)}, validation accuracy ${(last.validationAccuracy * 100).toFixed(2)}%`);
   } finally {
     optimizer.dispose();
   }
