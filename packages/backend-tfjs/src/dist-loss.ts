@@ -1,0 +1,91 @@
+/**
+ * The DIST loss as a tfjs op: a scalar tensor whose gradient is SPEC.md's analytic one, registered
+ * with `tf.customGrad`, so it works inside `optimizer.minimize`, `tf.grad`, `tf.variableGrads` and
+ * as a `model.compile({ loss })` function. Only the student receives a gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolveOptions, type DistOptions } from '@dist-kd/core';
+import { distBackward, distForward, type DistSaved } from './dist-math.js';
+import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
+
+export interface DistLossOptions extends Partial<DistOptions> {
+  /**
+   * Check that the logits and the loss are finite, throwing `DistInputError` (`NON_FINITE`,
+   * `DEGENERATE`) instead of returning NaN. Default true. It costs a min over each input and one
+   * synchronous read of a scalar per call, which on webgl/webgpu waits for the GPU to finish the
+   * step; pass false in a GPU training loop whose inputs you trust (shapes are always checked).
+   */
+  readonly validate?: boolean;
+}
+
+/**
+ * DIST loss in TensorFlow.js's order, labels first: `distLoss(teacherLogits, studentLogits)`.
+ * Both are float32 [B, C] logits; returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
+ */
+export function distLoss(
+  teacherLogits: tf.Tensor,
+  studentLogits: tf.Tensor,
+  options: DistLossOptions = {},
+): tf.Scalar {
+  const { validate = true, ...distOptions } = options ?? {};
+  const resolved = resolveOptions(distOptions);
+  checkLogitTensors(teacherLogits, studentLogits);
+  const student = studentLogits as tf.Tensor2D;
+  const loss = fusedDistLoss(teacherLogits, student, resolved);
+  if (validate) {
+    const probe = finiteProbe(loss, teacherLogits, student);
+    const value = readScalar(probe);
+    probe.dispose();
+    if (!Number.isFinite(value)) {
+      loss.dispose();
+      explainNonFinite(teacherLogits, student, resolved);
+    }
+  }
+  return loss;
+}
+
+/**
+ * A `(yTrue, yPred) => loss` function for `model.compile({ loss })`, whose targets are the teacher's
+ * logits and whose model outputs the student's logits.
+ */
+export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+  resolveOptions(stripValidate(options));
+  return (yTrue, yPred) => distLoss(yTrue, yPred, options);
+}
+
+function stripValidate(options: DistLossOptions): Partial<DistOptions> {
+  const { validate: _validate, ...rest } = options;
+  return rest;
+}
+
+const SAVED_ORDER = ['pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+
+/** The op itself, without checks: options resolved, shapes known to be right. */
+export function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): tf.Scalar {
+  // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const forward = distForward(s as tf.Tensor2D, teacher, options);
+    save(SAVED_ORDER.map((key) => forward.saved[key]));
+    return {
+      value: forward.loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, saved[i]])) as unknown as DistSaved;
+        return distBackward(unpacked, options, dy);
+      },
+    };
+  });
+  return op(student) as tf.Scalar;
+}
+
+function readScalar(probe: tf.Scalar): number {
+  try {
+    return probe.dataSync()[0];
+  } catch (error) {
+    throw new Error(
+      `distLoss could not read its finiteness check synchronously on the "${tf.getBackend()}" backend ` +
+        `(${(error as Error).message}); pass { validate: false } and check the loss with await loss.data()`,
+      { cause: error },
+    );
+  }
+}
