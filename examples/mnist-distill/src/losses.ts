@@ -34,8 +34,12 @@ export function withDistillation(
   term: (teacherLogits: tf.Tensor2D, studentLogits: tf.Tensor2D) => tf.Scalar,
 ): Objective {
   return (batch, logits) => {
-    if (!batch.teacherLogits) throw new Error('a distillation objective needs the teacher logits of the batch');
-    const teacherLogits = batch.teacherLogits;
+    const teacherLogits = teacherLogitsOf(batch);
     return tf.tidy(() => tf.add(crossEntropy(batch, logits), tf.mul(term(teacherLogits, logits), weight)) as tf.Scalar);
   };
+}
+
+export function teacherLogitsOf(batch: Batch): tf.Tensor2D {
+  if (!batch.teacherLogits) throw new Error('a distillation objective needs the teacher logits of the batch');
+  return batch.teacherLogits;
 }

@@ -10,7 +10,7 @@ const percent = (value: number, digits = 2) => `${(value * 100).toFixed(digits)}
 const points = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(2)}`;
 
 /** Test accuracy per method over the seeds, per seed, and the settings that produced them. */
-export function renderMarkdown(result: ExperimentResult, command: string): string {
+export function renderMarkdown(result: ExperimentResult, command: string, device: string): string {
   const { config, teacher, student } = result;
   const seeds = config.studentSeeds;
   const accuracyOf = (method: MethodId, seed: number) =>
@@ -18,7 +18,7 @@ export function renderMarkdown(result: ExperimentResult, command: string): strin
   const lines = [
     `# MNIST: one small student, three objectives (${config.name} run)`,
     '',
-    `Produced by \`${command}\` in ${result.seconds.toFixed(0)} s.`,
+    `Produced by \`${command}\` in ${result.seconds.toFixed(0)} s of training and evaluation on ${device}.`,
     '',
     `- Teacher: MLP ${teacher.architecture} (${teacher.parameters.toLocaleString('en-US')} weights), ` +
       `${config.teacher.trainSamples.toLocaleString('en-US')} training digits, ${config.teacher.epochs} epochs: ` +

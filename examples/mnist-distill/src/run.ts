@@ -1,3 +1,4 @@
+import { useTfjsPlatform } from '@dist-kd/backend-tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentConfig } from './config.js';
@@ -5,7 +6,6 @@ import { runExperiment, type ExperimentResult } from './experiment.js';
 import { loadMnist } from './mnist.js';
 import type { ProgressReporter } from './progress.js';
 import { renderCurves, renderMarkdown } from './report.js';
-import { useWasmBackend } from './runtime.js';
 
 export interface ExampleOutput {
   readonly result: ExperimentResult;
@@ -13,16 +13,20 @@ export interface ExampleOutput {
   readonly files: { readonly markdown: string; readonly chart: string; readonly json: string };
 }
 
-/** Loads MNIST, runs the experiment on tfjs's wasm backend and writes results.md, curves.svg and results.json. */
+/**
+ * Loads MNIST, runs the experiment on tfjs's wasm backend and writes results.md, curves.svg and
+ * results.json. The numbers are for that backend, so it never falls back to another one: if wasm
+ * cannot start, this rejects with the reason.
+ */
 export async function runExample(
   config: ExperimentConfig,
   outDir: string,
   progress: ProgressReporter,
   command: string,
 ): Promise<ExampleOutput> {
-  await useWasmBackend();
+  const platform = await useTfjsPlatform('wasm');
   const result = await runExperiment(config, await loadMnist(), progress);
-  const markdown = renderMarkdown(result, command);
+  const markdown = renderMarkdown(result, command, platform.device);
   const files = {
     markdown: join(outDir, 'results.md'),
     chart: join(outDir, 'curves.svg'),

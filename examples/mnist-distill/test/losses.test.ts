@@ -1,10 +1,10 @@
+import { useTfjsPlatform } from '@dist-kd/backend-tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy, hintonKd, withDistillation } from '../src/losses.js';
-import { useWasmBackend } from '../src/runtime.js';
 
 beforeAll(async () => {
-  await useWasmBackend();
+  await useTfjsPlatform('wasm');
 });
 
 function softmax(row: number[], temperature: number): number[] {

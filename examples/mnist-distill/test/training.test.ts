@@ -1,3 +1,4 @@
+import { useTfjsPlatform } from '@dist-kd/backend-tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy } from '../src/losses.js';
@@ -5,11 +6,10 @@ import { IMAGE_SIZE } from '../src/mnist.js';
 import { buildMlp } from '../src/models.js';
 import { silentProgress } from '../src/progress.js';
 import { createRandom } from '../src/random.js';
-import { useWasmBackend } from '../src/runtime.js';
 import { toTensors, train } from '../src/train.js';
 
 beforeAll(async () => {
-  await useWasmBackend();
+  await useTfjsPlatform('wasm');
 });
 
 // Two separable synthetic classes: enough to see that training moves and repeats exactly.
