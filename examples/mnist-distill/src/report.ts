@@ -1,7 +1,7 @@
 import type { ExperimentResult } from './experiment.js';
 import type { MethodId } from './methods.js';
 import { summarize } from './stats.js';
-import { renderLineChart, type Series } from './svg-chart.js';
+import { renderPanels, type Series } from './svg-chart.js';
 
 const COLORS: Record<MethodId, string> = { ce: '#7f7f7f', kd: '#1f77b4', dist: '#d62728' };
 const TEACHER_COLOR = '#2ca02c';
@@ -53,32 +53,44 @@ export function renderMarkdown(result: ExperimentResult, command: string, device
   return lines.join('\n');
 }
 
-/** Validation accuracy per epoch: the teacher, and each objective's mean over seeds with its min..max band. */
+/**
+ * Validation accuracy per epoch, each objective's mean over seeds with its min..max band: all epochs
+ * with the teacher's final accuracy for scale, and a zoom on the second half, where the objectives
+ * separate by about a point.
+ */
 export function renderCurves(result: ExperimentResult): string {
-  const series: Series[] = result.methods.map((method) => {
+  const epochs = result.config.student.epochs;
+  const zoomFrom = Math.max(1, Math.ceil(epochs / 2));
+  const teacherFinal = result.teacher.history[result.teacher.history.length - 1].validationAccuracy;
+  const teacher: Series = {
+    name: 'teacher (final)',
+    color: TEACHER_COLOR,
+    dashed: true,
+    points: [[1, teacherFinal], [epochs, teacherFinal]],
+  };
+  const common = { xLabel: 'student epoch', yLabel: 'validation accuracy', formatY: (value: number) => percent(value, 1) };
+  return renderPanels([
+    {
+      ...common,
+      title: `Student ${result.student.architecture}, ${result.config.studentSeeds.length} seeds`,
+      series: [teacher, ...studentSeries(result, 1)],
+    },
+    { ...common, title: `Zoom: epochs ${zoomFrom} to ${epochs}`, series: studentSeries(result, zoomFrom) },
+  ]);
+}
+
+function studentSeries(result: ExperimentResult, fromEpoch: number): Series[] {
+  return result.methods.map((method) => {
     const runs = result.runs.filter((run) => run.method === method.id);
-    const epochs = runs[0].history.map((record) => record.epoch);
-    const perEpoch = epochs.map((_, i) => summarize(runs.map((run) => run.history[i].validationAccuracy)));
+    const records = runs[0].history.filter((record) => record.epoch >= fromEpoch);
+    const perEpoch = records.map((record) =>
+      summarize(runs.map((run) => run.history.find((r) => r.epoch === record.epoch)!.validationAccuracy)),
+    );
     return {
       name: `student, ${method.label}`,
       color: COLORS[method.id],
-      points: epochs.map((epoch, i) => [epoch, perEpoch[i].mean] as const),
-      band: epochs.map((epoch, i) => [epoch, perEpoch[i].min, perEpoch[i].max] as const),
+      points: records.map((record, i) => [record.epoch, perEpoch[i].mean] as const),
+      band: records.map((record, i) => [record.epoch, perEpoch[i].min, perEpoch[i].max] as const),
     };
-  });
-  const studentEpochs = result.config.student.epochs;
-  const teacherFinal = result.teacher.history[result.teacher.history.length - 1].validationAccuracy;
-  series.unshift({
-    name: `teacher (final)`,
-    color: TEACHER_COLOR,
-    dashed: true,
-    points: [[1, teacherFinal], [studentEpochs, teacherFinal]],
-  });
-  return renderLineChart({
-    title: `MNIST student ${result.student.architecture}: validation accuracy (${result.config.studentSeeds.length} seeds)`,
-    xLabel: 'student epoch',
-    yLabel: 'validation accuracy',
-    series,
-    formatY: (value) => percent(value, 1),
   });
 }

@@ -16,13 +16,40 @@ export interface LineChart {
   readonly formatY?: (value: number) => string;
 }
 
-const WIDTH = 760;
+const PANEL_WIDTH = 560;
+const LEGEND_WIDTH = 190;
 const HEIGHT = 460;
-const MARGIN = { left: 70, right: 180, top: 48, bottom: 56 };
+const MARGIN = { left: 70, right: 20, top: 48, bottom: 56 };
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
 
 /** A self-contained SVG line chart: axes with "nice" ticks, one polyline per series, a legend on the right. */
 export function renderLineChart(chart: LineChart): string {
+  return renderPanels([chart]);
+}
+
+/**
+ * Charts side by side in one SVG (e.g. a whole run and a zoom on its end). The legend, right of the
+ * last chart, lists every series name once.
+ */
+export function renderPanels(charts: readonly LineChart[]): string {
+  const widths = charts.map((_, i) => (i === charts.length - 1 ? PANEL_WIDTH + LEGEND_WIDTH : PANEL_WIDTH));
+  const total = widths.reduce((sum, w) => sum + w, 0);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${HEIGHT}" viewBox="0 0 ${total} ${HEIGHT}">`,
+    `<rect width="${total}" height="${HEIGHT}" fill="white"/>`,
+  ];
+  let offset = 0;
+  charts.forEach((chart, i) => {
+    parts.push(`<g transform="translate(${offset} 0)">`, ...panel(chart), '</g>');
+    offset += widths[i];
+  });
+  const legend = charts.flatMap((chart) => chart.series).filter((series, i, all) => all.findIndex((s) => s.name === series.name) === i);
+  parts.push(...legendEntries(legend, offset - LEGEND_WIDTH + 16));
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+function panel(chart: LineChart): string[] {
   const xs = chart.series.flatMap((s) => s.points.map(([x]) => x));
   const ys = chart.series.flatMap((s) => [...s.points.map(([, y]) => y), ...(s.band ?? []).flatMap(([, lo, hi]) => [lo, hi])]);
   if (xs.length === 0) throw new RangeError('a chart needs at least one point');
@@ -30,14 +57,12 @@ export function renderLineChart(chart: LineChart): string {
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys), 6);
   const [x0, x1] = [xTicks[0], xTicks[xTicks.length - 1]];
   const [y0, y1] = [yTicks[0], yTicks[yTicks.length - 1]];
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
+  const plotW = PANEL_WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
   const formatY = chart.formatY ?? ((v: number) => String(round(v)));
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold" ${FONT}>${escapeXml(chart.title)}</text>`,
   ];
   for (const y of yTicks) {
@@ -63,15 +88,18 @@ export function renderLineChart(chart: LineChart): string {
     const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<polyline points="${line}" fill="none" stroke="${series.color}" stroke-width="2"${dash}/>`);
   }
-  chart.series.forEach((series, i) => {
+  return parts;
+}
+
+function legendEntries(series: readonly Series[], x: number): string[] {
+  return series.flatMap((series, i) => {
     const y = MARGIN.top + 12 + i * 24;
-    const x = MARGIN.left + plotW + 16;
     const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
-    parts.push(`<line x1="${x}" x2="${x + 26}" y1="${y}" y2="${y}" stroke="${series.color}" stroke-width="3"${dash}/>`);
-    parts.push(`<text x="${x + 34}" y="${y + 4}" font-size="13" ${FONT}>${escapeXml(series.name)}</text>`);
+    return [
+      `<line x1="${x}" x2="${x + 26}" y1="${y}" y2="${y}" stroke="${series.color}" stroke-width="3"${dash}/>`,
+      `<text x="${x + 34}" y="${y + 4}" font-size="13" ${FONT}>${escapeXml(series.name)}</text>`,
+    ];
   });
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
 }
 
 /** Evenly spaced ticks at 1, 2 or 5 times a power of ten that cover [min, max]. */

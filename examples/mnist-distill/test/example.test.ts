@@ -42,7 +42,7 @@ describe('pnpm example --quick', () => {
     const svg = await readFile(files.chart, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    // One curve per method plus the teacher's line.
-    expect(svg.match(/<polyline /g)).toHaveLength(methodIds.length + 1);
+    // Two panels (all epochs, zoom), one curve per method in each, plus the teacher's line.
+    expect(svg.match(/<polyline /g)).toHaveLength(2 * methodIds.length + 1);
   }, 300_000);
 });
