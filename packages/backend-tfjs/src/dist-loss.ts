@@ -4,7 +4,7 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveOptions, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { distBackward, distForward, type DistSaved } from './dist-math.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
@@ -30,18 +30,7 @@ export function distLoss(
   const { validate = true, ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
   checkLogitTensors(teacherLogits, studentLogits);
-  const student = studentLogits as tf.Tensor2D;
-  const loss = fusedDistLoss(teacherLogits, student, resolved);
-  if (validate) {
-    const probe = finiteProbe(loss, teacherLogits, student);
-    const value = readScalar(probe);
-    probe.dispose();
-    if (!Number.isFinite(value)) {
-      loss.dispose();
-      explainNonFinite(teacherLogits, student, resolved);
-    }
-  }
-  return loss;
+  return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate);
 }
 
 /**
@@ -58,14 +47,19 @@ function stripValidate(options: DistLossOptions): Partial<DistOptions> {
   return rest;
 }
 
-const SAVED_ORDER = ['pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
 
-/** The op itself, without checks: options resolved, shapes known to be right. */
-export function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): tf.Scalar {
+/** The op itself; shapes are known to be right and options resolved. */
+function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions, validate: boolean): tf.Scalar {
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const forward = distForward(s as tf.Tensor2D, teacher, options);
+    const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const forward = distForward(s, teacher, options);
+    // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
+    // throwing here frees it, even under a gradient tape.
+    if (validate && !Number.isFinite(readScalar(finiteProbe(forward.loss, teacher, s)))) {
+      explainNonFinite(teacher, s, options);
+    }
     save(SAVED_ORDER.map((key) => forward.saved[key]));
     return {
       value: forward.loss,
@@ -78,13 +72,14 @@ export function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, option
   return op(student) as tf.Scalar;
 }
 
-function readScalar(probe: tf.Scalar): number {
+function readScalar(probe: tf.Tensor): number {
   try {
     return probe.dataSync()[0];
   } catch (error) {
-    throw new Error(
-      `distLoss could not read its finiteness check synchronously on the "${tf.getBackend()}" backend ` +
-        `(${(error as Error).message}); pass { validate: false } and check the loss with await loss.data()`,
+    throw new BackendRuntimeError(
+      `tfjs-${tf.getBackend()}`,
+      `distLoss could not read its finiteness check synchronously (${(error as Error).message}); ` +
+        'pass { validate: false } and check the loss with await loss.data()',
       { cause: error },
     );
   }

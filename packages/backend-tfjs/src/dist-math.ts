@@ -4,15 +4,17 @@
  * - Softmax values are kept centred (p - 1/C) from the start: a near-uniform row's deviations are
  *   tiny next to 1/C and would vanish in float32 if p were formed first. `elu(x)` is exactly
  *   expm1(x) for x <= 0 and, unlike `tf.expm1` or `tf.exp`, is vectorised on wasm (~10x faster).
- * - Column sums are matrix-vector products: a sum over axis 0 makes tfjs transpose.
- * - Columns are centred with a second pass (values minus their mean), never by sum(x^2) - n*mean^2.
+ * - The row and column sums come from `statistics.ts`, which picks ops or loops per backend.
  * - Elementwise square roots and divisions only ever touch [B] or [C] vectors.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
+import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
 export interface DistSaved {
+  /** The student's softmax, [B, C], exact to float32 relative precision even where tiny. */
+  readonly p: tf.Tensor;
   /** p - 1/C and q - 1/C, [B, C] (row-centred softmax of student and teacher). */
   readonly pc: tf.Tensor;
   readonly qc: tf.Tensor;
@@ -37,23 +39,14 @@ export interface DistForward {
 
 /** Forward pass. The caller owns every returned tensor (run it inside `tf.tidy` or dispose). */
 export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
-  const batch = student.shape[0];
   const { beta, gamma, tau } = options;
-  const pc = centredSoftmax(student, tau);
-  const qc = centredSoftmax(teacher, tau);
-
-  // Per row: the softmax rows are already centred (each sums to 1, mean 1/C).
-  const rows = correlation(rowSum(tf.mul(pc, qc)), rowSum(tf.square(pc)), rowSum(tf.square(qc)), options);
-
-  // Per column: centre over the batch (second pass), then sum products over the batch.
-  const pcc = tf.sub(pc, columnSum(pc, 1 / batch));
-  const qcc = tf.sub(qc, columnSum(qc, 1 / batch));
-  const cols = correlation(
-    columnSum(tf.mul(pcc, qcc)),
-    columnSum(tf.square(pcc)),
-    columnSum(tf.square(qcc)),
-    options,
-  );
+  const studentSoftmax = softmaxParts(student, tau);
+  const teacherSoftmax = softmaxParts(teacher, tau);
+  const { p, centred: pc } = studentSoftmax;
+  const qc = teacherSoftmax.centred;
+  const { rows: rowSums, cols: colSums, pcc, qcc } = correlationStatistics(studentSoftmax, teacherSoftmax);
+  const rows = correlation(rowSums, options);
+  const cols = correlation(colSums, options);
 
   const inter = tf.sub(1, tf.mean(rows.r));
   const intra = tf.sub(1, tf.mean(cols.r));
@@ -63,7 +56,7 @@ export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options:
     loss,
     inter,
     intra,
-    saved: { pc, qc, pcc, qcc, rowU: rows.u, rowV: rows.v, colU: cols.u, colV: cols.v },
+    saved: { p, pc, qc, pcc, qcc, rowU: rows.u, rowV: rows.v, colU: cols.u, colV: cols.v },
   };
 }
 
@@ -78,7 +71,7 @@ export function distBackward(
   options: DistOptions,
   upstream: tf.Tensor | number = 1,
 ): tf.Tensor {
-  const [batch, classes] = saved.pc.shape;
+  const [batch, classes] = saved.p.shape;
   const { beta, gamma, tau } = options;
   const rowScale = tf.mul(upstream, (beta * tau) / batch);
   const colScale = tf.mul(upstream, (gamma * tau) / classes);
@@ -89,36 +82,31 @@ export function distBackward(
     tf.mul(saved.qcc, tf.neg(tf.mul(saved.colU, colScale))),
     tf.mul(saved.pcc, tf.mul(saved.colV, colScale)),
   ]);
-  const p = tf.add(saved.pc, 1 / classes);
-  const projection = rowSum(tf.mul(p, g));
-  return tf.mul(p, tf.sub(g, projection));
+  const projection = rowSum(tf.mul(saved.p, g));
+  return tf.mul(saved.p, tf.sub(g, projection));
 }
 
 /**
- * softmax(logits / tau) - 1/C per row. With m = expm1((x - max) / tau) and S = C + sum(m), the
- * softmax is (1 + m) / S and its centred value (m - mean(m)) / S, which keeps the relative precision
- * of small deviations that p - 1/C would round away.
+ * softmax(logits / tau) two ways, each precise where the other is not:
+ * - `centred` = p - 1/C. With m = expm1((x - max) / tau) and S = C + sum(m), p = (1 + m) / S and
+ *   p - 1/C = (m - mean(m)) / S, which keeps the small deviations of a near-uniform row that
+ *   p - 1/C would round away. `elu(x)` is expm1(x) for x <= 0 and, unlike `tf.expm1`, vectorised on
+ *   wasm (~10x faster).
+ * - `p` itself, from `tf.softmax`: exact relative to tiny probabilities (e^-40), which `centred`
+ *   turns into -1/C plus rounding noise.
  */
-function centredSoftmax(logits: tf.Tensor2D, tau: number): tf.Tensor {
+function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
   const classes = logits.shape[1];
   let shifted: tf.Tensor = tf.sub(logits, tf.max(logits, 1, true));
   if (tau !== 1) shifted = tf.mul(shifted, 1 / tau);
   const expm1 = tf.elu(shifted);
   const sum = rowSum(expm1);
-  return tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(tf.add(sum, classes)));
+  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(tf.add(sum, classes)));
+  return { p: tf.softmax(shifted), centred };
 }
 
 function rowSum(x: tf.Tensor): tf.Tensor {
   return tf.sum(x, 1, true);
-}
-
-/**
- * weight * (sum over rows) as [1, C]. `tf.sum(x, 0)` transposes x first; x^T times a [B, 1] column
- * is one matrix-vector product (~10x faster on wasm, and the fastest of the matMul layouts there).
- */
-function columnSum(x: tf.Tensor, weight = 1): tf.Tensor {
-  const [batch, classes] = x.shape;
-  return tf.reshape(tf.matMul(x as tf.Tensor2D, tf.fill([batch, 1], weight) as tf.Tensor2D, true, false), [1, classes]);
 }
 
 interface CorrelationTerms {
@@ -134,12 +122,14 @@ interface CorrelationTerms {
  * note's placement and 0 in the official one. When a = 0 (only possible with e = 0) every xc is 0
  * and the v term's limit is 0, which `divNoNan` gives.
  */
-function correlation(sxy: tf.Tensor, sxx: tf.Tensor, syy: tf.Tensor, options: DistOptions): CorrelationTerms {
+function correlation({ xy: sxy, xx: sxx, yy: syy }: CorrelationSums, options: DistOptions): CorrelationTerms {
   const inside = options.epsMode === 'design-note' ? options.eps : 0;
   const a = tf.sqrt(inside === 0 ? sxx : tf.add(sxx, inside));
   const b = tf.sqrt(inside === 0 ? syy : tf.add(syy, inside));
   const u = tf.reciprocal(tf.add(tf.mul(a, b), options.eps));
   const r = tf.mul(sxy, u);
-  const v = tf.mul(tf.mul(r, u), tf.divNoNan(b, a));
+  // a > 0 whenever eps > 0 sits inside the root; only otherwise can b / a be 0/0 or x/0.
+  const ratio = inside > 0 ? tf.div(b, a) : tf.divNoNan(b, a);
+  const v = tf.mul(tf.mul(r, u), ratio);
   return { r, u, v };
 }

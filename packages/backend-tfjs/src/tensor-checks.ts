@@ -42,8 +42,8 @@ function checkTensor(which: string, value: unknown): void {
  * NaN and +Infinity already make the loss NaN (through the row max and the softmax), and a -Infinity
  * logit is the one bad value the loss absorbs, so the probe adds 0 * min(logits), which is NaN then.
  */
-export function finiteProbe(loss: tf.Scalar, teacher: tf.Tensor2D, student: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.addN([loss, tf.mul(tf.min(student), 0), tf.mul(tf.min(teacher), 0)]) as tf.Scalar);
+export function finiteProbe(loss: tf.Tensor, teacher: tf.Tensor2D, student: tf.Tensor2D): tf.Tensor {
+  return tf.addN([loss, tf.mul(tf.min(student), 0), tf.mul(tf.min(teacher), 0)]);
 }
 
 /**
