@@ -8,7 +8,6 @@ import {
   BackendRuntimeError,
   BackendUnavailableError,
   DistInputError,
-  allocateGradient,
   validateRequest,
   type Availability,
   type BackendConfig,
@@ -18,7 +17,7 @@ import {
   type DistRequest,
   type DistResult,
 } from '@dist-kd/core';
-import { distBackward, distForward } from './dist-math.js';
+import { distPass } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
@@ -114,8 +113,9 @@ async function run(
     const [loss, inter, intra] = await terms.scalars.data();
     if (!Number.isFinite(loss)) throw degenerate(input.options);
     if (!terms.gradient) return { loss, inter, intra };
-    const gradient = allocateGradient(input);
-    gradient.set(await terms.gradient.data());
+    // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
+    const values = (await terms.gradient.data()) as Float32Array;
+    const gradient = input.student instanceof Float32Array ? values : Float64Array.from(values);
     checkGradient?.(gradient);
     return { loss, inter, intra, gradient };
   } finally {
@@ -130,9 +130,9 @@ function toFloat32(values: Float32Array | Float64Array): Float32Array {
 
 /** The fused forward, and its analytic backward straight after (no tape needed). */
 function fusedTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
-  const forward = distForward(student, teacher, options);
-  const { loss, inter, intra } = forward;
-  return gradient ? { loss, inter, intra, gradient: distBackward(forward.saved, options) } : { loss, inter, intra };
+  const pass = distPass(student, teacher, options);
+  const { loss, inter, intra } = pass;
+  return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
 }
 
 /**

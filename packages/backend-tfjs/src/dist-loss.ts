@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendRuntimeError, resolveOptions, type DistOptions } from '@dist-kd/core';
-import { distBackward, distForward, type DistSaved } from './dist-math.js';
+import { distPass } from './dist-pass.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {
@@ -47,27 +47,19 @@ function stripValidate(options: DistLossOptions): Partial<DistOptions> {
   return rest;
 }
 
-const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
-
 /** The op itself; shapes are known to be right and options resolved. */
 function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions, validate: boolean): tf.Scalar {
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    const forward = distForward(s, teacher, options);
+    const pass = distPass(s, teacher, options);
     // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
     // throwing here frees it, even under a gradient tape.
-    if (validate && !Number.isFinite(readScalar(finiteProbe(forward.loss, teacher, s)))) {
+    if (validate && !Number.isFinite(readScalar(finiteProbe(pass.loss, teacher, s)))) {
       explainNonFinite(teacher, s, options);
     }
-    save(SAVED_ORDER.map((key) => forward.saved[key]));
-    return {
-      value: forward.loss,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, saved[i]])) as unknown as DistSaved;
-        return distBackward(unpacked, options, dy);
-      },
-    };
+    save(pass.saved);
+    return { value: pass.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pass.backward(saved, dy) };
   });
   return op(student) as tf.Scalar;
 }

@@ -127,6 +127,8 @@ async function registerBackend(platform: TfjsPlatform, name: string): Promise<vo
   }
 }
 
+/** Where the wasm binaries are loaded from, once `pointWasmAtItsBinaries` has run in Node. */
+let wasmFolder: string | undefined;
 let wasmPathsSet = false;
 
 /**
@@ -136,8 +138,8 @@ let wasmPathsSet = false;
  */
 async function pointWasmAtItsBinaries(): Promise<void> {
   if (wasmPathsSet || !isNode) return;
-  const folder = await wasmBinaryFolder();
-  if (folder) setWasmPaths(folder);
+  wasmFolder = await wasmBinaryFolder();
+  if (wasmFolder) setWasmPaths(wasmFolder);
   wasmPathsSet = true;
 }
 
@@ -167,7 +169,8 @@ async function importOptional(specifier: string, name: string): Promise<void> {
       name,
       `${specifier} is installed but failed to load: ${(error as Error).message}`,
       specifier === '@tensorflow/tfjs-node'
-        ? 'reinstall it where its install script can download libtensorflow: npm rebuild @tensorflow/tfjs-node'
+        ? 'its native addon is missing (was it installed without its install script?): run ' +
+            'npm install @tensorflow/tfjs-node (or npm rebuild @tensorflow/tfjs-node) where it can download libtensorflow'
         : `reinstall it: npm install ${specifier}`,
     );
   }
@@ -193,7 +196,8 @@ async function describe(platform: TfjsPlatform): Promise<Pick<ReadyPlatform, 'de
     const backend = tf.backend() as unknown as { getThreadsCount?: () => number; wasm?: { tfjs?: { getThreadsCount?: () => number } } };
     const threads = backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
     const device = `tfjs wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
-    return { device, details: { ...version, simd: String(simd), threads: String(threads) } };
+    const files: Record<string, string> = wasmFolder ? { wasmFolder } : {};
+    return { device, details: { ...version, simd: String(simd), threads: String(threads), ...files } };
   }
   if (platform === 'node') return { device: 'tfjs-node (native libtensorflow)', details: version };
   if (platform === 'cpu') return { device: 'tfjs cpu (plain JavaScript)', details: version };

@@ -88,12 +88,13 @@ describe('createBackend', () => {
 });
 
 describe('tfjs backends that cannot run here say why and what to do', () => {
-  it('node: tfjs-node is not installed', async () => {
+  it('node: tfjs-node is missing or has no native addon (it cannot be installed here)', async () => {
     const backend = createBackend({ variant: 'node' });
-    expect(await backend.availability()).toEqual({
+    const availability = await backend.availability();
+    expect(availability).toMatchObject({
       available: false,
-      reason: '@tensorflow/tfjs-node is not installed',
-      hint: 'npm install @tensorflow/tfjs-node',
+      reason: expect.stringMatching(/^@tensorflow\/tfjs-node (is not installed|is installed but failed to load: .*tfjs_binding)/),
+      hint: expect.stringMatching(/npm install @tensorflow\/tfjs-node/),
     });
     const error = await backend.compute({ student: [[1, 2]], teacher: [[2, 1]] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BACKEND_UNAVAILABLE', backend: 'tfjs-node' });

@@ -1,18 +1,19 @@
 /**
- * DIST's forward pass and its analytic gradient (SPEC.md) in a few tfjs ops that every tfjs backend
- * runs fast. Choices, measured on tfjs-backend-wasm:
- * - Softmax values are kept centred (p - 1/C) from the start: a near-uniform row's deviations are
- *   tiny next to 1/C and would vanish in float32 if p were formed first. `elu(x)` is exactly
- *   expm1(x) for x <= 0 and, unlike `tf.expm1` or `tf.exp`, is vectorised on wasm (~10x faster).
- * - The row and column sums come from `statistics.ts`, which picks ops or loops per backend.
- * - Elementwise square roots and divisions only ever touch [B] or [C] vectors.
+ * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops, chosen for what
+ * runs fast on tfjs-backend-wasm (XNNPACK) and on GPUs:
+ * - no transposes and no reductions over axis 0 (both transpose on wasm): column sums are average
+ *   pools (`statistics.ts`);
+ * - expm1 through `elu`, vectorised on wasm where `tf.expm1` and `tf.exp` are scalar loops (~10x);
+ * - square roots and divisions only on [B] and [C] vectors;
+ * - the backward is ten [B, C] ops, no autodiff.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
+import type { DistPass } from './dist-pass.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
-export interface DistSaved {
+interface DistSaved {
   /** The student's softmax, [B, C], exact to float32 relative precision even where tiny. */
   readonly p: tf.Tensor;
   /** p - 1/C and q - 1/C, [B, C] (row-centred softmax of student and teacher). */
@@ -28,7 +29,7 @@ export interface DistSaved {
   readonly colV: tf.Tensor;
 }
 
-export interface DistForward {
+interface DistForward {
   /** beta*tau^2*inter + gamma*tau^2*intra, a scalar. */
   readonly loss: tf.Tensor;
   /** Unscaled mean of 1 - corr over rows and over columns. */
@@ -37,8 +38,25 @@ export interface DistForward {
   readonly saved: DistSaved;
 }
 
-/** Forward pass. The caller owns every returned tensor (run it inside `tf.tidy` or dispose). */
-export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
+const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+
+/** The forward in ops; `saved` lists the tensors `backward` reads back, in a fixed order. */
+export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
+  const { loss, inter, intra, saved } = distForward(student, teacher, options);
+  return {
+    loss,
+    inter,
+    intra,
+    saved: SAVED_ORDER.map((key) => saved[key]),
+    backward: (tensors, upstream = 1) => {
+      const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, tensors[i]])) as unknown as DistSaved;
+      return distBackward(unpacked, options, upstream);
+    },
+  };
+}
+
+/** Forward pass in tfjs ops. */
+function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
   const { beta, gamma, tau } = options;
   const studentSoftmax = softmaxParts(student, tau);
   const teacherSoftmax = softmaxParts(teacher, tau);
@@ -66,7 +84,7 @@ export function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options:
  * (1/tau) * p * (G - sum_k p_k G_k) per row. 1/tau and `upstream` are folded into the [B]/[C]
  * coefficient vectors so that the [B, C] work is seven products and sums plus the softmax backward.
  */
-export function distBackward(
+function distBackward(
   saved: DistSaved,
   options: DistOptions,
   upstream: tf.Tensor | number = 1,
