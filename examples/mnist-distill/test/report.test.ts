@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../src/stats.js';
+import { escapeXml, niceTicks, renderLineChart } from '../src/svg-chart.js';
+
+describe('summarize', () => {
+  it('gives mean, sample standard deviation and range', () => {
+    const stats = summarize([0.9, 0.92, 0.94]);
+    expect(stats.mean).toBeCloseTo(0.92, 12);
+    expect(stats.std).toBeCloseTo(0.02, 12);
+    expect([stats.min, stats.max, stats.count]).toEqual([0.9, 0.94, 3]);
+    expect(summarize([0.5]).std).toBe(0);
+    expect(() => summarize([])).toThrow(RangeError);
+  });
+});
+
+describe('SVG line chart', () => {
+  it('picks round ticks that cover the data', () => {
+    expect(niceTicks(0.83, 0.97, 6)).toEqual([0.8, 0.85, 0.9, 0.95, 1]);
+    expect(niceTicks(1, 30, 8)).toEqual([0, 5, 10, 15, 20, 25, 30]);
+  });
+
+  it('draws a polyline per series, a band where given, and escapes text', () => {
+    const svg = renderLineChart({
+      title: 'a < b & c',
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      series: [
+        { name: 'one', color: '#111', points: [[1, 0.5], [2, 0.7]], band: [[1, 0.4, 0.6], [2, 0.6, 0.8]] },
+        { name: 'two', color: '#222', points: [[1, 0.6], [2, 0.8]], dashed: true },
+      ],
+    });
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<polygon /g)).toHaveLength(1);
+    expect(svg).toContain(escapeXml('a < b & c'));
+    expect(svg).not.toContain('NaN');
+  });
+});

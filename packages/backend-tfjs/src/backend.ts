@@ -1,0 +1,169 @@
+/**
+ * The tfjs backends behind core's `DistBackend` interface: `createBackend({ variant })` with the
+ * variants auto, node, wasm, cpu, webgl, webgpu (the fused loss) and naive-wasm, naive-cpu,
+ * naive-webgpu (the design note's formula in tfjs ops, gradient by `tf.grad`: the baseline).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  BackendRuntimeError,
+  BackendUnavailableError,
+  DistInputError,
+  validateRequest,
+  type Availability,
+  type BackendConfig,
+  type DistBackend,
+  type DistInput,
+  type DistOptions,
+  type DistRequest,
+  type DistResult,
+} from '@dist-kd/core';
+import { distPass } from './dist-pass.js';
+import { naiveDist } from './naive-dist.js';
+import { degenerate } from './tensor-checks.js';
+import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
+
+const NAIVE_PREFIX = 'naive-';
+const NAIVE_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu', 'webgpu'];
+
+export const TFJS_VARIANTS: readonly string[] = [
+  'auto',
+  ...TFJS_PLATFORMS,
+  ...NAIVE_PLATFORMS.map((platform) => NAIVE_PREFIX + platform),
+];
+
+/** Tensors holding a result on the tfjs side, read back once. */
+interface Terms {
+  readonly loss: tf.Tensor;
+  readonly inter: tf.Tensor;
+  readonly intra: tf.Tensor;
+  readonly gradient?: tf.Tensor;
+}
+
+type Compute = (student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean) => Terms;
+
+export function createBackend(config: BackendConfig = {}): DistBackend {
+  const variant = config.variant ?? 'auto';
+  if (!TFJS_VARIANTS.includes(variant)) {
+    throw new DistInputError(
+      'BAD_OPTION',
+      `unknown tfjs backend variant "${variant}"; the variants are ${TFJS_VARIANTS.join(', ')}`,
+    );
+  }
+  const naive = variant.startsWith(NAIVE_PREFIX);
+  const platform = (naive ? variant.slice(NAIVE_PREFIX.length) : variant) as TfjsPlatformChoice;
+  const name = variant === 'auto' ? 'tfjs' : `tfjs-${variant}`;
+  const compute: Compute = naive ? naiveTerms : fusedTerms;
+  const checkGradient = naive ? rejectNaiveNaN(name) : undefined;
+  let disposed = false;
+
+  const ready = async (): Promise<ReadyPlatform> => {
+    if (disposed) throw new BackendUnavailableError(name, 'this backend was disposed');
+    try {
+      return await startPlatform(platform);
+    } catch (error: unknown) {
+      if (error instanceof BackendUnavailableError && error.backend !== name) {
+        throw new BackendUnavailableError(name, error.reason, error.hint);
+      }
+      throw error;
+    }
+  };
+
+  return {
+    name,
+    precision: 'float32',
+    async availability(): Promise<Availability> {
+      try {
+        const started = await ready();
+        return {
+          available: true,
+          device: naive ? `${started.device}, naive baseline (tf.grad)` : started.device,
+          details: { ...started.details, tfjsBackend: started.tfjsBackend },
+        };
+      } catch (error) {
+        const { reason, hint } = error as BackendUnavailableError;
+        return { available: false, reason: reason ?? String(error), ...(hint ? { hint } : {}) };
+      }
+    },
+    async compute(request: DistRequest): Promise<DistResult> {
+      const input = validateRequest(request, 'float32');
+      // tfjs has one active backend per process: make this one active for the computation.
+      await activate(await ready());
+      return run(input, compute, checkGradient);
+    },
+    async dispose(): Promise<void> {
+      disposed = true;
+    },
+  };
+}
+
+async function run(
+  input: DistInput,
+  compute: Compute,
+  checkGradient?: (gradient: Float32Array | Float64Array) => void,
+): Promise<DistResult> {
+  const shape: [number, number] = [input.batch, input.classes];
+  const terms = tf.tidy(() => {
+    const student = tf.tensor2d(toFloat32(input.student), shape);
+    const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
+    const { loss, inter, intra, gradient } = compute(student, teacher, input.options, input.gradient);
+    return { scalars: tf.stack([loss, inter, intra]), gradient };
+  });
+  try {
+    // `data()` rather than `dataSync()`: tfjs-webgpu in Node can only read asynchronously.
+    const [loss, inter, intra] = await terms.scalars.data();
+    if (!Number.isFinite(loss)) throw degenerate(input.options);
+    if (!terms.gradient) return { loss, inter, intra };
+    // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
+    const values = (await terms.gradient.data()) as Float32Array;
+    const gradient = input.student instanceof Float32Array ? values : Float64Array.from(values);
+    checkGradient?.(gradient);
+    return { loss, inter, intra, gradient };
+  } finally {
+    terms.scalars.dispose();
+    terms.gradient?.dispose();
+  }
+}
+
+function toFloat32(values: Float32Array | Float64Array): Float32Array {
+  return values instanceof Float32Array ? values : Float32Array.from(values);
+}
+
+/** The fused forward, and its analytic backward straight after (no tape needed). */
+function fusedTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
+  const pass = distPass(student, teacher, options);
+  const { loss, inter, intra } = pass;
+  return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
+}
+
+/**
+ * The naive port differentiates sqrt at 0 (infinite) when a row or column has zero variance and eps
+ * is not inside the root, which turns the gradient into NaN; say so rather than return it.
+ */
+function rejectNaiveNaN(name: string): (gradient: Float32Array | Float64Array) => void {
+  return (gradient) => {
+    if (gradient.every(Number.isFinite)) return;
+    throw new BackendRuntimeError(
+      name,
+      "tf.grad through the naive formula gave a non-finite gradient (sqrt'(0) is infinite for a zero-variance " +
+        'row or column when eps is outside the square root); the fused variants use its limit instead',
+    );
+  };
+}
+
+/** The baseline: forward by the formula, gradient by `tf.grad` through it. */
+function naiveTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
+  if (!gradient) return naiveDist(student, teacher, options);
+  let kept: { inter: tf.Scalar; intra: tf.Scalar } | undefined;
+  const { value, grad } = tf.valueAndGrad((s: tf.Tensor2D) => {
+    const terms = naiveDist(s, teacher, options);
+    // The tape's scope disposes everything but the loss: keep the two terms it reports too.
+    kept = { inter: tf.keep(terms.inter), intra: tf.keep(terms.intra) };
+    return terms.loss;
+  })(student);
+  const { inter, intra } = kept!;
+  // Hand the kept terms back to the caller's tidy scope, which disposes them after the read.
+  const terms = { loss: value as tf.Scalar, inter: tf.clone(inter), intra: tf.clone(intra), gradient: grad as tf.Tensor2D };
+  inter.dispose();
+  intra.dispose();
+  return terms;
+}

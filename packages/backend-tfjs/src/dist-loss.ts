@@ -1,0 +1,78 @@
+/**
+ * The DIST loss as a tfjs op: a scalar tensor whose gradient is SPEC.md's analytic one, registered
+ * with `tf.customGrad`, so it works inside `optimizer.minimize`, `tf.grad`, `tf.variableGrads` and
+ * as a `model.compile({ loss })` function. Only the student receives a gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendRuntimeError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { distPass } from './dist-pass.js';
+import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
+
+export interface DistLossOptions extends Partial<DistOptions> {
+  /**
+   * Check that the logits and the loss are finite, throwing `DistInputError` (`NON_FINITE`,
+   * `DEGENERATE`) instead of returning NaN. Default true. It costs a min over each input and one
+   * synchronous read of a scalar per call, which on webgl/webgpu waits for the GPU to finish the
+   * step; pass false in a GPU training loop whose inputs you trust (shapes are always checked).
+   */
+  readonly validate?: boolean;
+}
+
+/**
+ * DIST loss in TensorFlow.js's order, labels first: `distLoss(teacherLogits, studentLogits)`.
+ * Both are float32 [B, C] logits; returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
+ */
+export function distLoss(
+  teacherLogits: tf.Tensor,
+  studentLogits: tf.Tensor,
+  options: DistLossOptions = {},
+): tf.Scalar {
+  const { validate = true, ...distOptions } = options ?? {};
+  const resolved = resolveOptions(distOptions);
+  checkLogitTensors(teacherLogits, studentLogits);
+  return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate);
+}
+
+/**
+ * A `(yTrue, yPred) => loss` function for `model.compile({ loss })`, whose targets are the teacher's
+ * logits and whose model outputs the student's logits.
+ */
+export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+  resolveOptions(stripValidate(options));
+  return (yTrue, yPred) => distLoss(yTrue, yPred, options);
+}
+
+function stripValidate(options: DistLossOptions): Partial<DistOptions> {
+  const { validate: _validate, ...rest } = options;
+  return rest;
+}
+
+/** The op itself; shapes are known to be right and options resolved. */
+function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions, validate: boolean): tf.Scalar {
+  // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const pass = distPass(s, teacher, options);
+    // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
+    // throwing here frees it, even under a gradient tape.
+    if (validate && !Number.isFinite(readScalar(finiteProbe(pass.loss, teacher, s)))) {
+      explainNonFinite(teacher, s, options);
+    }
+    save(pass.saved);
+    return { value: pass.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pass.backward(saved, dy) };
+  });
+  return op(student) as tf.Scalar;
+}
+
+function readScalar(probe: tf.Tensor): number {
+  try {
+    return probe.dataSync()[0];
+  } catch (error) {
+    throw new BackendRuntimeError(
+      `tfjs-${tf.getBackend()}`,
+      `distLoss could not read its finiteness check synchronously (${(error as Error).message}); ` +
+        'pass { validate: false } and check the loss with await loss.data()',
+      { cause: error },
+    );
+  }
+}

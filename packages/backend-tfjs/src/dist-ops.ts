@@ -1,0 +1,153 @@
+/**
+ * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops, chosen for what
+ * runs fast on tfjs-backend-wasm (XNNPACK) and on GPUs:
+ * - no transposes and no reductions over axis 0 (both transpose on wasm): column sums are average
+ *   pools (`statistics.ts`);
+ * - expm1 through `elu`, vectorised on wasm where `tf.expm1` and `tf.exp` are scalar loops (~10x);
+ * - square roots and divisions only on [B] and [C] vectors;
+ * - the backward is ten [B, C] ops, no autodiff.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DistOptions } from '@dist-kd/core';
+import type { DistPass } from './dist-pass.js';
+import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
+
+/** What the backward pass needs from the forward one. */
+interface DistSaved {
+  /** The student's softmax, [B, C], exact to float32 relative precision even where tiny. */
+  readonly p: tf.Tensor;
+  /** p - 1/C and q - 1/C, [B, C] (row-centred softmax of student and teacher). */
+  readonly pc: tf.Tensor;
+  readonly qc: tf.Tensor;
+  /** The same, centred over each column too, [B, C]. */
+  readonly pcc: tf.Tensor;
+  readonly qcc: tf.Tensor;
+  /** dcorr/dx = u * yc - v * xc for each row ([B, 1]) and each column ([1, C]). */
+  readonly rowU: tf.Tensor;
+  readonly rowV: tf.Tensor;
+  readonly colU: tf.Tensor;
+  readonly colV: tf.Tensor;
+}
+
+interface DistForward {
+  /** beta*tau^2*inter + gamma*tau^2*intra, a scalar. */
+  readonly loss: tf.Tensor;
+  /** Unscaled mean of 1 - corr over rows and over columns. */
+  readonly inter: tf.Tensor;
+  readonly intra: tf.Tensor;
+  readonly saved: DistSaved;
+}
+
+const SAVED_ORDER = ['p', 'pc', 'qc', 'pcc', 'qcc', 'rowU', 'rowV', 'colU', 'colV'] as const;
+
+/** The forward in ops; `saved` lists the tensors `backward` reads back, in a fixed order. */
+export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
+  const { loss, inter, intra, saved } = distForward(student, teacher, options);
+  return {
+    loss,
+    inter,
+    intra,
+    saved: SAVED_ORDER.map((key) => saved[key]),
+    backward: (tensors, upstream = 1) => {
+      const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, tensors[i]])) as unknown as DistSaved;
+      return distBackward(unpacked, options, upstream);
+    },
+  };
+}
+
+/** Forward pass in tfjs ops. */
+function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
+  const { beta, gamma, tau } = options;
+  const studentSoftmax = softmaxParts(student, tau);
+  const teacherSoftmax = softmaxParts(teacher, tau);
+  const { p, centred: pc } = studentSoftmax;
+  const qc = teacherSoftmax.centred;
+  const { rows: rowSums, cols: colSums, pcc, qcc } = correlationStatistics(studentSoftmax, teacherSoftmax);
+  const rows = correlation(rowSums, options);
+  const cols = correlation(colSums, options);
+
+  const inter = tf.sub(1, tf.mean(rows.r));
+  const intra = tf.sub(1, tf.mean(cols.r));
+  const scale = tau * tau;
+  const loss = tf.add(tf.mul(inter, beta * scale), tf.mul(intra, gamma * scale));
+  return {
+    loss,
+    inter,
+    intra,
+    saved: { p, pc, qc, pcc, qcc, rowU: rows.u, rowV: rows.v, colU: cols.u, colV: cols.v },
+  };
+}
+
+/**
+ * dloss/dstudent times `upstream` (a scalar: 1, or the gradient flowing into the loss):
+ * G = dloss/dp = -(beta*tau^2/B) * drow/dp - (gamma*tau^2/C) * dcol/dp, then the softmax backward
+ * (1/tau) * p * (G - sum_k p_k G_k) per row. 1/tau and `upstream` are folded into the [B]/[C]
+ * coefficient vectors so that the [B, C] work is seven products and sums plus the softmax backward.
+ */
+function distBackward(
+  saved: DistSaved,
+  options: DistOptions,
+  upstream: tf.Tensor | number = 1,
+): tf.Tensor {
+  const [batch, classes] = saved.p.shape;
+  const { beta, gamma, tau } = options;
+  const rowScale = tf.mul(upstream, (beta * tau) / batch);
+  const colScale = tf.mul(upstream, (gamma * tau) / classes);
+  // dcorr/dx = u*yc - v*xc and the loss holds -corr, so yc gets -u and xc gets +v.
+  const g = tf.addN([
+    tf.mul(saved.qc, tf.neg(tf.mul(saved.rowU, rowScale))),
+    tf.mul(saved.pc, tf.mul(saved.rowV, rowScale)),
+    tf.mul(saved.qcc, tf.neg(tf.mul(saved.colU, colScale))),
+    tf.mul(saved.pcc, tf.mul(saved.colV, colScale)),
+  ]);
+  const projection = rowSum(tf.mul(saved.p, g));
+  return tf.mul(saved.p, tf.sub(g, projection));
+}
+
+/**
+ * softmax(logits / tau) two ways, each precise where the other is not:
+ * - `centred` = p - 1/C. With m = expm1((x - max) / tau) and S = C + sum(m), p = (1 + m) / S and
+ *   p - 1/C = (m - mean(m)) / S, which keeps the small deviations of a near-uniform row that
+ *   p - 1/C would round away. `elu(x)` is expm1(x) for x <= 0 and, unlike `tf.expm1`, vectorised on
+ *   wasm (~10x faster).
+ * - `p` itself, from `tf.softmax`: exact relative to tiny probabilities (e^-40), which `centred`
+ *   turns into -1/C plus rounding noise.
+ */
+function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
+  const classes = logits.shape[1];
+  let shifted: tf.Tensor = tf.sub(logits, tf.max(logits, 1, true));
+  if (tau !== 1) shifted = tf.mul(shifted, 1 / tau);
+  const expm1 = tf.elu(shifted);
+  const sum = rowSum(expm1);
+  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(tf.add(sum, classes)));
+  return { p: tf.softmax(shifted), centred };
+}
+
+function rowSum(x: tf.Tensor): tf.Tensor {
+  return tf.sum(x, 1, true);
+}
+
+interface CorrelationTerms {
+  /** corr for each vector */
+  readonly r: tf.Tensor;
+  /** 1 / D and r * b / (a * D): dcorr/dx_k = u * yc_k - v * xc_k (SPEC.md). */
+  readonly u: tf.Tensor;
+  readonly v: tf.Tensor;
+}
+
+/**
+ * corr = Sxy / (a*b + eps) with a = sqrt(Sxx + e), b = sqrt(Syy + e), where e = eps in the design
+ * note's placement and 0 in the official one. When a = 0 (only possible with e = 0) every xc is 0
+ * and the v term's limit is 0, which `divNoNan` gives.
+ */
+function correlation({ xy: sxy, xx: sxx, yy: syy }: CorrelationSums, options: DistOptions): CorrelationTerms {
+  const inside = options.epsMode === 'design-note' ? options.eps : 0;
+  const a = tf.sqrt(inside === 0 ? sxx : tf.add(sxx, inside));
+  const b = tf.sqrt(inside === 0 ? syy : tf.add(syy, inside));
+  const u = tf.reciprocal(tf.add(tf.mul(a, b), options.eps));
+  const r = tf.mul(sxy, u);
+  // a > 0 whenever eps > 0 sits inside the root; only otherwise can b / a be 0/0 or x/0.
+  const ratio = inside > 0 ? tf.div(b, a) : tf.divNoNan(b, a);
+  const v = tf.mul(tf.mul(r, u), ratio);
+  return { r, u, v };
+}

@@ -1,0 +1,49 @@
+/**
+ * The objective DIST is trained with: cross-entropy on the true labels plus the weighted DIST term
+ * (the paper's ImageNet and CIFAR-100 settings use weight 2 with beta = gamma = 1; see core's PRESETS).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DistInputError } from '@dist-kd/core';
+import { distLoss, type DistLossOptions } from './dist-loss.js';
+
+export interface DistillationLossInputs {
+  /** Class indices [B] (int32) or one-hot / soft labels [B, C]. */
+  readonly labels: tf.Tensor;
+  /** [B, C] logits of the model being trained. */
+  readonly studentLogits: tf.Tensor;
+  /** [B, C] logits of the teacher; it receives no gradient. */
+  readonly teacherLogits: tf.Tensor;
+  /** Weight of the DIST term; default 1. */
+  readonly weight?: number;
+  /** DIST options (beta, gamma, tau, eps, epsMode, validate). */
+  readonly options?: DistLossOptions;
+}
+
+/** mean softmax cross-entropy(labels, studentLogits) + weight * distLoss(teacherLogits, studentLogits). */
+export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
+  const { labels, studentLogits, teacherLogits, weight = 1, options } = inputs;
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+    throw new DistInputError('BAD_OPTION', `weight must be a finite number >= 0, got ${String(weight)}`);
+  }
+  return tf.tidy(() => {
+    const dist = distLoss(teacherLogits, studentLogits, options);
+    const targets = oneHotTargets(labels, studentLogits);
+    const crossEntropy = tf.losses.softmaxCrossEntropy(targets, studentLogits);
+    return tf.add(crossEntropy, tf.mul(dist, weight)) as tf.Scalar;
+  });
+}
+
+function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor): tf.Tensor {
+  if (!(labels instanceof tf.Tensor)) {
+    throw new DistInputError('BAD_INPUT_TYPE', 'labels must be a tf.Tensor of class indices [B] or one-hot labels [B, C]');
+  }
+  const [batch, classes] = studentLogits.shape;
+  if (labels.rank === 1 && labels.shape[0] === batch) {
+    return tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes);
+  }
+  if (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === classes) return labels;
+  throw new DistInputError(
+    'SHAPE_MISMATCH',
+    `labels are [${labels.shape.join(', ')}]; expected class indices [${batch}] or one-hot labels [${batch}, ${classes}]`,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Input checks for the tensor API, with the same `DistInputError` codes as core's `validateRequest`.
+ * Shapes and dtypes are free to check. Finiteness needs the data: rather than download the logits
+ * every step, `finiteProbe` folds the check into one scalar that is read with the loss, and only
+ * when that scalar is not finite are the logits downloaded to say exactly what was wrong.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
+
+export function checkLogitTensors(teacher: unknown, student: unknown): asserts teacher is tf.Tensor2D {
+  checkTensor('teacherLogits', teacher);
+  checkTensor('studentLogits', student);
+  const [s, t] = [(student as tf.Tensor).shape, (teacher as tf.Tensor).shape];
+  if (s[0] !== t[0] || s[1] !== t[1]) {
+    throw new DistInputError(
+      'SHAPE_MISMATCH',
+      `studentLogits is [${s.join(', ')}] but teacherLogits is [${t.join(', ')}]; both must be [B, C] with the same B and C`,
+    );
+  }
+  if (s[0] === 0 || s[1] === 0) {
+    throw new DistInputError('EMPTY', `the logits are empty ([${s.join(', ')}]); DIST needs at least one sample and one class`);
+  }
+}
+
+function checkTensor(which: string, value: unknown): void {
+  if (!(value instanceof tf.Tensor)) {
+    throw new DistInputError('BAD_INPUT_TYPE', `${which} must be a tf.Tensor2D, got ${describeValue(value)}`);
+  }
+  if (value.rank !== 2) {
+    throw new DistInputError(
+      'BAD_SHAPE',
+      `${which} must be [B, C] (rank 2), got shape [${value.shape.join(', ')}]; reshape per-pixel logits to [N*H*W, C]`,
+    );
+  }
+  if (value.dtype !== 'float32') {
+    throw new DistInputError('BAD_INPUT_TYPE', `${which} must be float32, got ${value.dtype}; cast it with tf.cast(x, 'float32')`);
+  }
+}
+
+/**
+ * A scalar that is finite exactly when the loss is finite and no logit is ±Infinity or NaN:
+ * NaN and +Infinity already make the loss NaN (through the row max and the softmax), and a -Infinity
+ * logit is the one bad value the loss absorbs, so the probe adds 0 * min(logits), which is NaN then.
+ */
+export function finiteProbe(loss: tf.Tensor, teacher: tf.Tensor2D, student: tf.Tensor2D): tf.Tensor {
+  return tf.addN([loss, tf.mul(tf.min(student), 0), tf.mul(tf.min(teacher), 0)]);
+}
+
+/**
+ * Called when a probe or a loss was not finite: downloads the logits and throws the error that
+ * describes them (`NON_FINITE` with the position), or `DEGENERATE` when the logits are fine and
+ * eps = 0 met a zero-variance row or column.
+ */
+export function explainNonFinite(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): never {
+  validateRequest(
+    { student: student.dataSync() as Float32Array, teacher: teacher.dataSync() as Float32Array, shape: student.shape, options },
+    'float32',
+  );
+  throw degenerate(options);
+}
+
+export function degenerate(options: DistOptions): DistInputError {
+  if (options.eps === 0) {
+    return new DistInputError(
+      'DEGENERATE',
+      'eps = 0 and a row or column of the softmax has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
+    );
+  }
+  return new DistInputError(
+    'NON_FINITE',
+    'the loss is not finite although the logits are; report this with the logits that caused it',
+  );
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length} (wrap it with tf.tensor2d)`;
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'object'}` : typeof value;
+}

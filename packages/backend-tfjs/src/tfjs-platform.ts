@@ -1,0 +1,205 @@
+/**
+ * Choosing and starting a TensorFlow.js backend. tfjs has one active backend per process, so this
+ * module is where the package turns a variant name ("wasm", "auto", ...) into a ready tfjs backend,
+ * and says clearly why one cannot run here instead of quietly using another.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendUnavailableError } from '@dist-kd/core';
+
+/** The tfjs backends this package can run on; `auto` takes the best one available. */
+export type TfjsPlatform = 'node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+export type TfjsPlatformChoice = TfjsPlatform | 'auto';
+
+export const TFJS_PLATFORMS: readonly TfjsPlatform[] = ['node', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** What `auto` tries, best first: native, then GPU, then SIMD wasm, then plain JavaScript. */
+const AUTO_ORDER: readonly TfjsPlatform[] = TFJS_PLATFORMS;
+
+/** The name tfjs registers each platform under. */
+const TFJS_BACKEND_NAME: Readonly<Record<TfjsPlatform, string>> = {
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+  webgl: 'webgl',
+  webgpu: 'webgpu',
+};
+
+export interface ReadyPlatform {
+  readonly platform: TfjsPlatform;
+  /** The name `tf.getBackend()` reports for it. */
+  readonly tfjsBackend: string;
+  /** For reports, e.g. "tfjs wasm (SIMD, 1 thread)". */
+  readonly device: string;
+  readonly details: Readonly<Record<string, string>>;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+const started = new Map<TfjsPlatform, Promise<ReadyPlatform>>();
+
+/**
+ * Starts a tfjs backend and makes it the active one. `auto` takes the first of node, webgpu, webgl,
+ * wasm, cpu that starts. Rejects with `BackendUnavailableError` (saying why and what to install)
+ * when the one asked for cannot run here.
+ */
+export async function useTfjsPlatform(choice: TfjsPlatformChoice = 'auto'): Promise<ReadyPlatform> {
+  const ready = await startPlatform(choice);
+  await activate(ready);
+  return ready;
+}
+
+/** Starts a platform without leaving it active (unless it already was). */
+export async function startPlatform(choice: TfjsPlatformChoice): Promise<ReadyPlatform> {
+  if (choice !== 'auto') return startOnce(choice);
+  const reasons: string[] = [];
+  for (const platform of AUTO_ORDER) {
+    try {
+      return await startOnce(platform);
+    } catch (error) {
+      reasons.push(`${platform}: ${(error as Error).message}`);
+    }
+  }
+  throw new BackendUnavailableError('tfjs', `no tfjs backend could start (${reasons.join('; ')})`);
+}
+
+/** Makes a started platform the active tfjs backend; a no-op when it already is. */
+export async function activate(ready: ReadyPlatform): Promise<void> {
+  if (tf.getBackend() === ready.tfjsBackend) return;
+  if (!(await tf.setBackend(ready.tfjsBackend))) {
+    throw new BackendUnavailableError(`tfjs-${ready.platform}`, `tf.setBackend('${ready.tfjsBackend}') failed`);
+  }
+}
+
+function startOnce(platform: TfjsPlatform): Promise<ReadyPlatform> {
+  let pending = started.get(platform);
+  if (!pending) {
+    pending = start(platform);
+    // A failed start is retried next time: the user may install the missing piece meanwhile.
+    pending.catch(() => started.delete(platform));
+    started.set(platform, pending);
+  }
+  return pending;
+}
+
+async function start(platform: TfjsPlatform): Promise<ReadyPlatform> {
+  const name = `tfjs-${platform}`;
+  const tfjsBackend = TFJS_BACKEND_NAME[platform];
+  await registerBackend(platform, name);
+  if (tf.findBackendFactory(tfjsBackend) === null) {
+    throw new BackendUnavailableError(name, unregisteredReason(platform), installHint(platform));
+  }
+  const previous = tf.getBackend();
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfjsBackend);
+  } catch (error) {
+    throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}": ${(error as Error).message}`);
+  }
+  if (!ok) {
+    throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}" here`, installHint(platform));
+  }
+  const described = await describe(platform);
+  // Starting one backend must not switch away from the one a program is using.
+  if (previous && previous !== tfjsBackend) await tf.setBackend(previous);
+  return { platform, tfjsBackend, ...described };
+}
+
+/** Loads the module that registers a platform's backend, where tfjs itself does not. */
+async function registerBackend(platform: TfjsPlatform, name: string): Promise<void> {
+  if (platform === 'wasm') {
+    await pointWasmAtItsBinaries();
+  } else if (platform === 'node') {
+    if (!isNode) throw new BackendUnavailableError(name, 'tfjs-node runs only in Node.js');
+    await importOptional('@tensorflow/tfjs-node', name);
+  } else if (platform === 'webgpu') {
+    if (tf.findBackendFactory('webgpu') !== null) return;
+    if (typeof navigator === 'undefined' || !(navigator as { gpu?: unknown }).gpu) {
+      throw new BackendUnavailableError(
+        name,
+        'WebGPU is not available here (navigator.gpu is undefined)',
+        isNode
+          ? 'in Node, set globalThis.navigator = { gpu } (e.g. from the `webgpu` package) before starting it'
+          : 'use a browser with WebGPU enabled',
+      );
+    }
+    await importOptional('@tensorflow/tfjs-backend-webgpu', name);
+  }
+}
+
+/** Where the wasm binaries are loaded from, once `pointWasmAtItsBinaries` has run in Node. */
+let wasmFolder: string | undefined;
+let wasmPathsSet = false;
+
+/**
+ * In Node the wasm binaries sit beside tfjs-backend-wasm's own files; naming that folder explicitly
+ * makes loading independent of the working directory and of how the package was bundled. In a
+ * browser the bundler or the page decides (tfjs-backend-wasm's `setWasmPaths`).
+ */
+async function pointWasmAtItsBinaries(): Promise<void> {
+  if (wasmPathsSet || !isNode) return;
+  wasmFolder = await wasmBinaryFolder();
+  if (wasmFolder) setWasmPaths(wasmFolder);
+  wasmPathsSet = true;
+}
+
+async function wasmBinaryFolder(): Promise<string | undefined> {
+  // Variables keep bundlers from pulling Node built-ins into browser builds.
+  const moduleId = 'node:module';
+  const pathId = 'node:path';
+  const { createRequire } = (await import(/* @vite-ignore */ moduleId)) as typeof import('node:module');
+  const path = (await import(/* @vite-ignore */ pathId)) as typeof import('node:path');
+  try {
+    const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+    return path.dirname(entry) + path.sep;
+  } catch {
+    return undefined;
+  }
+}
+
+async function importOptional(specifier: string, name: string): Promise<void> {
+  try {
+    await import(/* @vite-ignore */ specifier);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new BackendUnavailableError(name, `${specifier} is not installed`, `npm install ${specifier}`);
+    }
+    throw new BackendUnavailableError(
+      name,
+      `${specifier} is installed but failed to load: ${(error as Error).message}`,
+      specifier === '@tensorflow/tfjs-node'
+        ? 'its native addon is missing (was it installed without its install script?): run ' +
+            'npm install @tensorflow/tfjs-node (or npm rebuild @tensorflow/tfjs-node) where it can download libtensorflow'
+        : `reinstall it: npm install ${specifier}`,
+    );
+  }
+}
+
+function unregisteredReason(platform: TfjsPlatform): string {
+  if (platform === 'webgl') return 'WebGL needs a browser; tfjs registers no WebGL backend in Node';
+  if (platform === 'webgpu') return 'tfjs-backend-webgpu registered no backend (navigator.gpu was missing when it loaded)';
+  return `tfjs has no "${TFJS_BACKEND_NAME[platform]}" backend registered`;
+}
+
+function installHint(platform: TfjsPlatform): string | undefined {
+  if (platform === 'node') return 'npm install @tensorflow/tfjs-node';
+  if (platform === 'webgpu') return 'npm install @tensorflow/tfjs-backend-webgpu, in an environment with WebGPU';
+  if (platform === 'webgl') return 'run in a browser with WebGL';
+  return undefined;
+}
+
+async function describe(platform: TfjsPlatform): Promise<Pick<ReadyPlatform, 'device' | 'details'>> {
+  const version = { tfjs: tf.version.tfjs };
+  if (platform === 'wasm') {
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const backend = tf.backend() as unknown as { getThreadsCount?: () => number; wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+    const threads = backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+    const device = `tfjs wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    const files: Record<string, string> = wasmFolder ? { wasmFolder } : {};
+    return { device, details: { ...version, simd: String(simd), threads: String(threads), ...files } };
+  }
+  if (platform === 'node') return { device: 'tfjs-node (native libtensorflow)', details: version };
+  if (platform === 'cpu') return { device: 'tfjs cpu (plain JavaScript)', details: version };
+  return { device: `tfjs ${platform}`, details: version };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { referenceDist, type DistBackend } from '@dist-kd/core';
+import { createBackend, TFJS_VARIANTS } from '../src/index.js';
+import { cases, relativeError } from './helpers.js';
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('createBackend', () => {
+  it('names every variant as core registers it', () => {
+    expect(TFJS_VARIANTS).toEqual(['auto', 'node', 'webgpu', 'webgl', 'wasm', 'cpu', 'naive-wasm', 'naive-cpu', 'naive-webgpu']);
+    expect(createBackend().name).toBe('tfjs');
+    expect(createBackend({ variant: 'naive-wasm' }).name).toBe('tfjs-naive-wasm');
+    expect(() => createBackend({ variant: 'gpu' })).toThrow(/unknown tfjs backend variant "gpu"/);
+  });
+
+  for (const variant of ['wasm', 'cpu', 'naive-wasm', 'naive-cpu']) {
+    it(`${variant}: available, reports its device, matches the reference`, async () => {
+      const backend = createBackend({ variant });
+      const availability = await backend.availability();
+      expect(availability).toMatchObject({ available: true });
+      expect((availability as { device: string }).device).toMatch(variant.endsWith('wasm') ? /^tfjs wasm \(SIMD/ : /^tfjs cpu/);
+      // The naive port is only expected to be right where float32 is comfortable (see below).
+      for (const c of variant.startsWith('naive') ? cases().slice(0, 3) : cases()) {
+        const request = { student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true };
+        const result = await backend.compute(request);
+        const expected = referenceDist(request);
+        expect(Math.abs(result.loss - expected.loss)).toBeLessThan(2e-5 * Math.max(1, expected.loss));
+        expect(Math.abs(result.inter - expected.inter)).toBeLessThan(2e-5);
+        expect(Math.abs(result.intra - expected.intra)).toBeLessThan(2e-5);
+        expect(result.gradient).toBeInstanceOf(Float32Array);
+        expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(2e-4);
+      }
+      await backend.dispose();
+    });
+  }
+
+  it('keeps near-uniform rows precise where the naive port loses them', async () => {
+    const c = cases().find((each) => each.name.startsWith('near-uniform'))!;
+    const request = { student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true };
+    const expected = referenceDist(request).gradient!;
+    const fused = await createBackend({ variant: 'wasm' }).compute(request);
+    const naive = await createBackend({ variant: 'naive-wasm' }).compute(request);
+    expect(relativeError(fused.gradient!, expected) * 20).toBeLessThan(relativeError(naive.gradient!, expected));
+  });
+
+  it('returns the gradient in the student array type and skips it when not asked', async () => {
+    const backend = createBackend({ variant: 'wasm' });
+    const student = [[1, 2, 3], [0, 1, -1]];
+    const teacher = [[3, 2, 1], [1, 1, 0]];
+    const withGradient = await backend.compute({ student, teacher, gradient: true });
+    expect(withGradient.gradient).toBeInstanceOf(Float64Array);
+    const without = await backend.compute({ student, teacher });
+    expect(without.gradient).toBeUndefined();
+    expect(without.loss).toBeCloseTo(withGradient.loss, 6);
+  });
+
+  it('auto picks the best tfjs backend that starts here and says which', async () => {
+    const availability = await createBackend({ variant: 'auto' }).availability();
+    // No tfjs-node, WebGPU or WebGL on this machine: wasm is the best that runs.
+    expect(availability).toMatchObject({ available: true, details: { tfjsBackend: 'wasm' } });
+  });
+
+  it('rejects bad input with the shared codes, and eps = 0 degeneracy as DEGENERATE', async () => {
+    for (const variant of ['wasm', 'cpu', 'naive-wasm']) {
+      const backend = createBackend({ variant });
+      const flat = Float32Array.from([1, 1, 1, 0, 1, 2]);
+      const other = Float32Array.from([0, 1, 2, 2, 1, 0]);
+      expect(await codeOf(backend.compute({ student: flat, teacher: other }))).toBe('BAD_SHAPE');
+      expect(await codeOf(backend.compute({ student: flat, teacher: other, shape: [2, 3], options: { eps: 0 } }))).toBe('DEGENERATE');
+      expect(await codeOf(backend.compute({ student: [[Number.NaN]], teacher: [[0]] }))).toBe('NON_FINITE');
+    }
+  });
+
+  it('the naive baseline says so instead of returning the NaN gradient tf.grad gives at sqrt(0)', async () => {
+    const backend: DistBackend = createBackend({ variant: 'naive-wasm' });
+    const request = { student: [[1, 2, 3]], teacher: [[3, 1, 2]], options: { epsMode: 'official' as const }, gradient: true };
+    expect(await codeOf(backend.compute(request))).toBe('BACKEND_RUNTIME');
+    const fused = await createBackend({ variant: 'wasm' }).compute(request);
+    expect(Array.from(fused.gradient!).every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('tfjs backends that cannot run here say why and what to do', () => {
+  it('node: tfjs-node is missing or has no native addon (it cannot be installed here)', async () => {
+    const backend = createBackend({ variant: 'node' });
+    const availability = await backend.availability();
+    expect(availability).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/^@tensorflow\/tfjs-node (is not installed|is installed but failed to load: .*tfjs_binding)/),
+      hint: expect.stringMatching(/npm install @tensorflow\/tfjs-node/),
+    });
+    const error = await backend.compute({ student: [[1, 2]], teacher: [[2, 1]] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BACKEND_UNAVAILABLE', backend: 'tfjs-node' });
+    expect((error as Error).message).toMatch(/npm install @tensorflow\/tfjs-node/);
+  });
+
+  it('webgl: needs a browser', async () => {
+    expect(await createBackend({ variant: 'webgl' }).availability()).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/WebGL needs a browser/),
+    });
+  });
+
+  for (const variant of ['webgpu', 'naive-webgpu']) {
+    it(`${variant}: no navigator.gpu in plain Node`, async () => {
+      const availability = await createBackend({ variant }).availability();
+      expect(availability).toMatchObject({ available: false, reason: expect.stringMatching(/navigator\.gpu is undefined/) });
+      expect((availability as { hint: string }).hint).toMatch(/globalThis\.navigator/);
+    });
+  }
+});
