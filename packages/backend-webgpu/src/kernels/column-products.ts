@@ -1,0 +1,44 @@
+import { COMMON_WGSL } from './common.js';
+
+/**
+ * Second pass of the column correlation: the centred sums Sxy, Sxx, Syy of each column, from the
+ * means column_sums left (two-pass centring), accumulated over chunks like column_sums. The last
+ * chunk turns them into the column's correlation and gradient coefficients.
+ */
+export const COLUMN_PRODUCTS_WGSL = /* wgsl */ `
+${COMMON_WGSL}
+@group(0) @binding(1) var<storage, read> deltaStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> deltaTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read_write> columns: array<ColumnRecord>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let C = params.classes;
+  let column = linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
+  var partial = vec4f(0.0);
+  if (column < C) {
+    let meanS = columns[column].meanStudent;
+    let meanT = columns[column].meanTeacher;
+    for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
+      let x = deltaStudent[i * C + column] - meanS;
+      let y = deltaTeacher[i * C + column] - meanT;
+      partial = partial + vec4f(x * y, x * x, y * y, 0.0);
+    }
+  }
+  let total = strandSum(lid, partial);
+  if (lid < COLUMN_TILE && column < C) {
+    var record = columns[column];
+    record.sxy = record.sxy + total.x;
+    record.sxx = record.sxx + total.y;
+    record.syy = record.syy + total.z;
+    if (params.isLastChunk == 1u) {
+      let c = correlate(record.sxy, record.sxx, record.syy);
+      record.r = c.r;
+      record.invD = c.invD;
+      record.k = c.k;
+      record.degenerate = c.degenerate;
+    }
+    columns[column] = record;
+  }
+}
+`;

@@ -1,0 +1,146 @@
+/**
+ * WGSL shared by every kernel: the per-chunk parameters, the per-row and per-column records the
+ * kernels hand each other through storage buffers, the workgroup tree reductions and the
+ * correlation's coefficients. Each kernel file prepends this to its own entry point.
+ */
+
+/** Invocations per workgroup: the WebGPU default limit, which every adapter supports. */
+export const WORKGROUP_SIZE = 256;
+
+/** Columns per workgroup in the column kernels; the other factor of WORKGROUP_SIZE is row strands. */
+export const COLUMN_TILE = 32;
+export const COLUMN_STRANDS = WORKGROUP_SIZE / COLUMN_TILE;
+
+/** Byte sizes of the records below, for the host's buffer sizes. */
+export const PARAMS_BYTES = 64;
+export const ROW_RECORD_BYTES = 32;
+export const COLUMN_RECORD_BYTES = 48;
+export const SCALARS_BYTES = 16;
+
+export const COMMON_WGSL = /* wgsl */ `
+const WG: u32 = ${WORKGROUP_SIZE}u;
+const COLUMN_TILE: u32 = ${COLUMN_TILE}u;
+const COLUMN_STRANDS: u32 = ${COLUMN_STRANDS}u;
+
+// One chunk of rows (inputs larger than a storage binding are split by rows).
+struct Params {
+  classes: u32,
+  rows: u32,         // rows in this chunk
+  batch: u32,        // rows in the whole input
+  isLastChunk: u32,
+  rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
+  columnGridX: u32,
+  pad0: u32,
+  pad1: u32,
+  tau: f32,
+  eps: f32,          // added to a*b
+  epsInside: f32,    // added inside the square roots (design-note mode) or 0 (official mode)
+  invBatch: f32,
+  rowWeight: f32,    // beta * tau^2 / B
+  columnWeight: f32, // gamma * tau^2 / C
+  pad2: f32,
+  pad3: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+// Per row of a chunk, written by row_softmax.
+struct RowRecord {
+  maxStudent: f32,   // max of the student row (logit units)
+  sumStudent: f32,   // S = sum_j exp((x_j - max) / tau)
+  r: f32,            // corr(p_i, q_i)
+  invD: f32,         // 1 / D
+  k: f32,            // r * (b / a) / D
+  degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
+  nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
+  pad: f32,
+}
+
+// Per column, accumulated over chunks by column_sums and column_products.
+struct ColumnRecord {
+  meanStudent: f32,
+  meanTeacher: f32,
+  sxy: f32,
+  sxx: f32,
+  syy: f32,
+  r: f32,
+  invD: f32,
+  k: f32,
+  degenerate: f32,
+  pad0: f32,
+  pad1: f32,
+  pad2: f32,
+}
+
+struct Coefficients {
+  r: f32,
+  invD: f32,
+  k: f32,
+  degenerate: f32,
+}
+
+// corr = Sxy / (a*b + eps), and what its gradient yc/D - r*(b/a)*xc/D needs. When a = 0 every
+// centred x is 0 and the second term's limit is 0.
+fn correlate(sxy: f32, sxx: f32, syy: f32) -> Coefficients {
+  let a = sqrt(sxx + params.epsInside);
+  let b = sqrt(syy + params.epsInside);
+  let D = a * b + params.eps;
+  if (D == 0.0) {
+    return Coefficients(0.0, 0.0, 0.0, 1.0);
+  }
+  let r = sxy / D;
+  var ratio = 0.0;
+  if (a > 0.0) {
+    ratio = b / a;
+  }
+  return Coefficients(r, 1.0 / D, r * ratio / D, 0.0);
+}
+
+var<workgroup> scratch: array<vec4f, WG>;
+
+// Fixed-shape tree reductions: the same input gives the same bits on every run (no atomics).
+fn workgroupSum(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) {
+      scratch[lid] = scratch[lid] + scratch[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn workgroupMax(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) {
+      scratch[lid] = max(scratch[lid], scratch[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+// The column kernels' strands: sum the COLUMN_STRANDS partial values of one column in a fixed order.
+fn strandSum(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  var total = vec4f(0.0);
+  if (lid < COLUMN_TILE) {
+    for (var s = 0u; s < COLUMN_STRANDS; s = s + 1u) {
+      total = total + scratch[s * COLUMN_TILE + lid];
+    }
+  }
+  return total;
+}
+
+fn linearGroup(wid: vec3u, gridX: u32) -> u32 {
+  return wid.x + wid.y * gridX;
+}
+`;

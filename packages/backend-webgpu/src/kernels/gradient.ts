@@ -1,0 +1,50 @@
+import { COMMON_WGSL } from './common.js';
+
+/**
+ * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
+ *   G_ij = -rowWeight * (dq_ij * invD_i - k_i * dp_ij) - columnWeight * (cq_ij * invD_j - k_j * cp_ij)
+ * (dp, dq row-centred; cp, cq column-centred), then the softmax backward
+ *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p recomputed from the logits.
+ */
+export const GRADIENT_WGSL = /* wgsl */ `
+${COMMON_WGSL}
+@group(0) @binding(1) var<storage, read> student: array<f32>;
+@group(0) @binding(2) var<storage, read> deltaStudent: array<f32>;
+@group(0) @binding(3) var<storage, read> deltaTeacher: array<f32>;
+@group(0) @binding(4) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(5) var<storage, read> columns: array<ColumnRecord>;
+@group(0) @binding(6) var<storage, read_write> gradient: array<f32>;
+
+fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
+  let dp = deltaStudent[index];
+  let dq = deltaTeacher[index];
+  let c = columns[column];
+  let rowTerm = dq * row.invD - row.k * dp;
+  let columnTerm = (dq - c.meanTeacher) * c.invD - c.k * (dp - c.meanStudent);
+  return -params.rowWeight * rowTerm - params.columnWeight * columnTerm;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = linearGroup(wid, params.rowGridX);
+  if (i >= params.rows) {
+    return;
+  }
+  let C = params.classes;
+  let base = i * C;
+  let row = rows[i];
+  let invS = 1.0 / row.sumStudent;
+
+  var dot = 0.0;
+  for (var j = lid; j < C; j = j + WG) {
+    let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
+    dot = dot + p * dLossDp(row, base + j, j);
+  }
+  let pG = workgroupSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
+
+  for (var j = lid; j < C; j = j + WG) {
+    let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
+    gradient[base + j] = p * (dLossDp(row, base + j, j) - pG) / params.tau;
+  }
+}
+`;

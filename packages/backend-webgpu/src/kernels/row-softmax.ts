@@ -1,0 +1,116 @@
+import { COMMON_WGSL } from './common.js';
+
+/**
+ * One workgroup per row of a chunk. Computes both softmax rows' centred probabilities
+ * delta = p - 1/C without ever forming p - mean(p) (SPEC.md: near-uniform rows would lose every
+ * digit), then the row's correlation sums and coefficients.
+ *
+ * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
+ * The kernel centres v_j = e_j - c with two passes (mean, then the mean of the residual), where
+ * c = 1 and v_j = expm1(y_j) when every y_j is near 0 (a near-uniform row, whose deviations would
+ * round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row, whose tiny tail
+ * probabilities keep their relative precision that way).
+ */
+export const ROW_SOFTMAX_WGSL = /* wgsl */ `
+${COMMON_WGSL}
+@group(0) @binding(1) var<storage, read> student: array<f32>;
+@group(0) @binding(2) var<storage, read> teacher: array<f32>;
+@group(0) @binding(3) var<storage, read_write> deltaStudent: array<f32>;
+@group(0) @binding(4) var<storage, read_write> deltaTeacher: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;
+
+// Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
+const NEAR_UNIFORM_Y: f32 = -0.5;
+
+// exp(y) - 1 for y <= 0: Taylor terms through y^9 where |y| < 0.5 (error below 3e-10 relative),
+// exp(y) - 1 elsewhere, where the subtraction no longer cancels.
+fn expm1(y: f32) -> f32 {
+  if (y > NEAR_UNIFORM_Y) {
+    return y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0
+      + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y * (1.0 / 362880.0)))))))));
+  }
+  return exp(y) - 1.0;
+}
+
+fn isNonFinite(x: f32) -> bool {
+  // A bit test: WGSL lets compilers assume no NaN or infinity, so x != x may be folded away.
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
+// v_j for one value: expm1(y) for a near-uniform row, exp(y) for a peaked one.
+fn centringValue(y: f32, nearUniform: bool) -> f32 {
+  if (nearUniform) {
+    return expm1(y);
+  }
+  return exp(y);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = linearGroup(wid, params.rowGridX);
+  if (row >= params.rows) {
+    return;
+  }
+  let C = params.classes;
+  let base = row * C;
+  let tau = params.tau;
+
+  // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
+  var extremes = vec4f(-3.0e38);
+  var nonFinite = 0.0;
+  for (var j = lid; j < C; j = j + WG) {
+    let s = student[base + j];
+    let t = teacher[base + j];
+    if (isNonFinite(s) || isNonFinite(t)) {
+      nonFinite = 1.0;
+    } else {
+      extremes = max(extremes, vec4f(s, t, -s, -t));
+    }
+  }
+  let found = workgroupMax(lid, extremes);
+  let flagged = workgroupMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
+  let maxS = found.x;
+  let maxT = found.y;
+  let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
+  let nearUniformT = (-found.w - maxT) / tau > NEAR_UNIFORM_Y;
+
+  // Pass 2: S = sum e, and the sum of v for the pivot.
+  var sums = vec4f(0.0);
+  for (var j = lid; j < C; j = j + WG) {
+    let yS = (student[base + j] - maxS) / tau;
+    let yT = (teacher[base + j] - maxT) / tau;
+    sums = sums + vec4f(exp(yS), exp(yT), centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
+  }
+  let totals = workgroupSum(lid, sums);
+  let S = totals.xy;
+  let pivot = totals.zw / f32(C);
+
+  // Pass 3: the residual mean after subtracting the pivot (the second centring pass).
+  var residualSum = vec4f(0.0);
+  for (var j = lid; j < C; j = j + WG) {
+    let yS = (student[base + j] - maxS) / tau;
+    let yT = (teacher[base + j] - maxT) / tau;
+    let centred = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT)) - pivot;
+    residualSum = residualSum + vec4f(centred, 0.0, 0.0);
+  }
+  let residual = workgroupSum(lid, residualSum).xy / f32(C);
+
+  // Pass 4: delta = (v - pivot - residual) / S, stored for the column kernels; the row's sums.
+  var products = vec4f(0.0);
+  for (var j = lid; j < C; j = j + WG) {
+    let yS = (student[base + j] - maxS) / tau;
+    let yT = (teacher[base + j] - maxT) / tau;
+    let v = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
+    let delta = ((v - pivot) - residual) / S;
+    deltaStudent[base + j] = delta.x;
+    deltaTeacher[base + j] = delta.y;
+    products = products + vec4f(delta.x * delta.y, delta.x * delta.x, delta.y * delta.y, 0.0);
+  }
+  let rowSums = workgroupSum(lid, products);
+
+  if (lid == 0u) {
+    let c = correlate(rowSums.x, rowSums.y, rowSums.z);
+    rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0);
+  }
+}
+`;
