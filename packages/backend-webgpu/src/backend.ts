@@ -14,6 +14,7 @@ import {
 import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
 import { planChunks } from './chunk-plan.js';
 import { DeviceContext } from './device-context.js';
+import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
 import { findGpu } from './gpu-source.js';
 import { Workspace, type GradientTarget, type InputSource, type WorkspaceResult } from './workspace.js';
 
@@ -30,6 +31,11 @@ export interface WebGpuBackendConfig extends BackendConfig {
    * large inputs into chunks on any adapter). The device's own limit still applies.
    */
   readonly maxStorageBindingBytes?: number;
+  /**
+   * Workgroup geometry of the kernels. By default wide workgroups on hardware adapters and narrow
+   * ones on software adapters (SwiftShader pays for every invocation at each barrier).
+   */
+  readonly kernelShape?: KernelShape;
 }
 
 /** What the tfjs entry and tests reach besides the DistBackend interface. */
@@ -84,6 +90,8 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     const plan = planChunks(batch, classes, {
       maxBindingBytes: Math.min(rt.maxBindingBytes, config.maxStorageBindingBytes ?? Infinity),
       maxWorkgroupsPerDimension: rt.maxWorkgroupsPerDimension,
+      columnTile: rt.context.shape.columnTile,
+      rowsPerGroup: rt.context.shape.workgroupSize / rt.context.shape.rowLanes,
     });
     workspace?.destroy();
     workspace = new Workspace(rt.context, plan);
@@ -194,8 +202,9 @@ function noAdapter(source: string): { reason: string; hint: string } {
 async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<Runtime> {
   if (config.device) {
     const { limits } = config.device;
+    const shape = config.kernelShape ?? shapeFor(describeInfo(config.device.adapterInfo).software);
     return {
-      context: await DeviceContext.create(config.device, false),
+      context: await DeviceContext.create(config.device, false, shape),
       maxBindingBytes: limits.maxStorageBufferBindingSize,
       maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
     };
@@ -215,9 +224,14 @@ async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<R
       maxBufferSize: adapter.limits.maxBufferSize,
     },
   });
+  const shape = config.kernelShape ?? shapeFor(describeAdapter(adapter).software);
   return {
-    context: await DeviceContext.create(device, true),
+    context: await DeviceContext.create(device, true, shape),
     maxBindingBytes: device.limits.maxStorageBufferBindingSize,
     maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
   };
+}
+
+function shapeFor(software: boolean): KernelShape {
+  return software ? SOFTWARE_SHAPE : HARDWARE_SHAPE;
 }

@@ -1,11 +1,15 @@
 import { BackendRuntimeError } from '@dist-kd/core';
-import { COLUMN_RECORD_BYTES, COLUMN_TILE, ROW_RECORD_BYTES } from './kernels/index.js';
+import { COLUMN_RECORD_BYTES, ROW_RECORD_BYTES } from './kernels/index.js';
 
 export interface DeviceBounds {
   /** Largest storage buffer binding, in bytes (the device's limit or a smaller test override). */
   readonly maxBindingBytes: number;
   /** Largest workgroup count along one dispatch dimension. */
   readonly maxWorkgroupsPerDimension: number;
+  /** Columns per workgroup of the column kernels. */
+  readonly columnTile: number;
+  /** Rows per workgroup of the per-row kernels. */
+  readonly rowsPerGroup: number;
 }
 
 export interface Chunk {
@@ -23,7 +27,7 @@ export interface ChunkPlan {
   readonly batch: number;
   readonly classes: number;
   readonly chunks: readonly Chunk[];
-  /** Workgroups of the per-row kernels for a chunk of `rows` rows (one workgroup per row). */
+  /** Workgroups of the per-row kernels for a chunk of `rows` rows. */
   rowGrid(rows: number): Grid;
   /** Workgroups of the column kernels. */
   readonly columnGrid: Grid;
@@ -34,7 +38,7 @@ export interface ChunkPlan {
  * and one dispatch dimension. The column records must fit one binding, and so must one row.
  */
 export function planChunks(batch: number, classes: number, bounds: DeviceBounds): ChunkPlan {
-  const { maxBindingBytes, maxWorkgroupsPerDimension } = bounds;
+  const { maxBindingBytes, maxWorkgroupsPerDimension, columnTile, rowsPerGroup } = bounds;
   const rowBytes = classes * 4;
   if (rowBytes > maxBindingBytes || classes * COLUMN_RECORD_BYTES > maxBindingBytes) {
     throw new BackendRuntimeError(
@@ -63,7 +67,7 @@ export function planChunks(batch: number, classes: number, bounds: DeviceBounds)
     batch,
     classes,
     chunks,
-    rowGrid: grid,
-    columnGrid: grid(Math.ceil(classes / COLUMN_TILE)),
+    rowGrid: (rows) => grid(Math.ceil(rows / rowsPerGroup)),
+    columnGrid: grid(Math.ceil(classes / columnTile)),
   };
 }

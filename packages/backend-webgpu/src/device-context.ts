@@ -1,5 +1,5 @@
 import { BackendRuntimeError } from '@dist-kd/core';
-import { KERNELS, type KernelName } from './kernels/index.js';
+import { KERNELS, type KernelName, type KernelShape } from './kernels/index.js';
 
 /**
  * A device with the DIST pipelines compiled on it, created once per backend. Tracks device loss, so
@@ -16,6 +16,7 @@ export class DeviceContext {
     readonly pipelines: Readonly<Record<KernelName, GPUComputePipeline>>,
     /** Whether this backend created the device (and so destroys it on dispose). */
     private readonly ownsDevice: boolean,
+    readonly shape: KernelShape,
   ) {
     this.lost = device.lost.then((info) => {
       this.lostInfo = info;
@@ -23,11 +24,11 @@ export class DeviceContext {
     });
   }
 
-  static async create(device: GPUDevice, ownsDevice: boolean): Promise<DeviceContext> {
+  static async create(device: GPUDevice, ownsDevice: boolean, shape: KernelShape): Promise<DeviceContext> {
     device.pushErrorScope('validation');
     const entries = await Promise.all(
       (Object.keys(KERNELS) as KernelName[]).map(async (name) => {
-        const module = device.createShaderModule({ label: `dist-kd ${name}`, code: KERNELS[name] });
+        const module = device.createShaderModule({ label: `dist-kd ${name}`, code: KERNELS[name](shape) });
         const pipeline = await device
           .createComputePipelineAsync({ label: `dist-kd ${name}`, layout: 'auto', compute: { module, entryPoint: 'main' } })
           .catch(async (error: unknown) => {
@@ -42,7 +43,7 @@ export class DeviceContext {
     );
     const error = await device.popErrorScope();
     if (error) throw new BackendRuntimeError('webgpu', `creating the pipelines failed: ${error.message}`);
-    return new DeviceContext(device, Object.fromEntries(entries) as Record<KernelName, GPUComputePipeline>, ownsDevice);
+    return new DeviceContext(device, Object.fromEntries(entries) as Record<KernelName, GPUComputePipeline>, ownsDevice, shape);
   }
 
   /** Throws if the device has been lost (destroyed, driver reset, ...). */

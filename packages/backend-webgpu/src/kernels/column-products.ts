@@ -1,12 +1,12 @@
-import { COMMON_WGSL } from './common.js';
+import { commonWgsl, type KernelShape } from './common.js';
 
 /**
  * Second pass of the column correlation: the centred sums Sxy, Sxx, Syy of each column, from the
  * means column_sums left (two-pass centring), accumulated over chunks like column_sums. The last
  * chunk turns them into the column's correlation and gradient coefficients.
  */
-export const COLUMN_PRODUCTS_WGSL = /* wgsl */ `
-${COMMON_WGSL}
+export const columnProductsWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> deltaStudent: array<f32>;
 @group(0) @binding(2) var<storage, read> deltaTeacher: array<f32>;
 @group(0) @binding(3) var<storage, read_write> columns: array<ColumnRecord>;

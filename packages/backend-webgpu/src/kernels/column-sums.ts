@@ -1,4 +1,4 @@
-import { COMMON_WGSL } from './common.js';
+import { commonWgsl, type KernelShape } from './common.js';
 
 /**
  * First pass of the column (intra-class) correlation: each workgroup owns COLUMN_TILE adjacent
@@ -6,8 +6,8 @@ import { COMMON_WGSL } from './common.js';
  * the chunk's column sums of delta to the running totals. Chunks run one after another, so the
  * totals are deterministic. The last chunk turns them into column means.
  */
-export const COLUMN_SUMS_WGSL = /* wgsl */ `
-${COMMON_WGSL}
+export const columnSumsWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> deltaStudent: array<f32>;
 @group(0) @binding(2) var<storage, read> deltaTeacher: array<f32>;
 @group(0) @binding(3) var<storage, read_write> columns: array<ColumnRecord>;

@@ -4,12 +4,24 @@
  * correlation's coefficients. Each kernel file prepends this to its own entry point.
  */
 
-/** Invocations per workgroup: the WebGPU default limit, which every adapter supports. */
-export const WORKGROUP_SIZE = 256;
+/**
+ * The kernels' workgroup geometry, fixed when the pipelines are created. Hardware GPUs want wide
+ * workgroups; CPU emulations (SwiftShader) pay for every invocation at each barrier and want narrow ones.
+ */
+export interface KernelShape {
+  /** Invocations per workgroup, a power of two, at most the device's limit (256 by default). */
+  readonly workgroupSize: number;
+  /**
+   * Invocations that share one row in the per-row kernels (a power of two dividing workgroupSize).
+   * 1 means one invocation walks a whole row, with no barriers: best on CPU emulations.
+   */
+  readonly rowLanes: number;
+  /** Adjacent columns per workgroup in the column kernels; workgroupSize / columnTile row strands each. */
+  readonly columnTile: number;
+}
 
-/** Columns per workgroup in the column kernels; the other factor of WORKGROUP_SIZE is row strands. */
-export const COLUMN_TILE = 32;
-export const COLUMN_STRANDS = WORKGROUP_SIZE / COLUMN_TILE;
+export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 32 };
+export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 16, rowLanes: 16, columnTile: 16 };
 
 /** Byte sizes of the records below, for the host's buffer sizes. */
 export const PARAMS_BYTES = 64;
@@ -17,10 +29,12 @@ export const ROW_RECORD_BYTES = 32;
 export const COLUMN_RECORD_BYTES = 48;
 export const SCALARS_BYTES = 16;
 
-export const COMMON_WGSL = /* wgsl */ `
-const WG: u32 = ${WORKGROUP_SIZE}u;
-const COLUMN_TILE: u32 = ${COLUMN_TILE}u;
-const COLUMN_STRANDS: u32 = ${COLUMN_STRANDS}u;
+export const commonWgsl = ({ workgroupSize, rowLanes, columnTile }: KernelShape): string => /* wgsl */ `
+const WG: u32 = ${workgroupSize}u;
+const ROW_LANES: u32 = ${rowLanes}u;
+const ROWS_PER_GROUP: u32 = ${workgroupSize / rowLanes}u;
+const COLUMN_TILE: u32 = ${columnTile}u;
+const COLUMN_STRANDS: u32 = ${workgroupSize / columnTile}u;
 
 // One chunk of rows (inputs larger than a storage binding are split by rows).
 struct Params {
@@ -98,34 +112,9 @@ fn correlate(sxy: f32, sxx: f32, syy: f32) -> Coefficients {
 
 var<workgroup> scratch: array<vec4f, WG>;
 
-// Fixed-shape tree reductions: the same input gives the same bits on every run (no atomics).
-fn workgroupSum(lid: u32, value: vec4f) -> vec4f {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      scratch[lid] = scratch[lid] + scratch[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn workgroupMax(lid: u32, value: vec4f) -> vec4f {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      scratch[lid] = max(scratch[lid], scratch[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
+${reduction('workgroupSum', 'a + b', workgroupSize)}
+${reduction('rowSum', 'a + b', rowLanes)}
+${reduction('rowMax', 'max(a, b)', rowLanes)}
 
 // The column kernels' strands: sum the COLUMN_STRANDS partial values of one column in a fixed order.
 fn strandSum(lid: u32, value: vec4f) -> vec4f {
@@ -144,3 +133,28 @@ fn linearGroup(wid: vec3u, gridX: u32) -> u32 {
   return wid.x + wid.y * gridX;
 }
 `;
+
+/**
+ * A fixed-shape tree reduction over each aligned segment of `lanes` invocations: the same input
+ * gives the same bits on every run (no atomics). Every invocation of the workgroup must call it.
+ */
+function reduction(name: string, combine: string, lanes: number): string {
+  if (lanes === 1) return `fn ${name}(lid: u32, value: vec4f) -> vec4f { return value; }`;
+  return /* wgsl */ `
+fn ${name}(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  let lane = lid % ${lanes}u;
+  for (var stride = ${lanes / 2}u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) {
+      let a = scratch[lid];
+      let b = scratch[lid + stride];
+      scratch[lid] = ${combine};
+    }
+    workgroupBarrier();
+  }
+  let total = scratch[lid - lane];
+  workgroupBarrier();
+  return total;
+}`;
+}

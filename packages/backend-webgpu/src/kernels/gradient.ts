@@ -1,4 +1,4 @@
-import { COMMON_WGSL } from './common.js';
+import { commonWgsl, type KernelShape } from './common.js';
 
 /**
  * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
@@ -6,8 +6,8 @@ import { COMMON_WGSL } from './common.js';
  * (dp, dq row-centred; cp, cq column-centred), then the softmax backward
  *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p recomputed from the logits.
  */
-export const GRADIENT_WGSL = /* wgsl */ `
-${COMMON_WGSL}
+export const gradientWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> deltaStudent: array<f32>;
 @group(0) @binding(3) var<storage, read> deltaTeacher: array<f32>;
@@ -26,23 +26,26 @@ fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = linearGroup(wid, params.rowGridX);
-  if (i >= params.rows) {
-    return;
-  }
+  // ROW_LANES invocations share a row; see row_softmax.
+  let i = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
+  let lane = lid % ROW_LANES;
+  let inRange = i < params.rows;
   let C = params.classes;
   let base = i * C;
-  let row = rows[i];
+  var row: RowRecord;
+  if (inRange) {
+    row = rows[i];
+  }
   let invS = 1.0 / row.sumStudent;
 
   var dot = 0.0;
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
     dot = dot + p * dLossDp(row, base + j, j);
   }
-  let pG = workgroupSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
+  let pG = rowSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
 
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
     gradient[base + j] = p * (dLossDp(row, base + j, j) - pG) / params.tau;
   }

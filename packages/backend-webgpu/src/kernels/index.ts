@@ -1,26 +1,27 @@
 /** The kernels, registered in one place: the host creates one compute pipeline per entry. */
-import { COLUMN_PRODUCTS_WGSL } from './column-products.js';
-import { COLUMN_SUMS_WGSL } from './column-sums.js';
-import { GRADIENT_WGSL } from './gradient.js';
-import { LOSS_REDUCE_WGSL } from './loss-reduce.js';
-import { ROW_SOFTMAX_WGSL } from './row-softmax.js';
+import { columnProductsWgsl } from './column-products.js';
+import { columnSumsWgsl } from './column-sums.js';
+import type { KernelShape } from './common.js';
+import { gradientWgsl } from './gradient.js';
+import { lossReduceWgsl } from './loss-reduce.js';
+import { rowSoftmaxWgsl } from './row-softmax.js';
 
 export const KERNELS = {
-  rowSoftmax: ROW_SOFTMAX_WGSL,
-  columnSums: COLUMN_SUMS_WGSL,
-  columnProducts: COLUMN_PRODUCTS_WGSL,
-  lossReduce: LOSS_REDUCE_WGSL,
-  gradient: GRADIENT_WGSL,
-} as const;
+  rowSoftmax: rowSoftmaxWgsl,
+  columnSums: columnSumsWgsl,
+  columnProducts: columnProductsWgsl,
+  lossReduce: lossReduceWgsl,
+  gradient: gradientWgsl,
+} as const satisfies Record<string, (shape: KernelShape) => string>;
 
 export type KernelName = keyof typeof KERNELS;
 
 export {
   COLUMN_RECORD_BYTES,
-  COLUMN_STRANDS,
-  COLUMN_TILE,
+  HARDWARE_SHAPE,
+  SOFTWARE_SHAPE,
   PARAMS_BYTES,
   ROW_RECORD_BYTES,
   SCALARS_BYTES,
-  WORKGROUP_SIZE,
+  type KernelShape,
 } from './common.js';

@@ -1,12 +1,12 @@
-import { COMMON_WGSL } from './common.js';
+import { commonWgsl, type KernelShape } from './common.js';
 
 /**
  * One workgroup: adds the chunk's sum of (1 - r_i) over rows (and, for the last chunk, the sum of
  * (1 - r_j) over columns) to the scalars, with the degenerate and non-finite counts the host checks.
  * scalars = [sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count].
  */
-export const LOSS_REDUCE_WGSL = /* wgsl */ `
-${COMMON_WGSL}
+export const lossReduceWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> rows: array<RowRecord>;
 @group(0) @binding(2) var<storage, read> columns: array<ColumnRecord>;
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32, 4>;

@@ -1,4 +1,4 @@
-import { COMMON_WGSL } from './common.js';
+import { commonWgsl, type KernelShape } from './common.js';
 
 /**
  * One workgroup per row of a chunk. Computes both softmax rows' centred probabilities
@@ -11,8 +11,8 @@ import { COMMON_WGSL } from './common.js';
  * round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row, whose tiny tail
  * probabilities keep their relative precision that way).
  */
-export const ROW_SOFTMAX_WGSL = /* wgsl */ `
-${COMMON_WGSL}
+export const rowSoftmaxWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> teacher: array<f32>;
 @group(0) @binding(3) var<storage, read_write> deltaStudent: array<f32>;
@@ -47,10 +47,11 @@ fn centringValue(y: f32, nearUniform: bool) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = linearGroup(wid, params.rowGridX);
-  if (row >= params.rows) {
-    return;
-  }
+  // ROW_LANES invocations share a row; the barriers inside the reductions need every invocation,
+  // so invocations past the last row stay, inactive, instead of returning.
+  let row = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
+  let lane = lid % ROW_LANES;
+  let inRange = row < params.rows;
   let C = params.classes;
   let base = row * C;
   let tau = params.tau;
@@ -58,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
   var extremes = vec4f(-3.0e38);
   var nonFinite = 0.0;
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let s = student[base + j];
     let t = teacher[base + j];
     if (isNonFinite(s) || isNonFinite(t)) {
@@ -67,8 +68,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       extremes = max(extremes, vec4f(s, t, -s, -t));
     }
   }
-  let found = workgroupMax(lid, extremes);
-  let flagged = workgroupMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
+  let found = rowMax(lid, extremes);
+  let flagged = rowMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
   let maxS = found.x;
   let maxT = found.y;
   let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
@@ -76,28 +77,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // Pass 2: S = sum e, and the sum of v for the pivot.
   var sums = vec4f(0.0);
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     sums = sums + vec4f(exp(yS), exp(yT), centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
   }
-  let totals = workgroupSum(lid, sums);
+  let totals = rowSum(lid, sums);
   let S = totals.xy;
   let pivot = totals.zw / f32(C);
 
   // Pass 3: the residual mean after subtracting the pivot (the second centring pass).
   var residualSum = vec4f(0.0);
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     let centred = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT)) - pivot;
     residualSum = residualSum + vec4f(centred, 0.0, 0.0);
   }
-  let residual = workgroupSum(lid, residualSum).xy / f32(C);
+  let residual = rowSum(lid, residualSum).xy / f32(C);
 
   // Pass 4: delta = (v - pivot - residual) / S, stored for the column kernels; the row's sums.
   var products = vec4f(0.0);
-  for (var j = lid; j < C; j = j + WG) {
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     let v = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
@@ -106,9 +107,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     deltaTeacher[base + j] = delta.y;
     products = products + vec4f(delta.x * delta.y, delta.x * delta.x, delta.y * delta.y, 0.0);
   }
-  let rowSums = workgroupSum(lid, products);
+  let rowSums = rowSum(lid, products);
 
-  if (lid == 0u) {
+  if (inRange && lane == 0u) {
     let c = correlate(rowSums.x, rowSums.y, rowSums.z);
     rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0);
   }
