@@ -15,7 +15,7 @@ import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
 import { planChunks } from './chunk-plan.js';
 import { DeviceContext } from './device-context.js';
 import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
-import { findGpu } from './gpu-source.js';
+import { findGpu, type GpuLookup } from './gpu-source.js';
 import { Workspace, type GradientTarget, type InputSource, type WorkspaceResult } from './workspace.js';
 
 export interface WebGpuBackendConfig extends BackendConfig {
@@ -24,6 +24,11 @@ export interface WebGpuBackendConfig extends BackendConfig {
    * tensors can be passed without a copy through the host). The backend does not destroy it.
    */
   readonly device?: GPUDevice;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu` or the `webgpu` package (e.g. a Dawn
+   * instance created with your own flags; keep a reference to it while the backend lives).
+   */
+  readonly gpu?: GPU;
   /** Passed to requestAdapter when the backend requests its own device. */
   readonly powerPreference?: GPUPowerPreference;
   /**
@@ -119,7 +124,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     async availability(): Promise<Availability> {
       try {
         if (config.device) return availableOn(describeInfo(config.device.adapterInfo), 'the given GPUDevice');
-        const lookup = await findGpu();
+        const lookup = await lookupGpu(config);
         if (!lookup.gpu) return { available: false, reason: lookup.reason, hint: lookup.hint };
         const adapter = await lookup.gpu.requestAdapter(adapterOptions(config));
         if (!adapter) return { available: false, ...noAdapter(lookup.source) };
@@ -185,6 +190,10 @@ function scalars(result: WorkspaceResult, batch: number, classes: number, option
   return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
 }
 
+function lookupGpu(config: WebGpuBackendConfig): Promise<GpuLookup> {
+  return config.gpu ? Promise.resolve({ gpu: config.gpu, source: 'the given GPU' }) : findGpu();
+}
+
 function adapterOptions(config: WebGpuBackendConfig): GPURequestAdapterOptions {
   return config.powerPreference ? { powerPreference: config.powerPreference } : {};
 }
@@ -192,7 +201,7 @@ function adapterOptions(config: WebGpuBackendConfig): GPURequestAdapterOptions {
 function noAdapter(source: string): { reason: string; hint: string } {
   return {
     reason: `WebGPU (${source}) found no adapter`,
-    hint: source.startsWith('webgpu package')
+    hint: source !== 'navigator.gpu'
       ? 'Dawn needs a Vulkan driver: install the GPU vendor\'s driver, or for a software adapter ' +
         'apt-get install chromium libvulkan1 and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json'
       : 'enable WebGPU in the browser (chrome://flags, --enable-unsafe-webgpu) or check its GPU blocklist',
@@ -209,7 +218,7 @@ async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<R
       maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
     };
   }
-  const lookup = await findGpu();
+  const lookup = await lookupGpu(config);
   if (!lookup.gpu) throw new BackendUnavailableError(name, lookup.reason, lookup.hint);
   const adapter = await lookup.gpu.requestAdapter(adapterOptions(config));
   if (!adapter) {
