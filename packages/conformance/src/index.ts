@@ -1,1 +1,25 @@
-export {};
+export { runConformance, runCheck, requireAvailable, type CheckResult, type ConformanceOptions, type ConformanceReport } from './run.js';
+export { defineConformanceTests, type DefineOptions } from './define-tests.js';
+export { conformanceChecks } from './suite.js';
+export { CheckFailure, type ConformanceCheck } from './check.js';
+export {
+  GOLDEN_FORMAT,
+  GoldenFormatError,
+  parseGoldenFile,
+  type GoldenCase,
+  type GoldenFile,
+  type GoldenTolerance,
+} from './golden.js';
+export { BUNDLED_GOLDEN, goldenLabel, loadGoldenFile, loadGoldenFiles, loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
+export {
+  FLOAT32_UNIT_ROUNDOFF,
+  FLOAT64_SCALE,
+  ROUNDING_SAMPLES,
+  SAFETY,
+  SOFTMAX_ROUNDINGS,
+  forPrecision,
+  modelTolerance,
+  termTolerance,
+  type Tolerance,
+  type ToleranceInput,
+} from './tolerance.js';

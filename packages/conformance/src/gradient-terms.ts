@@ -1,0 +1,51 @@
+/**
+ * The size of the terms the DIST gradient is a difference of (SPEC.md's closed form, each part in
+ * absolute value). Rounding in a backend's gradient arithmetic is relative to these, not to the
+ * result, which cancellation can make far smaller (2-element vectors, near-identical inputs).
+ */
+import { correlation, type DistOptions, type Shape } from '@dist-kd/core';
+
+/** Largest over elements of p * (|G| + sum_k p_k |G_k|) / tau, |G| the row and column parts' sizes. */
+export function largestGradientTerm(student: ArrayLike<number>, teacher: ArrayLike<number>, shape: Shape, options: DistOptions): number {
+  const [B, C] = shape;
+  const { beta, gamma, tau } = options;
+  const p = softmaxRows(student, B, C, tau);
+  const q = softmaxRows(teacher, B, C, tau);
+  const G = new Float64Array(B * C);
+  for (let i = 0; i < B; i++) {
+    const sizes = termSizes(p.subarray(i * C, (i + 1) * C), q.subarray(i * C, (i + 1) * C), options);
+    for (let j = 0; j < C; j++) G[i * C + j] += ((Math.abs(beta) * tau * tau) / B) * sizes[j];
+  }
+  for (let j = 0; j < C; j++) {
+    const column = (m: Float64Array) => Float64Array.from({ length: B }, (_, i) => m[i * C + j]);
+    const sizes = termSizes(column(p), column(q), options);
+    for (let i = 0; i < B; i++) G[i * C + j] += ((Math.abs(gamma) * tau * tau) / C) * sizes[i];
+  }
+  let largest = 0;
+  for (let i = 0; i < B; i++) {
+    let weighted = 0;
+    for (let j = 0; j < C; j++) weighted += p[i * C + j] * G[i * C + j];
+    for (let j = 0; j < C; j++) largest = Math.max(largest, (p[i * C + j] * (G[i * C + j] + weighted)) / tau);
+  }
+  return largest;
+}
+
+/** |yc_k| / D + |r| * (b / a) * |xc_k| / D for each k (ratio 0 where a = 0, its limit). */
+function termSizes(x: Float64Array, y: Float64Array, options: DistOptions): Float64Array {
+  const { r, xc, yc, a, b, D } = correlation(x, y, options);
+  const ratio = a === 0 ? 0 : b / a;
+  return Float64Array.from(xc, (xk, k) => (Math.abs(yc[k]) + Math.abs(r) * ratio * Math.abs(xk)) / D);
+}
+
+/** softmax(logits / tau) of each row, row-major. */
+function softmaxRows(logits: ArrayLike<number>, B: number, C: number, tau: number): Float64Array {
+  const out = new Float64Array(B * C);
+  for (let i = 0; i < B; i++) {
+    const row = Array.from({ length: C }, (_, j) => logits[i * C + j] / tau);
+    const shift = Math.max(...row);
+    const exps = row.map((v) => Math.exp(v - shift));
+    const total = exps.reduce((sum, v) => sum + v, 0);
+    exps.forEach((v, j) => (out[i * C + j] = v / total));
+  }
+  return out;
+}

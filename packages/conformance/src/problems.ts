@@ -1,0 +1,80 @@
+/** Inputs for the property checks, with their tolerances and the float64 reference's values. */
+import {
+  referenceDist,
+  resolveOptions,
+  type DistBackend,
+  type DistOptions,
+  type DistResult,
+  type Precision,
+  type Shape,
+} from '@dist-kd/core';
+import { computeWithGradient, typedFor, type CheckedResult } from './backend-calls.js';
+import { randomLogits } from './random-logits.js';
+import { forPrecision, modelTolerance, type Tolerance } from './tolerance.js';
+
+export interface Problem {
+  readonly label: string;
+  /** Row-major [B, C], exact float32 values. */
+  readonly student: Float64Array;
+  readonly teacher: Float64Array;
+  readonly shape: Shape;
+  readonly options: DistOptions;
+}
+
+export function makeProblem(
+  label: string,
+  shape: Shape,
+  seed: number,
+  options: Partial<DistOptions> = {},
+  scale = 3,
+): Problem {
+  const [B, C] = shape;
+  return {
+    label,
+    student: randomLogits(B, C, seed, scale),
+    teacher: randomLogits(B, C, seed + 1000, scale),
+    shape,
+    options: resolveOptions(options),
+  };
+}
+
+export function withLogits(problem: Problem, label: string, student: Float64Array, teacher = problem.teacher): Problem {
+  return { ...problem, label, student, teacher };
+}
+
+/** Computes a problem on the backend, fed the typed array of its precision, with the gradient. */
+export function solve(backend: DistBackend, problem: Problem): Promise<CheckedResult> {
+  return computeWithGradient(backend, {
+    student: typedFor(backend.precision, problem.student),
+    teacher: typedFor(backend.precision, problem.teacher),
+    shape: problem.shape,
+    options: problem.options,
+  });
+}
+
+export function referenceOf(problem: Problem): Required<DistResult> {
+  return referenceDist({ ...problem, gradient: true }) as Required<DistResult>;
+}
+
+const float32Tolerances = new WeakMap<Problem, Tolerance>();
+
+export function toleranceOf(problem: Problem, precision: Precision): Tolerance {
+  let float32 = float32Tolerances.get(problem);
+  if (!float32) {
+    float32 = modelTolerance(problem);
+    float32Tolerances.set(problem, float32);
+  }
+  return forPrecision(float32, precision);
+}
+
+/** The tolerance for comparing two computed results: each may be off by its own. */
+export function sumOf(a: Tolerance, b: Tolerance): Tolerance {
+  return { loss: a.loss + b.loss, gradient: a.gradient + b.gradient };
+}
+
+/** Base problems the invariance and numerics checks transform. */
+export const BASE_PROBLEMS: readonly Problem[] = [
+  makeProblem('5x7 tau=2', [5, 7], 11, { beta: 1, gamma: 1, tau: 2 }),
+  makeProblem('3x40 design-note defaults', [3, 40], 12),
+  makeProblem('4x6 official tau=1', [4, 6], 13, { epsMode: 'official', beta: 1, gamma: 1, tau: 1 }),
+];

@@ -1,0 +1,90 @@
+// The CLI end to end: spawned with node on the built dist/, as `pnpm conformance` runs it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(packageDir, 'dist', 'cli.js');
+const fixture = (name: string) => join(packageDir, 'test', 'fixtures', name);
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: packageDir, encoding: 'utf8' });
+  const lines = result.stdout.trimEnd().split('\n');
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, lines, last: lines[lines.length - 1] };
+}
+
+beforeAll(() => {
+  // The CLI runs from dist/ and imports core's dist/: build what is missing or stale.
+  const tsc = join(packageDir, 'node_modules', '.bin', 'tsc');
+  if (!existsSync(join(packageDir, '..', 'core', 'dist', 'index.js'))) {
+    execFileSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: join(packageDir, '..', 'core') });
+  }
+  execFileSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: packageDir });
+}, 120_000);
+
+describe('dist-kd-conformance CLI', () => {
+  it('passes the reference: exit 0 and a last line "N passed, 0 failed"', () => {
+    const { status, last, lines } = run('--backend', 'reference');
+    expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(last).toMatch(/^\d+ passed, 0 failed$/);
+    expect(Number(last.split(' ')[0])).toBeGreaterThan(100);
+    expect(status).toBe(0);
+  });
+
+  it('reports each failed check of a broken backend module on its own line and exits 1', () => {
+    const { status, last, lines } = run('--backend', fixture('flawed-backends.mjs'));
+    const failures = lines.filter((l) => l.startsWith('FAIL '));
+    expect(failures.length).toBeGreaterThan(10);
+    expect(failures).toContainEqual(expect.stringMatching(/^FAIL golden\/design-note\/small_4x5: gradient\[\d+, \d+\] = /));
+    expect(failures).toContainEqual(expect.stringMatching(/^FAIL property\/gradient-vs-finite-differences \[5x7 tau=2\]: /));
+    const [, passed, failed] = /^(\d+) passed, (\d+) failed$/.exec(last)!;
+    expect(Number(failed)).toBe(failures.length);
+    expect(Number(passed)).toBeGreaterThan(0);
+    expect(status).toBe(1);
+  });
+
+  it('says why an unavailable backend cannot run, with the hint, and exits 2 without running anything', () => {
+    const { status, stdout, stderr } = run('--backend', fixture('unavailable-backend.mjs'));
+    expect(stderr).toMatch(/backend "needs-a-gpu" is unavailable: no GPU adapter found \(run it on a machine with WebGPU\)/);
+    expect(stdout).not.toMatch(/passed/);
+    expect(status).toBe(2);
+  });
+
+  it('reports a module that cannot be found as unavailable', () => {
+    const { status, stderr } = run('--backend', './no-such-backend.mjs');
+    expect(stderr).toMatch(/unavailable: module ".\/no-such-backend.mjs" could not be found/);
+    expect(status).toBe(2);
+  });
+
+  it('checks --golden files with their own tol and fails the cases that differ', () => {
+    const bundled = JSON.parse(readFileSync(join(packageDir, 'golden', 'design-note.json'), 'utf8'));
+    const small = bundled.cases.find((c: { name: string }) => c.name === 'small_4x5');
+    const dir = mkdtempSync(join(tmpdir(), 'golden-'));
+    const file = join(dir, 'mine.json');
+    const shifted = { ...small, name: 'shifted', loss: small.loss + 2 * small.tol.loss_atol };
+    writeFileSync(file, JSON.stringify({ format: 'dist-golden/1', cases: [small, shifted] }));
+    const { status, lines, last } = run('--backend', 'reference', '--golden', file, '--no-bundled-golden', '--verbose');
+    expect(lines).toContain('ok   golden/mine/small_4x5');
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL golden\/mine\/shifted: loss = /));
+    expect(last).toMatch(/^\d+ passed, 1 failed$/);
+    expect(status).toBe(1);
+  });
+
+  it('rejects a malformed golden file with its name and exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'golden-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ format: 'dist-golden/0', cases: [] }));
+    const { status, stderr } = run('--backend', 'reference', '--golden', file);
+    expect(stderr).toMatch(/bad\.json: format is "dist-golden\/0"/);
+    expect(status).toBe(2);
+  });
+
+  it('prints usage for --help and exits 2 without --backend or with an unknown option', () => {
+    expect(run('--help')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: dist-kd-conformance --backend/) });
+    expect(run()).toMatchObject({ status: 2, stderr: expect.stringMatching(/--backend is required/) });
+    expect(run('--backend', 'reference', '--frobnicate')).toMatchObject({ status: 2, stderr: expect.stringMatching(/Unknown option '--frobnicate'/) });
+  });
+});
