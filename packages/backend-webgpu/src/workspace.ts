@@ -56,8 +56,9 @@ export class Workspace {
       const params = this.buffer(label('params'), PARAMS_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
       const student = this.buffer(label('student'), bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       const teacher = this.buffer(label('teacher'), bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-      const deltaStudent = this.buffer(label('delta student'), bytes, BufferUsage.STORAGE);
-      const deltaTeacher = this.buffer(label('delta teacher'), bytes, BufferUsage.STORAGE);
+      // The row kernel's per-element values w for the column and gradient kernels (see RowRecord).
+      const wStudent = this.buffer(label('w student'), bytes, BufferUsage.STORAGE);
+      const wTeacher = this.buffer(label('w teacher'), bytes, BufferUsage.STORAGE);
       const rows = this.buffer(label('rows'), chunk.rows * ROW_RECORD_BYTES, BufferUsage.STORAGE);
       const gradient = this.buffer(label('gradient'), bytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
       const bind = (kernel: keyof typeof pipelines, buffers: GPUBuffer[]) =>
@@ -72,11 +73,11 @@ export class Workspace {
         teacher,
         gradient,
         bindGroups: {
-          rowSoftmax: bind('rowSoftmax', [student, teacher, deltaStudent, deltaTeacher, rows]),
-          columnSums: bind('columnSums', [deltaStudent, deltaTeacher, this.columns]),
-          columnProducts: bind('columnProducts', [deltaStudent, deltaTeacher, this.columns]),
+          rowSoftmax: bind('rowSoftmax', [student, teacher, wStudent, wTeacher, rows]),
+          columnSums: bind('columnSums', [wStudent, wTeacher, rows, this.columns]),
+          columnProducts: bind('columnProducts', [wStudent, wTeacher, rows, this.columns]),
           lossReduce: bind('lossReduce', [rows, this.columns, this.scalars]),
-          gradient: bind('gradient', [student, deltaStudent, deltaTeacher, rows, this.columns, gradient]),
+          gradient: bind('gradient', [student, wStudent, wTeacher, rows, this.columns, gradient]),
         },
       };
     });

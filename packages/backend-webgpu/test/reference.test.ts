@@ -22,6 +22,15 @@ const cases: Case[] = [
   { name: 'tall columns', B: 700, C: 3 },
   { name: 'tau = 1, peaked rows', B: 16, C: 100, scale: 30, options: { tau: 1 } },
   { name: 'official eps placement', B: 12, C: 40, options: { epsMode: 'official', beta: 1, gamma: 1, tau: 1 } },
+  {
+    // Tiny tail probabilities down a column: lost if stored as p - 1/C (the column correlation with
+    // eps outside the roots then turns rounding noise into an O(1) correlation).
+    name: 'official eps, peaked rows',
+    B: 6,
+    C: 10,
+    scale: 80,
+    options: { epsMode: 'official', beta: 1, gamma: 1, tau: 1 },
+  },
   { name: 'near-uniform rows (tiny logits, large tau)', B: 64, C: 1000, scale: 1e-3, options: { tau: 8 } },
   { name: 'large offset (max subtraction)', B: 10, C: 50, scale: 2, offset: 1e4 },
   { name: 'beta, gamma, eps', B: 9, C: 11, options: { beta: 0.5, gamma: 3, eps: 1e-5 } },

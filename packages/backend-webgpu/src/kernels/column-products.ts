@@ -7,9 +7,10 @@ import { commonWgsl, type KernelShape } from './common.js';
  */
 export const columnProductsWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
-@group(0) @binding(1) var<storage, read> deltaStudent: array<f32>;
-@group(0) @binding(2) var<storage, read> deltaTeacher: array<f32>;
-@group(0) @binding(3) var<storage, read_write> columns: array<ColumnRecord>;
+@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -17,12 +18,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let column = linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
   var partial = vec4f(0.0);
   if (column < C) {
-    let meanS = columns[column].meanStudent;
-    let meanT = columns[column].meanTeacher;
+    let means = columns[column];
     for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
-      let x = deltaStudent[i * C + column] - meanS;
-      let y = deltaTeacher[i * C + column] - meanT;
-      partial = partial + vec4f(x * y, x * x, y * y, 0.0);
+      let c = columnCentred(vec2f(wStudent[i * C + column], wTeacher[i * C + column]), rows[i].offset, means);
+      partial = partial + vec4f(c.x * c.y, c.x * c.x, c.y * c.y, 0.0);
     }
   }
   let total = strandSum(lid, partial);

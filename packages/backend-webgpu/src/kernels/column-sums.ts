@@ -3,14 +3,15 @@ import { commonWgsl, type KernelShape } from './common.js';
 /**
  * First pass of the column (intra-class) correlation: each workgroup owns COLUMN_TILE adjacent
  * columns (adjacent invocations read adjacent addresses) and COLUMN_STRANDS strands of rows, and adds
- * the chunk's column sums of delta to the running totals. Chunks run one after another, so the
+ * the chunk's column sums of w and of the rows' offsets to the running totals. Chunks run one after another, so the
  * totals are deterministic. The last chunk turns them into column means.
  */
 export const columnSumsWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
-@group(0) @binding(1) var<storage, read> deltaStudent: array<f32>;
-@group(0) @binding(2) var<storage, read> deltaTeacher: array<f32>;
-@group(0) @binding(3) var<storage, read_write> columns: array<ColumnRecord>;
+@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -19,17 +20,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var partial = vec4f(0.0);
   if (column < C) {
     for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
-      partial = partial + vec4f(deltaStudent[i * C + column], deltaTeacher[i * C + column], 0.0, 0.0);
+      partial = partial + vec4f(wStudent[i * C + column], wTeacher[i * C + column], rows[i].offset);
     }
   }
   let total = strandSum(lid, partial);
   if (lid < COLUMN_TILE && column < C) {
     var record = columns[column];
-    record.meanStudent = record.meanStudent + total.x;
-    record.meanTeacher = record.meanTeacher + total.y;
+    record.meanW = record.meanW + total.xy;
+    record.meanOffset = record.meanOffset + total.zw;
     if (params.isLastChunk == 1u) {
-      record.meanStudent = record.meanStudent * params.invBatch;
-      record.meanTeacher = record.meanTeacher * params.invBatch;
+      record.meanW = record.meanW * params.invBatch;
+      record.meanOffset = record.meanOffset * params.invBatch;
     }
     columns[column] = record;
   }

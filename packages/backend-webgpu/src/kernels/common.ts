@@ -25,7 +25,7 @@ export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 16, rowLanes: 16, co
 
 /** Byte sizes of the records below, for the host's buffer sizes. */
 export const PARAMS_BYTES = 64;
-export const ROW_RECORD_BYTES = 32;
+export const ROW_RECORD_BYTES = 48;
 export const COLUMN_RECORD_BYTES = 48;
 export const SCALARS_BYTES = 16;
 
@@ -67,13 +67,18 @@ struct RowRecord {
   k: f32,            // r * (b / a) / D
   degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
   nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
-  pad: f32,
+  pad0: f32,
+  // (student, teacher): the row's stored values are w = p - offset, where offset is 1/C for a
+  // near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
+  // is p itself, whose tiny tail values the column correlations need).
+  offset: vec2f,
+  pad1: vec2f,
 }
 
 // Per column, accumulated over chunks by column_sums and column_products.
 struct ColumnRecord {
-  meanStudent: f32,
-  meanTeacher: f32,
+  meanW: vec2f,      // (student, teacher) column means of w
+  meanOffset: vec2f, // (student, teacher) means of the rows' offsets
   sxy: f32,
   sxx: f32,
   syy: f32,
@@ -81,9 +86,13 @@ struct ColumnRecord {
   invD: f32,
   k: f32,
   degenerate: f32,
-  pad0: f32,
-  pad1: f32,
-  pad2: f32,
+  pad: f32,
+}
+
+// p - mean(p) down a column, as (w - mean w) + (offset - mean offset): each part keeps its own
+// digits (the second is 0 when all rows have the same offset).
+fn columnCentred(w: vec2f, offset: vec2f, column: ColumnRecord) -> vec2f {
+  return (w - column.meanW) + (offset - column.meanOffset);
 }
 
 struct Coefficients {

@@ -3,24 +3,26 @@ import { commonWgsl, type KernelShape } from './common.js';
 /**
  * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
  *   G_ij = -rowWeight * (dq_ij * invD_i - k_i * dp_ij) - columnWeight * (cq_ij * invD_j - k_j * cp_ij)
- * (dp, dq row-centred; cp, cq column-centred), then the softmax backward
+ * (dp, dq row-centred; cp, cq column-centred, from the stored w and the rows' offsets), then the softmax backward
  *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p recomputed from the logits.
  */
 export const gradientWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> student: array<f32>;
-@group(0) @binding(2) var<storage, read> deltaStudent: array<f32>;
-@group(0) @binding(3) var<storage, read> deltaTeacher: array<f32>;
+@group(0) @binding(2) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(3) var<storage, read> wTeacher: array<f32>;
 @group(0) @binding(4) var<storage, read> rows: array<RowRecord>;
 @group(0) @binding(5) var<storage, read> columns: array<ColumnRecord>;
 @group(0) @binding(6) var<storage, read_write> gradient: array<f32>;
 
 fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
-  let dp = deltaStudent[index];
-  let dq = deltaTeacher[index];
+  let w = vec2f(wStudent[index], wTeacher[index]);
+  // Row-centred p - 1/C = w + offset - 1/C (offset is 0 or exactly 1/C).
+  let rowCentred = w - (vec2f(1.0 / f32(params.classes)) - row.offset);
+  let columnCentred = columnCentred(w, row.offset, columns[column]);
   let c = columns[column];
-  let rowTerm = dq * row.invD - row.k * dp;
-  let columnTerm = (dq - c.meanTeacher) * c.invD - c.k * (dp - c.meanStudent);
+  let rowTerm = rowCentred.y * row.invD - row.k * rowCentred.x;
+  let columnTerm = columnCentred.y * c.invD - c.k * columnCentred.x;
   return -params.rowWeight * rowTerm - params.columnWeight * columnTerm;
 }
 

@@ -1,9 +1,9 @@
 import { commonWgsl, type KernelShape } from './common.js';
 
 /**
- * One workgroup per row of a chunk. Computes both softmax rows' centred probabilities
+ * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
  * delta = p - 1/C without ever forming p - mean(p) (SPEC.md: near-uniform rows would lose every
- * digit), then the row's correlation sums and coefficients.
+ * digit), the row's correlation sums and coefficients, and the values w the column kernels use.
  *
  * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
  * The kernel centres v_j = e_j - c with two passes (mean, then the mean of the residual), where
@@ -15,8 +15,8 @@ export const rowSoftmaxWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> teacher: array<f32>;
-@group(0) @binding(3) var<storage, read_write> deltaStudent: array<f32>;
-@group(0) @binding(4) var<storage, read_write> deltaTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read_write> wStudent: array<f32>;
+@group(0) @binding(4) var<storage, read_write> wTeacher: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;
 
 // Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
@@ -96,22 +96,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   let residual = rowSum(lid, residualSum).xy / f32(C);
 
-  // Pass 4: delta = (v - pivot - residual) / S, stored for the column kernels; the row's sums.
+  // Pass 4: delta = (v - pivot - residual) / S for the row's sums; w (see RowRecord) for the
+  // column kernels: delta itself in a near-uniform row, p = e / S in a peaked one.
+  let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
   var products = vec4f(0.0);
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     let v = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
     let delta = ((v - pivot) - residual) / S;
-    deltaStudent[base + j] = delta.x;
-    deltaTeacher[base + j] = delta.y;
+    let w = select(v / S, delta, nearUniform);
+    wStudent[base + j] = w.x;
+    wTeacher[base + j] = w.y;
     products = products + vec4f(delta.x * delta.y, delta.x * delta.x, delta.y * delta.y, 0.0);
   }
   let rowSums = rowSum(lid, products);
 
   if (inRange && lane == 0u) {
     let c = correlate(rowSums.x, rowSums.y, rowSums.z);
-    rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0);
+    let offset = select(vec2f(0.0), vec2f(1.0 / f32(C)), nearUniform);
+    rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0, offset, vec2f(0.0));
   }
 }
 `;
