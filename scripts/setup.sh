@@ -6,3 +6,12 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "12.4.2" ]; the
   npm install -g pnpm@12.4.2
 fi
 pnpm install --frozen-lockfile
+
+# WebGPU tests: Dawn (the `webgpu` package) needs a Vulkan driver; without a GPU they use SwiftShader
+# from Debian's chromium, which also runs the browser test. Installed only when missing.
+if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/lib/chromium/vk_swiftshader_icd.json ] || ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium libvulkan1
+fi

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    setupFiles: ['./test/vk-icd.ts'],
+    globalSetup: ['./test/vk-icd.ts'],
     // Dawn is one native instance per process; GPU tests in one fork keep it simple and quick.
     pool: 'forks',
     fileParallelism: false,

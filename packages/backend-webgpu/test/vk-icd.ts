@@ -1,12 +1,11 @@
 /**
- * Test setup: Dawn in Node needs a Vulkan driver. On machines without a GPU this repo uses
- * SwiftShader from Debian's chromium (scripts/setup.sh installs it). The backend itself never picks
- * a driver for the user; only this repo's tests do, and only when the user set none.
+ * Global test setup: Dawn in Node needs a Vulkan driver. Where the system's drivers give no
+ * adapter, this repo's tests use SwiftShader from Debian's chromium (see scripts/vulkan-env.mjs).
+ * Runs once, before the test workers start, so they inherit the variable.
  */
-import { existsSync } from 'node:fs';
+// @ts-expect-error a plain .mjs script without type declarations
+import { vulkanEnv } from '../scripts/vulkan-env.mjs';
 
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+export default function setup(): void {
+  Object.assign(process.env, (vulkanEnv as () => Record<string, string>)());
 }
