@@ -19,10 +19,10 @@ fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
   let w = vec2f(wStudent[index], wTeacher[index]);
   // Row-centred p - 1/C = w + offset - 1/C (offset is 0 or exactly 1/C).
   let rowCentred = w - (vec2f(1.0 / f32(params.classes)) - row.offset);
-  let columnCentred = columnCentred(w, row.offset, columns[column]);
-  let c = columns[column];
+  // Field loads, not a copy of the whole record: this runs once per element.
+  let columnCentred = (w - columns[column].meanW) + (row.offset - columns[column].meanOffset);
   let rowTerm = rowCentred.y * row.invD - row.k * rowCentred.x;
-  let columnTerm = columnCentred.y * c.invD - c.k * columnCentred.x;
+  let columnTerm = columnCentred.y * columns[column].invD - columns[column].k * columnCentred.x;
   return -params.rowWeight * rowTerm - params.columnWeight * columnTerm;
 }
 
@@ -40,16 +40,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   let invS = 1.0 / row.sumStudent;
 
+  // Pass 1: G = dloss/dp, parked in the output, and the row's sum of p * G.
   var dot = 0.0;
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
-    dot = dot + p * dLossDp(row, base + j, j);
+    let g = dLossDp(row, base + j, j);
+    gradient[base + j] = g;
+    dot = dot + p * g;
   }
   let pG = rowSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
 
+  // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let p = exp((student[base + j] - row.maxStudent) / params.tau) * invS;
-    gradient[base + j] = p * (dLossDp(row, base + j, j) - pG) / params.tau;
+    gradient[base + j] = p * (gradient[base + j] - pG) / params.tau;
   }
 }
 `;

@@ -22,14 +22,11 @@ ${commonWgsl(shape)}
 // Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
 const NEAR_UNIFORM_Y: f32 = -0.5;
 
-// exp(y) - 1 for y <= 0: Taylor terms through y^9 where |y| < 0.5 (error below 3e-10 relative),
-// exp(y) - 1 elsewhere, where the subtraction no longer cancels.
-fn expm1(y: f32) -> f32 {
-  if (y > NEAR_UNIFORM_Y) {
-    return y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0
-      + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y * (1.0 / 362880.0)))))))));
-  }
-  return exp(y) - 1.0;
+// exp(y) - 1 for -0.5 < y <= 0: Taylor terms through y^9 (error below 3e-10 relative). Below
+// -0.5, exp(y) - 1 no longer cancels and is used as it is.
+fn expm1Small(y: f32) -> f32 {
+  return y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0
+    + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y * (1.0 / 362880.0)))))))));
 }
 
 fn isNonFinite(x: f32) -> bool {
@@ -37,12 +34,15 @@ fn isNonFinite(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
 }
 
-// v_j for one value: expm1(y) for a near-uniform row, exp(y) for a peaked one.
-fn centringValue(y: f32, nearUniform: bool) -> f32 {
-  if (nearUniform) {
-    return expm1(y);
+// v_j for one value, given e = exp(y): expm1(y) for a near-uniform row, e for a peaked one.
+fn centringValue(y: f32, e: f32, nearUniform: bool) -> f32 {
+  if (!nearUniform) {
+    return e;
   }
-  return exp(y);
+  if (y > NEAR_UNIFORM_Y) {
+    return expm1Small(y);
+  }
+  return e - 1.0;
 }
 
 @compute @workgroup_size(WG)
@@ -80,7 +80,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
-    sums = sums + vec4f(exp(yS), exp(yT), centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
+    let eS = exp(yS);
+    let eT = exp(yT);
+    sums = sums + vec4f(eS, eT, centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
   }
   let totals = rowSum(lid, sums);
   let S = totals.xy;
@@ -91,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
-    let centred = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT)) - pivot;
+    let centred = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT)) - pivot;
     residualSum = residualSum + vec4f(centred, 0.0, 0.0);
   }
   let residual = rowSum(lid, residualSum).xy / f32(C);
@@ -103,7 +105,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
-    let v = vec2f(centringValue(yS, nearUniformS), centringValue(yT, nearUniformT));
+    let v = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT));
     let delta = ((v - pivot) - residual) / S;
     let w = select(v / S, delta, nearUniform);
     wStudent[base + j] = w.x;
