@@ -68,8 +68,8 @@ struct RowRecord {
   degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
   nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
   pad0: f32,
-  // (student, teacher): the row's stored values are w = p - offset, where offset is 1/C for a
-  // near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
+  // (student, teacher): the row's stored values are w = p - offset, where offset is about 1/C for
+  // a near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
   // is p itself, whose tiny tail values the column correlations need).
   offset: vec2f,
   pad1: vec2f,

@@ -17,7 +17,7 @@ ${commonWgsl(shape)}
 
 fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
   let w = vec2f(wStudent[index], wTeacher[index]);
-  // Row-centred p - 1/C = w + offset - 1/C (offset is 0 or exactly 1/C).
+  // Row-centred p - 1/C = w - (1/C - offset); 1/C - offset is 1/C or the row's tiny residual.
   let rowCentred = w - (vec2f(1.0 / f32(params.classes)) - row.offset);
   // Field loads, not a copy of the whole record: this runs once per element.
   let columnCentred = (w - columns[column].meanW) + (row.offset - columns[column].meanOffset);

@@ -6,10 +6,10 @@ import { commonWgsl, type KernelShape } from './common.js';
  * digit), the row's correlation sums and coefficients, and the values w the column kernels use.
  *
  * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
- * The kernel centres v_j = e_j - c with two passes (mean, then the mean of the residual), where
- * c = 1 and v_j = expm1(y_j) when every y_j is near 0 (a near-uniform row, whose deviations would
- * round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row, whose tiny tail
- * probabilities keep their relative precision that way).
+ * The kernel centres v_j = e_j - c in two passes (the mean, then the centred sums corrected by the
+ * residual mean), where c = 1 and v_j = expm1(y_j) when every y_j is near 0 (a near-uniform row,
+ * whose deviations would round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row,
+ * whose tiny tail probabilities keep their relative precision that way).
  */
 export const rowSoftmaxWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
@@ -88,35 +88,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let S = totals.xy;
   let pivot = totals.zw / f32(C);
 
-  // Pass 3: the residual mean after subtracting the pivot (the second centring pass).
-  var residualSum = vec4f(0.0);
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let yS = (student[base + j] - maxS) / tau;
-    let yT = (teacher[base + j] - maxT) / tau;
-    let centred = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT)) - pivot;
-    residualSum = residualSum + vec4f(centred, 0.0, 0.0);
-  }
-  let residual = rowSum(lid, residualSum).xy / f32(C);
-
-  // Pass 4: delta = (v - pivot - residual) / S for the row's sums; w (see RowRecord) for the
-  // column kernels: delta itself in a near-uniform row, p = e / S in a peaked one.
+  // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
+  // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
+  // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
+  // makes w + offset = p exactly as computed, and p = e / S in a peaked one.
   let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
+  var firstMoments = vec4f(0.0);
   var products = vec4f(0.0);
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     let v = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT));
-    let delta = ((v - pivot) - residual) / S;
-    let w = select(v / S, delta, nearUniform);
+    let d = (v - pivot) / S;
+    let w = select(v / S, d, nearUniform);
     wStudent[base + j] = w.x;
     wTeacher[base + j] = w.y;
-    products = products + vec4f(delta.x * delta.y, delta.x * delta.x, delta.y * delta.y, 0.0);
+    firstMoments = firstMoments + vec4f(d, 0.0, 0.0);
+    products = products + vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0);
   }
+  let residual = rowSum(lid, firstMoments).xy / f32(C);
   let rowSums = rowSum(lid, products);
 
   if (inRange && lane == 0u) {
-    let c = correlate(rowSums.x, rowSums.y, rowSums.z);
-    let offset = select(vec2f(0.0), vec2f(1.0 / f32(C)), nearUniform);
+    let n = f32(C);
+    let sxy = rowSums.x - n * residual.x * residual.y;
+    let sxx = max(rowSums.y - n * residual.x * residual.x, 0.0);
+    let syy = max(rowSums.z - n * residual.y * residual.y, 0.0);
+    let c = correlate(sxy, sxx, syy);
+    let offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
     rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0, offset, vec2f(0.0));
   }
 }
