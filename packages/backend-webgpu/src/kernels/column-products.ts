@@ -1,4 +1,4 @@
-import { commonWgsl, type KernelShape } from './common.js';
+import { COLUMN_BINDINGS_WGSL, commonWgsl, type KernelShape } from './common.js';
 
 /**
  * Second pass of the column correlation: the centred sums Sxy, Sxx, Syy of each column, from the
@@ -7,15 +7,11 @@ import { commonWgsl, type KernelShape } from './common.js';
  */
 export const columnProductsWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
-@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
-@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
-@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
-@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
-
+${COLUMN_BINDINGS_WGSL}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let C = params.classes;
-  let column = linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
+  let column = columnOf(wid, lid);
   var partial = vec4f(0.0);
   if (column < C) {
     let means = columns[column];

@@ -141,6 +141,25 @@ fn strandSum(lid: u32, value: vec4f) -> vec4f {
 fn linearGroup(wid: vec3u, gridX: u32) -> u32 {
   return wid.x + wid.y * gridX;
 }
+
+// Where an invocation works in the per-row kernels: ROW_LANES invocations share a row. The
+// barriers inside the reductions need every invocation, so those past the last row stay, out of
+// range, instead of returning.
+struct RowSlot {
+  row: u32,
+  lane: u32,
+  inRange: bool,
+}
+
+fn rowSlot(wid: vec3u, lid: u32) -> RowSlot {
+  let row = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
+  return RowSlot(row, lid % ROW_LANES, row < params.rows);
+}
+
+// The column a column kernel's invocation sums (it walks the rows of strand lid / COLUMN_TILE).
+fn columnOf(wid: vec3u, lid: u32) -> u32 {
+  return linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
+}
 `;
 
 /**
@@ -167,3 +186,11 @@ fn ${name}(lid: u32, value: vec4f) -> vec4f {
   return total;
 }`;
 }
+
+/** The bindings both column kernels use. */
+export const COLUMN_BINDINGS_WGSL = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
+`;

@@ -28,10 +28,10 @@ fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // ROW_LANES invocations share a row; see row_softmax.
-  let i = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
-  let lane = lid % ROW_LANES;
-  let inRange = i < params.rows;
+  let slot = rowSlot(wid, lid);
+  let i = slot.row;
+  let lane = slot.lane;
+  let inRange = slot.inRange;
   let C = params.classes;
   let base = i * C;
   var row: RowRecord;

@@ -47,11 +47,10 @@ fn centringValue(y: f32, e: f32, nearUniform: bool) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  // ROW_LANES invocations share a row; the barriers inside the reductions need every invocation,
-  // so invocations past the last row stay, inactive, instead of returning.
-  let row = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
-  let lane = lid % ROW_LANES;
-  let inRange = row < params.rows;
+  let slot = rowSlot(wid, lid);
+  let row = slot.row;
+  let lane = slot.lane;
+  let inRange = slot.inRange;
   let C = params.classes;
   let base = row * C;
   let tau = params.tau;
