@@ -51,6 +51,9 @@ describe('webgpu backend in headless Chromium', () => {
   it('is available on navigator.gpu', async () => {
     const availability = await page.evaluate(() => (window as unknown as { distAvailability(): Promise<unknown> }).distAvailability());
     expect(availability).toMatchObject({ available: true, details: { source: 'navigator.gpu' } });
+    // Chromium without a GPU runs WebGPU on SwiftShader, which must be reported as software.
+    const { details, software } = availability as { details: Record<string, string>; software: boolean };
+    if (/swiftshader/i.test(Object.values(details).join(' '))) expect(software).toBe(true);
   });
 
   it('matches the float64 reference', async () => {
