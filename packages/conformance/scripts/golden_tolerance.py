@@ -60,30 +60,40 @@ def rounding_perturbation(logits, tau, unit, sample):
 
 
 def _corr_term_magnitudes(x, y, eps, eps_mode):
-    """Per row of x, y ([n, m]): |yc| / D + |r| * (b / a) * |xc| / D, the sizes of the two terms of
-    d corr / dx whose difference is the derivative (zero ratio where a = 0, the limit)."""
-    xc = x - x.mean(dim=1, keepdim=True)
-    yc = y - y.mean(dim=1, keepdim=True)
+    """Per row of x, y ([n, m]): (|yc| + |mean y|) / D + |r| * (b / a) * (|xc| + |mean x|) / D, the
+    sizes of the two terms of d corr / dx = yc / D - r * (b / a) * xc / D as a backend rounds them:
+    a float32 mean is off by about u * |mean|, which leaves that residual in every centred value,
+    however small the centred values are. The ratio is 0 where a = 0 (its limit)."""
+    xm = x.mean(dim=1, keepdim=True)
+    ym = y.mean(dim=1, keepdim=True)
+    xc = x - xm
+    yc = y - ym
+    if x.shape[1] == 1:
+        # The mean of one value is that value: centring is exact.
+        xm = torch.zeros_like(xm)
+        ym = torch.zeros_like(ym)
     inside = eps if eps_mode == 'design-note' else 0.0
     a = torch.sqrt((xc * xc).sum(dim=1, keepdim=True) + inside)
     b = torch.sqrt((yc * yc).sum(dim=1, keepdim=True) + inside)
     d = a * b + eps
     r = (xc * yc).sum(dim=1, keepdim=True) / d
     ratio = torch.where(a > 0, b / torch.where(a > 0, a, torch.ones_like(a)), torch.zeros_like(a))
-    return (yc.abs() + r.abs() * ratio * xc.abs()) / d
+    return (yc.abs() + ym.abs() + r.abs() * ratio * (xc.abs() + xm.abs())) / d
 
 
 def gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode):
-    """Per element, the size of the terms the gradient is the difference of: the softmax backward
-    p * (G - sum p G) / tau with G's row and column parts taken in absolute value. Rounding in the
-    gradient's arithmetic is relative to these, not to the (possibly much smaller) result."""
+    """Per element, the size of the terms the gradient is the difference of. With Gs the sizes of
+    G's row and column parts, the softmax backward p_j * (G_j - sum_k p_k G_k) / tau equals
+    p_j * sum_{k != j} p_k (G_j - G_k) / tau, whose terms are bounded by
+    p_j * ((1 - 2 p_j) Gs_j + sum_k p_k Gs_k) / tau. Rounding in the gradient's arithmetic is
+    relative to these, not to the (possibly much smaller) result."""
     B, C = logits_s.shape
     p = torch.softmax(logits_s / tau, dim=1)
     q = torch.softmax(logits_t / tau, dim=1)
     rows = _corr_term_magnitudes(p, q, eps, eps_mode)
     cols = _corr_term_magnitudes(p.t(), q.t(), eps, eps_mode).t()
     G = abs(beta) * tau * tau / B * rows + abs(gamma) * tau * tau / C * cols
-    return p * (G + (p * G).sum(dim=1, keepdim=True)) / tau
+    return p * ((1 - 2 * p) * G + (p * G).sum(dim=1, keepdim=True)).clamp(min=0) / tau
 
 
 def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, eps, eps_mode, unit=U32):

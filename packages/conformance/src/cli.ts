@@ -4,6 +4,8 @@
  * Prints one line per failed check, then "N passed, M failed"; exits 1 when a check failed and 2
  * when nothing could run (bad arguments, an unavailable backend, an unreadable golden file).
  */
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KNOWN_BACKENDS } from '@dist-kd/core';
 import { describeError } from './backend-calls.js';
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   };
   let report;
   try {
-    report = await runConformance(values.backend, {
+    report = await runConformance(backendSpec(values.backend), {
       golden: values.golden ?? [],
       bundledGolden: !values['no-bundled-golden'],
       onResult,
@@ -73,6 +75,16 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`${report.passed} passed, ${report.failed} failed`);
   return report.failed > 0 ? 1 : 0;
+}
+
+/**
+ * A name loadBackend knows stays a name; an existing file written without "./" becomes a path
+ * (loadBackend would take "test/x.mjs" for a package specifier).
+ */
+function backendSpec(spec: string): string {
+  if (spec === 'reference' || spec === 'auto' || spec in KNOWN_BACKENDS) return spec;
+  if (spec.startsWith('.') || isAbsolute(spec)) return spec;
+  return statSync(spec, { throwIfNoEntry: false })?.isFile() ? `./${spec}` : spec;
 }
 
 // Exit explicitly: a backend may leave handles open (a GPU device, a worker) after dispose.

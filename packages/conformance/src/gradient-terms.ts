@@ -5,7 +5,11 @@
  */
 import { correlation, type DistOptions, type Shape } from '@dist-kd/core';
 
-/** Largest over elements of p * (|G| + sum_k p_k |G_k|) / tau, |G| the row and column parts' sizes. */
+/**
+ * With Gs the sizes of G's row and column parts, the softmax backward p_j * (G_j - sum_k p_k G_k)
+ * equals p_j * sum_{k != j} p_k (G_j - G_k), whose terms are bounded by
+ * p_j * ((1 - 2 p_j) Gs_j + sum_k p_k Gs_k); the largest of these over elements, divided by tau.
+ */
 export function largestGradientTerm(student: ArrayLike<number>, teacher: ArrayLike<number>, shape: Shape, options: DistOptions): number {
   const [B, C] = shape;
   const { beta, gamma, tau } = options;
@@ -25,16 +29,30 @@ export function largestGradientTerm(student: ArrayLike<number>, teacher: ArrayLi
   for (let i = 0; i < B; i++) {
     let weighted = 0;
     for (let j = 0; j < C; j++) weighted += p[i * C + j] * G[i * C + j];
-    for (let j = 0; j < C; j++) largest = Math.max(largest, (p[i * C + j] * (G[i * C + j] + weighted)) / tau);
+    for (let j = 0; j < C; j++) {
+      const pj = p[i * C + j];
+      largest = Math.max(largest, (pj * Math.max(0, (1 - 2 * pj) * G[i * C + j] + weighted)) / tau);
+    }
   }
   return largest;
 }
 
-/** |yc_k| / D + |r| * (b / a) * |xc_k| / D for each k (ratio 0 where a = 0, its limit). */
+/**
+ * (|yc_k| + |mean y|) / D + |r| * (b / a) * (|xc_k| + |mean x|) / D for each k: the sizes of the
+ * two terms of d corr / dx_k = yc_k / D - r * (b / a) * xc_k / D as a backend rounds them, since a
+ * float32 mean is off by about u * |mean|, which leaves that residual in every centred value however
+ * small they are. The mean of one value is exact. The ratio is 0 where a = 0 (its limit).
+ */
 function termSizes(x: Float64Array, y: Float64Array, options: DistOptions): Float64Array {
   const { r, xc, yc, a, b, D } = correlation(x, y, options);
   const ratio = a === 0 ? 0 : b / a;
-  return Float64Array.from(xc, (xk, k) => (Math.abs(yc[k]) + Math.abs(r) * ratio * Math.abs(xk)) / D);
+  const meanX = x.length === 1 ? 0 : Math.abs(mean(x));
+  const meanY = y.length === 1 ? 0 : Math.abs(mean(y));
+  return Float64Array.from(xc, (xk, k) => (Math.abs(yc[k]) + meanY + Math.abs(r) * ratio * (Math.abs(xk) + meanX)) / D);
+}
+
+function mean(values: Float64Array): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
 /** softmax(logits / tau) of each row, row-major. */

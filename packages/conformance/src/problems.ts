@@ -4,6 +4,7 @@ import {
   resolveOptions,
   type DistBackend,
   type DistOptions,
+  type DistRequest,
   type DistResult,
   type Precision,
   type Shape,
@@ -42,14 +43,19 @@ export function withLogits(problem: Problem, label: string, student: Float64Arra
   return { ...problem, label, student, teacher };
 }
 
-/** Computes a problem on the backend, fed the typed array of its precision, with the gradient. */
-export function solve(backend: DistBackend, problem: Problem): Promise<CheckedResult> {
-  return computeWithGradient(backend, {
-    student: typedFor(backend.precision, problem.student),
-    teacher: typedFor(backend.precision, problem.teacher),
+/** The request for a problem, in the typed array of the backend's precision. */
+export function requestFor(precision: Precision, problem: Problem): DistRequest {
+  return {
+    student: typedFor(precision, problem.student),
+    teacher: typedFor(precision, problem.teacher),
     shape: problem.shape,
     options: problem.options,
-  });
+  };
+}
+
+/** Computes a problem on the backend, with the gradient. */
+export function solve(backend: DistBackend, problem: Problem): Promise<CheckedResult> {
+  return computeWithGradient(backend, requestFor(backend.precision, problem));
 }
 
 export function referenceOf(problem: Problem): Required<DistResult> {

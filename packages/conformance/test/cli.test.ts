@@ -1,4 +1,4 @@
-// The CLI end to end: spawned with node on the built dist/, as `pnpm conformance` runs it.
+// The CLI end to end: built with tsc and spawned with node, as `pnpm conformance` runs it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(packageDir, 'dist', 'cli.js');
+// A build of its own, so that this test never rewrites dist/ while turbo builds or reads it.
+const outDir = join(packageDir, '.test-dist');
+const cli = join(outDir, 'cli.js');
 const fixture = (name: string) => join(packageDir, 'test', 'fixtures', name);
 
 function run(...args: string[]) {
@@ -17,12 +19,13 @@ function run(...args: string[]) {
 }
 
 beforeAll(() => {
-  // The CLI runs from dist/ and imports core's dist/: build what is missing or stale.
+  // The built CLI imports core's dist/, which turbo builds before this package's tests.
   const tsc = join(packageDir, 'node_modules', '.bin', 'tsc');
   if (!existsSync(join(packageDir, '..', 'core', 'dist', 'index.js'))) {
     execFileSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: join(packageDir, '..', 'core') });
   }
-  execFileSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: packageDir });
+  const noExtras = ['--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'];
+  execFileSync(tsc, ['-p', 'tsconfig.build.json', '--outDir', outDir, ...noExtras], { cwd: packageDir });
 }, 120_000);
 
 describe('dist-kd-conformance CLI', () => {
@@ -50,6 +53,12 @@ describe('dist-kd-conformance CLI', () => {
     const { status, stdout, stderr } = run('--backend', fixture('unavailable-backend.mjs'));
     expect(stderr).toMatch(/backend "needs-a-gpu" is unavailable: no GPU adapter found \(run it on a machine with WebGPU\)/);
     expect(stdout).not.toMatch(/passed/);
+    expect(status).toBe(2);
+  });
+
+  it('takes an existing file written without "./" as a path, not a package name', () => {
+    const { status, stderr } = run('--backend', 'test/fixtures/unavailable-backend.mjs');
+    expect(stderr).toMatch(/no GPU adapter found/);
     expect(status).toBe(2);
   });
 
