@@ -111,19 +111,16 @@ export class Workspace {
     if (target !== 'none') stage('gradient', rowGrid);
     pass.end();
 
-    encoder.copyBufferToBuffer(this.scalars, 0, this.scalarsStaging, 0, SCALARS_BYTES);
     const gpuGradient = target === 'gpu' ? this.gatherGradient(encoder) : undefined;
-    if (target === 'host') {
-      for (const chunk of this.chunks) {
-        chunk.staging ??= this.buffer('gradient staging', chunk.gradient.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-        encoder.copyBufferToBuffer(chunk.gradient, 0, chunk.staging, 0, chunk.gradient.size);
-      }
-    }
+    // The scalars ride at the front of the first gradient staging buffer when there is one, so
+    // that an unsplit call maps a single buffer.
+    const scalarsStaging = target === 'host' ? this.stageGradient(encoder) : this.scalarsStaging;
+    encoder.copyBufferToBuffer(this.scalars, 0, scalarsStaging, 0, SCALARS_BYTES);
     device.queue.submit([encoder.finish()]);
     const validation = device.popErrorScope();
     const outOfMemory = device.popErrorScope();
 
-    const staging = [this.scalarsStaging, ...(target === 'host' ? this.chunks.map((c) => c.staging!) : [])];
+    const staging = target === 'host' ? this.chunks.map((c) => c.staging!) : [this.scalarsStaging];
     try {
       await this.context.whileAlive(Promise.all(staging.map((buffer) => buffer.mapAsync(MapMode.READ))));
       const error = (await this.context.whileAlive(validation)) ?? (await this.context.whileAlive(outOfMemory));
@@ -135,10 +132,10 @@ export class Workspace {
       this.context.assertAlive();
       throw new BackendRuntimeError('webgpu', `reading results back failed: ${(error as Error).message}`, { cause: error });
     }
+    if (target === 'host') return { ...this.readGradient(), gpuGradient };
     const sums = new Float32Array(this.scalarsStaging.getMappedRange().slice(0));
     this.scalarsStaging.unmap();
-    const hostGradient = target === 'host' ? this.readGradient() : undefined;
-    return { sums, hostGradient, gpuGradient };
+    return { sums, gpuGradient };
   }
 
   destroy(): void {
@@ -196,15 +193,30 @@ export class Workspace {
     return output;
   }
 
-  private readGradient(): Float32Array {
+  /** Copies each chunk's gradient to its staging buffer (the first one after the scalars). */
+  private stageGradient(encoder: GPUCommandEncoder): GPUBuffer {
+    this.chunks.forEach((chunk, index) => {
+      const offset = index === 0 ? SCALARS_BYTES : 0;
+      chunk.staging ??= this.buffer('gradient staging', offset + chunk.gradient.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+      encoder.copyBufferToBuffer(chunk.gradient, 0, chunk.staging, offset, chunk.gradient.size);
+    });
+    return this.chunks[0].staging!;
+  }
+
+  /** Reads the mapped staging buffers: the scalars from the front of the first, then the gradient. */
+  private readGradient(): { sums: Float32Array; hostGradient: Float32Array } {
     const C = this.plan.classes;
-    const gradient = new Float32Array(this.plan.batch * C);
+    const hostGradient = new Float32Array(this.plan.batch * C);
+    let sums = new Float32Array(4);
     this.plan.chunks.forEach((chunk, index) => {
       const staging = this.chunks[index].staging!;
-      gradient.set(new Float32Array(staging.getMappedRange(), 0, chunk.rows * C), chunk.rowStart * C);
+      const mapped = staging.getMappedRange();
+      if (index === 0) sums = new Float32Array(mapped.slice(0, SCALARS_BYTES));
+      const offset = index === 0 ? SCALARS_BYTES : 0;
+      hostGradient.set(new Float32Array(mapped, offset, chunk.rows * C), chunk.rowStart * C);
       staging.unmap();
     });
-    return gradient;
+    return { sums, hostGradient };
   }
 }
 
