@@ -77,7 +77,7 @@ export class Workspace {
           columnSums: bind('columnSums', [wStudent, wTeacher, rows, this.columns]),
           columnProducts: bind('columnProducts', [wStudent, wTeacher, rows, this.columns]),
           lossReduce: bind('lossReduce', [rows, this.columns, this.scalars]),
-          gradient: bind('gradient', [student, wStudent, wTeacher, rows, this.columns, gradient]),
+          gradient: bind('gradient', [wStudent, wTeacher, rows, this.columns, gradient]),
         },
       };
     });

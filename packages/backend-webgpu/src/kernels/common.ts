@@ -60,19 +60,19 @@ struct Params {
 
 // Per row of a chunk, written by row_softmax.
 struct RowRecord {
-  maxStudent: f32,   // max of the student row (logit units)
-  sumStudent: f32,   // S = sum_j exp((x_j - max) / tau)
   r: f32,            // corr(p_i, q_i)
   invD: f32,         // 1 / D
   k: f32,            // r * (b / a) / D
   degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
   nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
   pad0: f32,
+  pad1: f32,
+  pad2: f32,
   // (student, teacher): the row's stored values are w = p - offset, where offset is about 1/C for
   // a near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
   // is p itself, whose tiny tail values the column correlations need).
   offset: vec2f,
-  pad1: vec2f,
+  pad3: vec2f,
 }
 
 // Per column, accumulated over chunks by column_sums and column_products.

@@ -115,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let syy = max(rowSums.z - n * residual.y * residual.y, 0.0);
     let c = correlate(sxy, sxx, syy);
     let offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
-    rows[row] = RowRecord(maxS, S.x, c.r, c.invD, c.k, c.degenerate, flagged, 0.0, offset, vec2f(0.0));
+    rows[row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, vec2f(0.0));
   }
 }
 `;
