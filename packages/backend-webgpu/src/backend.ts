@@ -37,8 +37,8 @@ export interface WebGpuBackendConfig extends BackendConfig {
    */
   readonly maxStorageBindingBytes?: number;
   /**
-   * Workgroup geometry of the kernels. By default wide workgroups on hardware adapters and narrow
-   * ones on software adapters (SwiftShader pays for every invocation at each barrier).
+   * Workgroup geometry of the kernels. By default 256 invocations per row on hardware adapters and
+   * one invocation per row on software adapters (CPU emulations pay dearly for barriers).
    */
   readonly kernelShape?: KernelShape;
 }

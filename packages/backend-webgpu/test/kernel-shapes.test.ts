@@ -1,17 +1,17 @@
 /**
- * Every workgroup geometry computes the same thing. The hardware default (256 lanes per row) and a
- * geometry with several rows per workgroup run here on the software adapter, which otherwise uses
- * its own narrow default.
+ * Every workgroup geometry computes the same thing: the hardware default (256 lanes per row), the
+ * software default (one invocation per row) and others, all on whatever adapter the tests have.
  */
 import { afterAll, describe, it } from 'vitest';
 import { createBackend, type WebGpuBackend } from '../src/index.js';
-import { HARDWARE_SHAPE, type KernelShape } from '../src/kernels/index.js';
+import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from '../src/kernels/index.js';
 import { expectMatchesReference, logits } from './helpers.js';
 
 const shapes: [string, KernelShape][] = [
   ['hardware default', HARDWARE_SHAPE],
+  ['software default', SOFTWARE_SHAPE],
   ['4 rows per workgroup', { workgroupSize: 64, rowLanes: 16, columnTile: 8 }],
-  ['one invocation per row', { workgroupSize: 32, rowLanes: 1, columnTile: 32 }],
+  ['one invocation per row, 32 per workgroup', { workgroupSize: 32, rowLanes: 1, columnTile: 32 }],
 ];
 
 for (const [name, kernelShape] of shapes) {

@@ -5,8 +5,9 @@
  */
 
 /**
- * The kernels' workgroup geometry, fixed when the pipelines are created. Hardware GPUs want wide
- * workgroups; CPU emulations (SwiftShader) pay for every invocation at each barrier and want narrow ones.
+ * The kernels' workgroup geometry, fixed when the pipelines are created. Hardware GPUs want many
+ * invocations per row; CPU emulations (SwiftShader, lavapipe) pay dearly for barriers and run
+ * fastest with one invocation per row (measured with scripts/measure.mjs).
  */
 export interface KernelShape {
   /** Invocations per workgroup, a power of two, at most the device's limit (256 by default). */
@@ -21,7 +22,7 @@ export interface KernelShape {
 }
 
 export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 32 };
-export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 16, rowLanes: 16, columnTile: 16 };
+export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, columnTile: 64 };
 
 /** Byte sizes of the records below, for the host's buffer sizes. */
 export const PARAMS_BYTES = 64;
