@@ -6,8 +6,20 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "12.4.2" ]; the
   npm install -g pnpm@12.4.2
 fi
 pnpm install --frozen-lockfile
-# apps/bench page test: headless Debian chromium (WebGPU on its SwiftShader needs libvulkan1), driven by playwright-core.
-if ! command -v chromium >/dev/null 2>&1; then
-  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libvulkan1
+
+# WebGPU tests: Dawn (the `webgpu` package) needs a Vulkan driver; without a GPU they use SwiftShader
+# from Debian's chromium, which also runs the browser test. Installed only when missing.
+if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/lib/chromium/vk_swiftshader_icd.json ] || ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium libvulkan1
+fi
+
+# The bench's PyTorch baseline (the design note's code): Debian's python3-torch, only when asked for.
+if [ "${1:-}" = "--with-pytorch" ] && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
 fi

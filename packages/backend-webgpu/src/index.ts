@@ -1,17 +1,8 @@
-import type { BackendConfig, DistBackend } from '@dist-kd/core';
-import { BackendUnavailableError } from '@dist-kd/core';
-
-/** Placeholder until the webgpu kernels land: reports itself unavailable through the interface. */
-export function createBackend(config: BackendConfig = {}): DistBackend {
-  const name = config.variant ? 'webgpu-' + config.variant : 'webgpu';
-  const reason = 'the webgpu backend is not implemented yet';
-  return {
-    name,
-    precision: 'float32',
-    availability: async () => ({ available: false, reason }),
-    compute: async () => {
-      throw new BackendUnavailableError(name, reason);
-    },
-    dispose: async () => {},
-  };
-}
+export {
+  createBackend,
+  type DeviceRequest,
+  type DeviceResult,
+  type WebGpuBackend,
+  type WebGpuBackendConfig,
+} from './backend.js';
+export { KERNELS, type KernelName } from './kernels/index.js';

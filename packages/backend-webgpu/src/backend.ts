@@ -1,0 +1,246 @@
+import {
+  BackendRuntimeError,
+  BackendUnavailableError,
+  DistInputError,
+  allocateGradient,
+  validateRequest,
+  type Availability,
+  type BackendConfig,
+  type DistBackend,
+  type DistOptions,
+  type DistRequest,
+  type DistResult,
+} from '@dist-kd/core';
+import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
+import { planChunks } from './chunk-plan.js';
+import { DeviceContext } from './device-context.js';
+import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
+import { findGpu, type GpuLookup } from './gpu-source.js';
+import { Workspace, type GradientTarget, type InputSource, type WorkspaceResult } from './workspace.js';
+
+export interface WebGpuBackendConfig extends BackendConfig {
+  /**
+   * Run on this device instead of requesting one (e.g. the device of tfjs-backend-webgpu, so that
+   * tensors can be passed without a copy through the host). The backend does not destroy it.
+   */
+  readonly device?: GPUDevice;
+  /**
+   * The WebGPU entry point to use instead of `navigator.gpu` or the `webgpu` package (e.g. a Dawn
+   * instance created with your own flags; keep a reference to it while the backend lives).
+   */
+  readonly gpu?: GPU;
+  /** Passed to requestAdapter when the backend requests its own device. */
+  readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Pretend a storage binding holds at most this many bytes (tests use it to force the split of
+   * large inputs into chunks on any adapter). The device's own limit still applies.
+   */
+  readonly maxStorageBindingBytes?: number;
+  /**
+   * Workgroup geometry of the kernels. By default 256 invocations per row on hardware adapters and
+   * one invocation per row on software adapters (CPU emulations pay dearly for barriers).
+   */
+  readonly kernelShape?: KernelShape;
+}
+
+/** What the tfjs entry and tests reach besides the DistBackend interface. */
+export interface WebGpuBackend extends DistBackend {
+  /** The device the kernels run on (created on first use). */
+  device(): Promise<GPUDevice>;
+  /** Runs on logits already in GPU buffers of this device ([B, C] float32, row-major). */
+  computeOnDevice(request: DeviceRequest): Promise<DeviceResult>;
+}
+
+export interface DeviceRequest {
+  readonly student: GPUBuffer;
+  readonly teacher: GPUBuffer;
+  readonly shape: readonly [number, number];
+  readonly options: DistOptions;
+  readonly gradient: boolean;
+}
+
+export interface DeviceResult {
+  readonly loss: number;
+  readonly inter: number;
+  readonly intra: number;
+  /** A new [B, C] float32 buffer the caller owns, when the gradient was asked for. */
+  readonly gradient?: GPUBuffer;
+}
+
+interface Runtime {
+  readonly context: DeviceContext;
+  readonly maxBindingBytes: number;
+  readonly maxWorkgroupsPerDimension: number;
+}
+
+export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
+  const name = config.variant ? `webgpu-${config.variant}` : 'webgpu';
+  let runtime: Promise<Runtime> | undefined;
+  let workspace: Workspace | undefined;
+  let disposed = false;
+  // Calls share one workspace per shape, so they run one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const start = async (): Promise<Runtime> => {
+    if (disposed) throw new BackendRuntimeError(name, 'the backend has been disposed');
+    runtime ??= openRuntime(name, config).catch((error: unknown) => {
+      runtime = undefined;
+      throw error;
+    });
+    return runtime;
+  };
+
+  const workspaceFor = (rt: Runtime, batch: number, classes: number): Workspace => {
+    if (workspace && workspace.plan.batch === batch && workspace.plan.classes === classes) return workspace;
+    const plan = planChunks(batch, classes, {
+      maxBindingBytes: Math.min(rt.maxBindingBytes, config.maxStorageBindingBytes ?? Infinity),
+      maxWorkgroupsPerDimension: rt.maxWorkgroupsPerDimension,
+      columnTile: rt.context.shape.columnTile,
+      rowsPerGroup: rt.context.shape.workgroupSize / rt.context.shape.rowLanes,
+    });
+    workspace?.destroy();
+    workspace = new Workspace(rt.context, plan);
+    return workspace;
+  };
+
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const run = (batch: number, classes: number, source: InputSource, options: DistOptions, target: GradientTarget) =>
+    exclusive(async () => {
+      const rt = await start();
+      rt.context.assertAlive();
+      const result = await workspaceFor(rt, batch, classes).run(source, options, target);
+      return { ...scalars(result, batch, classes, options), result };
+    });
+
+  return {
+    name,
+    precision: 'float32',
+
+    async availability(): Promise<Availability> {
+      try {
+        if (config.device) return availableOn(describeInfo(config.device.adapterInfo), 'the given GPUDevice');
+        const lookup = await lookupGpu(config);
+        if (!lookup.gpu) return { available: false, reason: lookup.reason, hint: lookup.hint };
+        const adapter = await lookup.gpu.requestAdapter(adapterOptions(config));
+        if (!adapter) return { available: false, ...noAdapter(lookup.source) };
+        return availableOn(describeAdapter(adapter), lookup.source);
+      } catch (error) {
+        return { available: false, reason: `probing WebGPU failed: ${(error as Error).message}` };
+      }
+    },
+
+    async compute(request: DistRequest): Promise<DistResult> {
+      const input = validateRequest(request, 'float32');
+      const target: GradientTarget = input.gradient ? 'host' : 'none';
+      const source: InputSource = { kind: 'host', student: input.student, teacher: input.teacher };
+      const { loss, inter, intra, result } = await run(input.batch, input.classes, source, input.options, target);
+      if (!result.hostGradient) return { loss, inter, intra };
+      const gradient = allocateGradient(input);
+      gradient.set(result.hostGradient);
+      return { loss, inter, intra, gradient };
+    },
+
+    async computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
+      const [batch, classes] = request.shape;
+      const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
+      const target: GradientTarget = request.gradient ? 'gpu' : 'none';
+      const { loss, inter, intra, result } = await run(batch, classes, source, request.options, target);
+      return { loss, inter, intra, gradient: result.gpuGradient };
+    },
+
+    async device(): Promise<GPUDevice> {
+      return (await start()).context.device;
+    },
+
+    async dispose(): Promise<void> {
+      disposed = true;
+      await queue;
+      workspace?.destroy();
+      workspace = undefined;
+      const rt = await runtime?.catch(() => undefined);
+      rt?.context.destroy();
+      runtime = undefined;
+    },
+  };
+}
+
+/** Turns the kernels' sums into the result, or the typed error their flags call for. */
+function scalars(result: WorkspaceResult, batch: number, classes: number, options: DistOptions) {
+  const [rowSum, columnSum, degenerate, nonFinite] = result.sums;
+  if (nonFinite > 0) {
+    result.gpuGradient?.destroy();
+    throw new DistInputError('NON_FINITE', 'the logits contain NaN or ±Infinity (check the model\'s output)');
+  }
+  if (degenerate > 0) {
+    result.gpuGradient?.destroy();
+    throw new DistInputError(
+      'DEGENERATE',
+      `eps = ${options.eps} (${Math.fround(options.eps)} in float32) and a vector has zero variance, so its ` +
+        'correlation is 0/0; use eps > 0 (the default is 1e-8)',
+    );
+  }
+  const inter = rowSum / batch;
+  const intra = columnSum / classes;
+  const scale = options.tau * options.tau;
+  return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
+}
+
+function lookupGpu(config: WebGpuBackendConfig): Promise<GpuLookup> {
+  return config.gpu ? Promise.resolve({ gpu: config.gpu, source: 'the given GPU' }) : findGpu();
+}
+
+function adapterOptions(config: WebGpuBackendConfig): GPURequestAdapterOptions {
+  return config.powerPreference ? { powerPreference: config.powerPreference } : {};
+}
+
+function noAdapter(source: string): { reason: string; hint: string } {
+  return {
+    reason: `WebGPU (${source}) found no adapter`,
+    hint: source !== 'navigator.gpu'
+      ? 'Dawn needs a Vulkan driver: install the GPU vendor\'s driver, or for a software adapter ' +
+        'apt-get install chromium libvulkan1 and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json'
+      : 'enable WebGPU in the browser (chrome://flags, --enable-unsafe-webgpu) or check its GPU blocklist',
+  };
+}
+
+async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<Runtime> {
+  if (config.device) {
+    const { limits } = config.device;
+    const shape = config.kernelShape ?? shapeFor(describeInfo(config.device.adapterInfo).software);
+    return {
+      context: await DeviceContext.create(config.device, false, shape),
+      maxBindingBytes: limits.maxStorageBufferBindingSize,
+      maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    };
+  }
+  const lookup = await lookupGpu(config);
+  if (!lookup.gpu) throw new BackendUnavailableError(name, lookup.reason, lookup.hint);
+  const adapter = await lookup.gpu.requestAdapter(adapterOptions(config));
+  if (!adapter) {
+    const { reason, hint } = noAdapter(lookup.source);
+    throw new BackendUnavailableError(name, reason, hint);
+  }
+  // Ask for the adapter's own limits: a device otherwise gets the spec's small defaults.
+  const device = await adapter.requestDevice({
+    label: 'dist-kd',
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+  const shape = config.kernelShape ?? shapeFor(describeAdapter(adapter).software);
+  return {
+    context: await DeviceContext.create(device, true, shape),
+    maxBindingBytes: device.limits.maxStorageBufferBindingSize,
+    maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+function shapeFor(software: boolean): KernelShape {
+  return software ? SOFTWARE_SHAPE : HARDWARE_SHAPE;
+}

@@ -1,0 +1,77 @@
+import { BackendRuntimeError } from '@dist-kd/core';
+import { KERNELS, type KernelName, type KernelShape } from './kernels/index.js';
+
+/**
+ * A device with the DIST pipelines compiled on it, created once per backend. Tracks device loss, so
+ * that work on a lost device fails with a clear error instead of waiting forever.
+ */
+export class DeviceContext {
+  private lostInfo: GPUDeviceLostInfo | undefined;
+  private disposing = false;
+  /** Settles when the device is lost; races every readback. */
+  readonly lost: Promise<GPUDeviceLostInfo>;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly pipelines: Readonly<Record<KernelName, GPUComputePipeline>>,
+    /** Whether this backend created the device (and so destroys it on dispose). */
+    private readonly ownsDevice: boolean,
+    readonly shape: KernelShape,
+  ) {
+    this.lost = device.lost.then((info) => {
+      this.lostInfo = info;
+      return info;
+    });
+  }
+
+  static async create(device: GPUDevice, ownsDevice: boolean, shape: KernelShape): Promise<DeviceContext> {
+    device.pushErrorScope('validation');
+    const entries = await Promise.all(
+      (Object.keys(KERNELS) as KernelName[]).map(async (name) => {
+        const module = device.createShaderModule({ label: `dist-kd ${name}`, code: KERNELS[name](shape) });
+        const pipeline = await device
+          .createComputePipelineAsync({ label: `dist-kd ${name}`, layout: 'auto', compute: { module, entryPoint: 'main' } })
+          .catch(async (error: unknown) => {
+            const info = await module.getCompilationInfo();
+            const messages = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
+            throw new BackendRuntimeError('webgpu', `kernel ${name} failed to compile: ${messages || String(error)}`, {
+              cause: error,
+            });
+          });
+        return [name, pipeline] as const;
+      }),
+    );
+    const error = await device.popErrorScope();
+    if (error) throw new BackendRuntimeError('webgpu', `creating the pipelines failed: ${error.message}`);
+    return new DeviceContext(device, Object.fromEntries(entries) as Record<KernelName, GPUComputePipeline>, ownsDevice, shape);
+  }
+
+  /** Throws if the device has been lost (destroyed, driver reset, ...). */
+  assertAlive(): void {
+    if (this.lostInfo) throw lostError(this.lostInfo);
+  }
+
+  /** Rejects with a BackendRuntimeError as soon as the device is lost, so a readback never hangs. */
+  whileAlive<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([
+      work,
+      this.lost.then((info) => {
+        throw lostError(info);
+      }),
+    ]);
+  }
+
+  destroy(): void {
+    if (this.disposing) return;
+    this.disposing = true;
+    if (this.ownsDevice) this.device.destroy();
+  }
+}
+
+function lostError(info: GPUDeviceLostInfo): BackendRuntimeError {
+  return new BackendRuntimeError(
+    'webgpu',
+    `the GPU device was lost (${info.reason || 'unknown reason'}: ${info.message || 'no message'}); ` +
+      'dispose this backend and create a new one',
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * WGSL shared by every kernel: the per-chunk parameters, the per-row and per-column records the
+ * kernels hand each other through storage buffers, the workgroup tree reductions and the
+ * correlation's coefficients. Each kernel file prepends this to its own entry point.
+ */
+
+/**
+ * The kernels' workgroup geometry, fixed when the pipelines are created. Hardware GPUs want many
+ * invocations per row; CPU emulations (SwiftShader, lavapipe) pay dearly for barriers and run
+ * fastest with one invocation per row (measured with scripts/measure.mjs).
+ */
+export interface KernelShape {
+  /** Invocations per workgroup, a power of two, at most the device's limit (256 by default). */
+  readonly workgroupSize: number;
+  /**
+   * Invocations that share one row in the per-row kernels (a power of two dividing workgroupSize).
+   * 1 means one invocation walks a whole row, with no barriers: best on CPU emulations.
+   */
+  readonly rowLanes: number;
+  /** Adjacent columns per workgroup in the column kernels; workgroupSize / columnTile row strands each. */
+  readonly columnTile: number;
+}
+
+export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 32 };
+export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, columnTile: 64 };
+
+/** Byte sizes of the records below, for the host's buffer sizes. */
+export const PARAMS_BYTES = 64;
+export const ROW_RECORD_BYTES = 48;
+export const COLUMN_RECORD_BYTES = 48;
+export const SCALARS_BYTES = 16;
+
+export const commonWgsl = ({ workgroupSize, rowLanes, columnTile }: KernelShape): string => /* wgsl */ `
+const WG: u32 = ${workgroupSize}u;
+const ROW_LANES: u32 = ${rowLanes}u;
+const ROWS_PER_GROUP: u32 = ${workgroupSize / rowLanes}u;
+const COLUMN_TILE: u32 = ${columnTile}u;
+const COLUMN_STRANDS: u32 = ${workgroupSize / columnTile}u;
+
+// One chunk of rows (inputs larger than a storage binding are split by rows).
+struct Params {
+  classes: u32,
+  rows: u32,         // rows in this chunk
+  batch: u32,        // rows in the whole input
+  isLastChunk: u32,
+  rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
+  columnGridX: u32,
+  pad0: u32,
+  pad1: u32,
+  tau: f32,
+  eps: f32,          // added to a*b
+  epsInside: f32,    // added inside the square roots (design-note mode) or 0 (official mode)
+  invBatch: f32,
+  rowWeight: f32,    // beta * tau^2 / B
+  columnWeight: f32, // gamma * tau^2 / C
+  pad2: f32,
+  pad3: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+// Per row of a chunk, written by row_softmax.
+struct RowRecord {
+  r: f32,            // corr(p_i, q_i)
+  invD: f32,         // 1 / D
+  k: f32,            // r * (b / a) / D
+  degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
+  nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
+  pad0: f32,
+  pad1: f32,
+  pad2: f32,
+  // (student, teacher): the row's stored values are w = p - offset, where offset is about 1/C for
+  // a near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
+  // is p itself, whose tiny tail values the column correlations need).
+  offset: vec2f,
+  pad3: vec2f,
+}
+
+// Per column, accumulated over chunks by column_sums and column_products.
+struct ColumnRecord {
+  meanW: vec2f,      // (student, teacher) column means of w
+  meanOffset: vec2f, // (student, teacher) means of the rows' offsets
+  sxy: f32,
+  sxx: f32,
+  syy: f32,
+  r: f32,
+  invD: f32,
+  k: f32,
+  degenerate: f32,
+  pad: f32,
+}
+
+// p - mean(p) down a column, as (w - mean w) + (offset - mean offset): each part keeps its own
+// digits (the second is 0 when all rows have the same offset).
+fn columnCentred(w: vec2f, offset: vec2f, column: ColumnRecord) -> vec2f {
+  return (w - column.meanW) + (offset - column.meanOffset);
+}
+
+struct Coefficients {
+  r: f32,
+  invD: f32,
+  k: f32,
+  degenerate: f32,
+}
+
+// corr = Sxy / (a*b + eps), and what its gradient yc/D - r*(b/a)*xc/D needs. When a = 0 every
+// centred x is 0 and the second term's limit is 0.
+fn correlate(sxy: f32, sxx: f32, syy: f32) -> Coefficients {
+  let a = sqrt(sxx + params.epsInside);
+  let b = sqrt(syy + params.epsInside);
+  let D = a * b + params.eps;
+  if (D == 0.0) {
+    return Coefficients(0.0, 0.0, 0.0, 1.0);
+  }
+  let r = sxy / D;
+  var ratio = 0.0;
+  if (a > 0.0) {
+    ratio = b / a;
+  }
+  return Coefficients(r, 1.0 / D, r * ratio / D, 0.0);
+}
+
+var<workgroup> scratch: array<vec4f, WG>;
+
+${reduction('workgroupSum', 'a + b', workgroupSize)}
+${reduction('rowSum', 'a + b', rowLanes)}
+${reduction('rowMax', 'max(a, b)', rowLanes)}
+
+// The column kernels' strands: sum the COLUMN_STRANDS partial values of one column in a fixed order.
+fn strandSum(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  var total = vec4f(0.0);
+  if (lid < COLUMN_TILE) {
+    for (var s = 0u; s < COLUMN_STRANDS; s = s + 1u) {
+      total = total + scratch[s * COLUMN_TILE + lid];
+    }
+  }
+  return total;
+}
+
+fn linearGroup(wid: vec3u, gridX: u32) -> u32 {
+  return wid.x + wid.y * gridX;
+}
+
+// Where an invocation works in the per-row kernels: ROW_LANES invocations share a row. The
+// barriers inside the reductions need every invocation, so those past the last row stay, out of
+// range, instead of returning.
+struct RowSlot {
+  row: u32,
+  lane: u32,
+  inRange: bool,
+}
+
+fn rowSlot(wid: vec3u, lid: u32) -> RowSlot {
+  let row = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
+  return RowSlot(row, lid % ROW_LANES, row < params.rows);
+}
+
+// The column a column kernel's invocation sums (it walks the rows of strand lid / COLUMN_TILE).
+fn columnOf(wid: vec3u, lid: u32) -> u32 {
+  return linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
+}
+`;
+
+/**
+ * A fixed-shape tree reduction over each aligned segment of `lanes` invocations: the same input
+ * gives the same bits on every run (no atomics). Every invocation of the workgroup must call it.
+ */
+function reduction(name: string, combine: string, lanes: number): string {
+  if (lanes === 1) return `fn ${name}(lid: u32, value: vec4f) -> vec4f { return value; }`;
+  return /* wgsl */ `
+fn ${name}(lid: u32, value: vec4f) -> vec4f {
+  scratch[lid] = value;
+  workgroupBarrier();
+  let lane = lid % ${lanes}u;
+  for (var stride = ${lanes / 2}u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) {
+      let a = scratch[lid];
+      let b = scratch[lid + stride];
+      scratch[lid] = ${combine};
+    }
+    workgroupBarrier();
+  }
+  let total = scratch[lid - lane];
+  workgroupBarrier();
+  return total;
+}`;
+}
+
+/** The bindings both column kernels use. */
+export const COLUMN_BINDINGS_WGSL = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
+`;

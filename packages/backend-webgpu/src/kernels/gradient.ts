@@ -1,0 +1,57 @@
+import { commonWgsl, type KernelShape } from './common.js';
+
+/**
+ * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
+ *   G_ij = -rowWeight * (dq_ij * invD_i - k_i * dp_ij) - columnWeight * (cq_ij * invD_j - k_j * cp_ij)
+ * (dp, dq row-centred; cp, cq column-centred, from the stored w and the rows' offsets), then the softmax backward
+ *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p = w + offset (see RowRecord).
+ */
+export const gradientWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
+@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
+@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
+@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
+@group(0) @binding(4) var<storage, read> columns: array<ColumnRecord>;
+@group(0) @binding(5) var<storage, read_write> gradient: array<f32>;
+
+fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
+  let w = vec2f(wStudent[index], wTeacher[index]);
+  // Row-centred p - 1/C = w - (1/C - offset); 1/C - offset is 1/C or the row's tiny residual.
+  let rowCentred = w - (vec2f(1.0 / f32(params.classes)) - row.offset);
+  // Field loads, not a copy of the whole record: this runs once per element.
+  let columnCentred = (w - columns[column].meanW) + (row.offset - columns[column].meanOffset);
+  let rowTerm = rowCentred.y * row.invD - row.k * rowCentred.x;
+  let columnTerm = columnCentred.y * columns[column].invD - columns[column].k * columnCentred.x;
+  return -params.rowWeight * rowTerm - params.columnWeight * columnTerm;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let slot = rowSlot(wid, lid);
+  let i = slot.row;
+  let lane = slot.lane;
+  let inRange = slot.inRange;
+  let C = params.classes;
+  let base = i * C;
+  var row: RowRecord;
+  if (inRange) {
+    row = rows[i];
+  }
+
+  // Pass 1: G = dloss/dp, parked in the output, and the row's sum of p * G.
+  var dot = 0.0;
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
+    let p = wStudent[base + j] + row.offset.x;
+    let g = dLossDp(row, base + j, j);
+    gradient[base + j] = g;
+    dot = dot + p * g;
+  }
+  let pG = rowSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
+
+  // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
+    let p = wStudent[base + j] + row.offset.x;
+    gradient[base + j] = p * (gradient[base + j] - pG) / params.tau;
+  }
+}
+`;

@@ -1,0 +1,27 @@
+/** The kernels, registered in one place: the host creates one compute pipeline per entry. */
+import { columnProductsWgsl } from './column-products.js';
+import { columnSumsWgsl } from './column-sums.js';
+import type { KernelShape } from './common.js';
+import { gradientWgsl } from './gradient.js';
+import { lossReduceWgsl } from './loss-reduce.js';
+import { rowSoftmaxWgsl } from './row-softmax.js';
+
+export const KERNELS = {
+  rowSoftmax: rowSoftmaxWgsl,
+  columnSums: columnSumsWgsl,
+  columnProducts: columnProductsWgsl,
+  lossReduce: lossReduceWgsl,
+  gradient: gradientWgsl,
+} as const satisfies Record<string, (shape: KernelShape) => string>;
+
+export type KernelName = keyof typeof KERNELS;
+
+export {
+  COLUMN_RECORD_BYTES,
+  HARDWARE_SHAPE,
+  SOFTWARE_SHAPE,
+  PARAMS_BYTES,
+  ROW_RECORD_BYTES,
+  SCALARS_BYTES,
+  type KernelShape,
+} from './common.js';

@@ -1,0 +1,121 @@
+import { commonWgsl, type KernelShape } from './common.js';
+
+/**
+ * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
+ * delta = p - 1/C without ever forming p - mean(p) (SPEC.md: near-uniform rows would lose every
+ * digit), the row's correlation sums and coefficients, and the values w the column kernels use.
+ *
+ * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
+ * The kernel centres v_j = e_j - c in two passes (the mean, then the centred sums corrected by the
+ * residual mean), where c = 1 and v_j = expm1(y_j) when every y_j is near 0 (a near-uniform row,
+ * whose deviations would round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row,
+ * whose tiny tail probabilities keep their relative precision that way).
+ */
+export const rowSoftmaxWgsl = (shape: KernelShape): string => /* wgsl */ `
+${commonWgsl(shape)}
+@group(0) @binding(1) var<storage, read> student: array<f32>;
+@group(0) @binding(2) var<storage, read> teacher: array<f32>;
+@group(0) @binding(3) var<storage, read_write> wStudent: array<f32>;
+@group(0) @binding(4) var<storage, read_write> wTeacher: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;
+
+// Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
+const NEAR_UNIFORM_Y: f32 = -0.5;
+
+// exp(y) - 1 for -0.5 < y <= 0: Taylor terms through y^9 (error below 3e-10 relative). Below
+// -0.5, exp(y) - 1 no longer cancels and is used as it is.
+fn expm1Small(y: f32) -> f32 {
+  return y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0
+    + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y * (1.0 / 362880.0)))))))));
+}
+
+fn isNonFinite(x: f32) -> bool {
+  // A bit test: WGSL lets compilers assume no NaN or infinity, so x != x may be folded away.
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
+// v_j for one value, given e = exp(y): expm1(y) for a near-uniform row, e for a peaked one.
+fn centringValue(y: f32, e: f32, nearUniform: bool) -> f32 {
+  if (!nearUniform) {
+    return e;
+  }
+  if (y > NEAR_UNIFORM_Y) {
+    return expm1Small(y);
+  }
+  return e - 1.0;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let slot = rowSlot(wid, lid);
+  let row = slot.row;
+  let lane = slot.lane;
+  let inRange = slot.inRange;
+  let C = params.classes;
+  let base = row * C;
+  let tau = params.tau;
+
+  // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
+  var extremes = vec4f(-3.0e38);
+  var nonFinite = 0.0;
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
+    let s = student[base + j];
+    let t = teacher[base + j];
+    if (isNonFinite(s) || isNonFinite(t)) {
+      nonFinite = 1.0;
+    } else {
+      extremes = max(extremes, vec4f(s, t, -s, -t));
+    }
+  }
+  let found = rowMax(lid, extremes);
+  let flagged = rowMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
+  let maxS = found.x;
+  let maxT = found.y;
+  let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
+  let nearUniformT = (-found.w - maxT) / tau > NEAR_UNIFORM_Y;
+
+  // Pass 2: S = sum e, and the sum of v for the pivot.
+  var sums = vec4f(0.0);
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
+    let yS = (student[base + j] - maxS) / tau;
+    let yT = (teacher[base + j] - maxT) / tau;
+    let eS = exp(yS);
+    let eT = exp(yT);
+    sums = sums + vec4f(eS, eT, centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+  }
+  let totals = rowSum(lid, sums);
+  let S = totals.xy;
+  let pivot = totals.zw / f32(C);
+
+  // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
+  // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
+  // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
+  // makes w + offset = p exactly as computed, and p = e / S in a peaked one.
+  let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
+  var firstMoments = vec4f(0.0);
+  var products = vec4f(0.0);
+  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
+    let yS = (student[base + j] - maxS) / tau;
+    let yT = (teacher[base + j] - maxT) / tau;
+    let v = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT));
+    let d = (v - pivot) / S;
+    let w = select(v / S, d, nearUniform);
+    wStudent[base + j] = w.x;
+    wTeacher[base + j] = w.y;
+    firstMoments = firstMoments + vec4f(d, 0.0, 0.0);
+    products = products + vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0);
+  }
+  let residual = rowSum(lid, firstMoments).xy / f32(C);
+  let rowSums = rowSum(lid, products);
+
+  if (inRange && lane == 0u) {
+    let n = f32(C);
+    let sxy = rowSums.x - n * residual.x * residual.y;
+    let sxx = max(rowSums.y - n * residual.x * residual.x, 0.0);
+    let syy = max(rowSums.z - n * residual.y * residual.y, 0.0);
+    let c = correlate(sxy, sxx, syy);
+    let offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
+    rows[row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, vec2f(0.0));
+  }
+}
+`;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createBackend } from '../src/index.js';
+
+/** A stand-in for navigator.gpu whose adapter request gives `adapter` (or throws). */
+function fakeGpu(requestAdapter: () => Promise<GPUAdapter | null>): GPU {
+  return { requestAdapter, getPreferredCanvasFormat: () => 'rgba8unorm', wgslLanguageFeatures: new Set() } as unknown as GPU;
+}
+
+describe('availability', () => {
+  it('reports the adapter, and a software adapter as software', async () => {
+    const backend = createBackend();
+    const availability = await backend.availability();
+    expect(availability.available).toBe(true);
+    if (!availability.available) return;
+    expect(availability.device).toMatch(/^WebGPU: /);
+    expect(Object.keys(availability.details ?? {})).toEqual(
+      expect.arrayContaining(['vendor', 'architecture', 'device', 'description']),
+    );
+    // This repo's tests run on SwiftShader unless a hardware driver is configured.
+    const named = JSON.stringify(availability.details).toLowerCase();
+    if (/swiftshader|lavapipe|llvmpipe/.test(named)) expect(availability.software).toBe(true);
+    await backend.dispose();
+  });
+
+  it('says why and what to install when there is no adapter', async () => {
+    const backend = createBackend({ gpu: fakeGpu(async () => null) });
+    const availability = await backend.availability();
+    expect(availability).toMatchObject({ available: false, reason: expect.stringMatching(/no adapter/) });
+    expect(availability.available === false && availability.hint).toMatch(/VK_ICD_FILENAMES|driver/);
+    await expect(backend.compute({ student: [[1, 2]], teacher: [[2, 1]] })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+    });
+  });
+
+  it('never throws, even when probing the GPU throws', async () => {
+    const backend = createBackend({
+      gpu: fakeGpu(async () => {
+        throw new Error('driver exploded');
+      }),
+    });
+    await expect(backend.availability()).resolves.toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/driver exploded/),
+    });
+  });
+});

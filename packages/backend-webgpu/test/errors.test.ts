@@ -1,0 +1,87 @@
+import type { DistRequest } from '@dist-kd/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../src/index.js';
+import { logits } from './helpers.js';
+
+const backend = createBackend();
+afterAll(() => backend.dispose());
+
+async function codeOf(work: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('bad input gets the typed errors of core', () => {
+  const good = { student: logits(12, 1), teacher: logits(12, 2), shape: [3, 4] as const };
+  const bad: [string, DistRequest, string][] = [
+    ['NaN logit', { ...good, student: Float32Array.from([...good.student.slice(0, 11), NaN]) }, 'NON_FINITE'],
+    ['float32 overflow', { ...good, teacher: Float64Array.from([...good.teacher.slice(0, 11), 1e39]) }, 'NON_FINITE'],
+    ['shape mismatch', { student: [[1, 2, 3]], teacher: [[1, 2]] }, 'SHAPE_MISMATCH'],
+    ['wrong length', { ...good, shape: [3, 5] }, 'BAD_SHAPE'],
+    ['empty', { student: new Float32Array(0), teacher: new Float32Array(0), shape: [0, 4] }, 'EMPTY'],
+    ['unknown option', { ...good, options: { temperature: 2 } as never }, 'BAD_OPTION'],
+    ['tau <= 0', { ...good, options: { tau: 0 } }, 'BAD_OPTION'],
+  ];
+  for (const [name, request, code] of bad) {
+    it(name, async () => expect(await codeOf(backend.compute(request))).toBe(code));
+  }
+
+  it('eps = 0 with a flat row is DEGENERATE, not NaN', async () => {
+    const flat = new Float32Array(12).fill(0.5);
+    const request = { student: flat, teacher: logits(12, 3), shape: [3, 4] as const, options: { eps: 0 }, gradient: true };
+    expect(await codeOf(backend.compute(request))).toBe('DEGENERATE');
+  });
+
+  it('eps = 0 with varied rows and columns computes a finite loss', async () => {
+    const result = await backend.compute({ ...good, options: { eps: 0 }, gradient: true });
+    expect(Number.isFinite(result.loss)).toBe(true);
+    expect(result.gradient!.every(Number.isFinite)).toBe(true);
+  });
+
+  it('the backend still works after rejected requests', async () => {
+    const result = await backend.compute({ ...good, gradient: true });
+    expect(Number.isFinite(result.loss)).toBe(true);
+  });
+});
+
+describe('a lost device', () => {
+  it('fails the next call with BACKEND_RUNTIME instead of hanging', async () => {
+    const own = createBackend();
+    const request = { student: logits(40, 5), teacher: logits(40, 6), shape: [4, 10] as const, gradient: true };
+    await own.compute(request);
+    (await own.device()).destroy();
+    await expect(own.compute(request)).rejects.toMatchObject({ code: 'BACKEND_RUNTIME' });
+    await expect(own.compute(request)).rejects.toThrow(/device was lost|reading results back failed/);
+    await own.dispose();
+  });
+
+  it('fails a call in flight when the device is destroyed under it', async () => {
+    const own = createBackend();
+    const request = { student: logits(4000, 7), teacher: logits(4000, 8), shape: [40, 100] as const, gradient: true };
+    await own.compute(request);
+    const inFlight = own.compute(request);
+    (await own.device()).destroy();
+    const outcome = await inFlight.then(
+      () => 'resolved',
+      (error: { code?: string }) => error.code,
+    );
+    // The work may have finished before the destroy; it must not hang, and a failure is typed.
+    expect(['resolved', 'BACKEND_RUNTIME']).toContain(outcome);
+    await expect(own.compute(request)).rejects.toMatchObject({ code: 'BACKEND_RUNTIME' });
+    await own.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('rejects calls after dispose', async () => {
+    const own = createBackend();
+    await own.dispose();
+    await expect(own.compute({ student: logits(4, 1), teacher: logits(4, 2), shape: [2, 2] })).rejects.toMatchObject({
+      code: 'BACKEND_RUNTIME',
+    });
+  });
+});
