@@ -2,7 +2,7 @@
  * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops, chosen for what
  * runs fast on tfjs-backend-wasm (XNNPACK) and on GPUs:
  * - no transposes and no reductions over axis 0 (both transpose on wasm): column sums are average
- *   pools (`statistics.ts`);
+ *   pools (`column-mean.ts`, which also keeps wasm's pools narrow enough for its stack);
  * - expm1 through `elu`, vectorised on wasm where `tf.expm1` and `tf.exp` are scalar loops (~10x);
  * - square roots and divisions only on [B] and [C] vectors;
  * - the backward is ten [B, C] ops, no autodiff.

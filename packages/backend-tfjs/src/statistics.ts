@@ -1,5 +1,6 @@
 /** The sums a Pearson correlation needs, per row and per column of the centred softmax values. */
 import * as tf from '@tensorflow/tfjs';
+import { columnMean } from './column-mean.js';
 
 export interface CorrelationSums {
   /** sum x*y, sum x*x, sum y*y: [B, 1] for rows, [1, C] for columns. */
@@ -60,14 +61,3 @@ function centreColumns({ p, centred }: SoftmaxParts): tf.Tensor {
 
 /** tfjs backends whose tensors live in this process, so a small synchronous read is cheap. */
 const HOST_MEMORY_BACKENDS = new Set(['wasm', 'cpu', 'tensorflow']);
-
-/**
- * Mean over rows, [1, C]. `tf.mean(x, 0)` transposes x first; an average pool over the batch, with
- * the classes as channels, reads x once and is vectorised (on wasm ~3x faster than x^T times a
- * column of ones, the fastest matMul layout, and ~40x faster than the transpose).
- */
-function columnMean(x: tf.Tensor): tf.Tensor {
-  const [batch, classes] = x.shape;
-  const pooled = tf.avgPool(tf.reshape(x, [1, batch, 1, classes]) as tf.Tensor4D, [batch, 1], [batch, 1], 'valid');
-  return tf.reshape(pooled, [1, classes]);
-}

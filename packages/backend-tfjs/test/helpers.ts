@@ -53,9 +53,9 @@ export function reference(c: Case): Required<DistResult> {
   return referenceDist({ student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true }) as Required<DistResult>;
 }
 
-/** Largest |a - b| over the arrays, relative to the largest |b| (or 1 if that is smaller). */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 1;
+/** Largest |a - b| over the arrays, relative to the largest |b| (or `floor` if that is smaller). */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, floor = 1): number {
+  let scale = floor;
   for (let k = 0; k < expected.length; k++) scale = Math.max(scale, Math.abs(expected[k]));
   let worst = 0;
   for (let k = 0; k < expected.length; k++) worst = Math.max(worst, Math.abs(actual[k] - expected[k]));

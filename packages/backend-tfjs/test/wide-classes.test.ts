@@ -1,0 +1,89 @@
+/**
+ * Class counts wide enough that one average pool over all of them would overflow tfjs-backend-wasm's
+ * stack (see `src/column-mean.ts`): the results must match the reference, and the wasm heap must still
+ * be intact for the calls that follow. Vitest runs each file in its own worker, so a corrupted heap
+ * here would show up in this file's later tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { referenceDist, type DistBackend, type DistRequest } from '@dist-kd/core';
+import { createBackend, useTfjsPlatform } from '../src/index.js';
+import { columnMean, MAX_POOL_CHANNELS } from '../src/column-mean.js';
+import { cases, randomLogits, relativeError } from './helpers.js';
+
+/** Each compute at these sizes takes a few seconds with the float64 reference beside it. */
+const WIDE_TIMEOUT_MS = 120_000;
+
+function wideRequest(batch: number, classes: number): DistRequest {
+  return {
+    student: randomLogits(batch, classes, batch + 3 * classes),
+    teacher: randomLogits(batch, classes, batch + 5 * classes + 1),
+    shape: [batch, classes],
+    gradient: true,
+  };
+}
+
+async function expectMatchesReference(backend: DistBackend, request: DistRequest) {
+  const result = await backend.compute(request);
+  const expected = referenceDist(request);
+  expect(Math.abs(result.loss - expected.loss)).toBeLessThan(2e-5 * Math.max(1, expected.loss));
+  expect(Math.abs(result.inter - expected.inter)).toBeLessThan(2e-5);
+  expect(Math.abs(result.intra - expected.intra)).toBeLessThan(2e-5);
+  // Relative to the largest entry itself: at 32000 classes every entry is far below 1 (~5e-5).
+  expect(relativeError(result.gradient!, expected.gradient!, 0)).toBeLessThan(2e-4);
+}
+
+/** A small case after the wide ones: fails if a wide call corrupted the wasm heap. */
+async function expectStillWorks(backend: DistBackend) {
+  const c = cases()[0];
+  await expectMatchesReference(
+    backend,
+    { student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true },
+  );
+}
+
+describe('columnMean on tfjs wasm', () => {
+  beforeAll(async () => {
+    await useTfjsPlatform('wasm');
+  });
+
+  // At, just past and well past the pool width, divisible by the group count or not (16411 is prime).
+  for (const [batch, classes] of [[32, MAX_POOL_CHANNELS], [32, MAX_POOL_CHANNELS + 1], [8, 16411], [32, 32000]]) {
+    it(`matches a float64 mean over ${batch} rows of ${classes} classes`, () => {
+      const values = randomLogits(batch, classes, classes);
+      const expected = new Float64Array(classes);
+      for (let i = 0; i < batch; i++) for (let j = 0; j < classes; j++) expected[j] += values[i * classes + j] / batch;
+      const mean = tf.tidy(() => columnMean(tf.tensor2d(values, [batch, classes])));
+      expect(mean.shape).toEqual([1, classes]);
+      expect(relativeError(mean.dataSync(), expected)).toBeLessThan(1e-6);
+      mean.dispose();
+    });
+  }
+});
+
+describe('the wasm backends at wide class counts', () => {
+  const fused = createBackend({ variant: 'wasm' });
+  const naive = createBackend({ variant: 'naive-wasm' });
+
+  for (const [batch, classes] of [[32, 32000], [8, 128000]]) {
+    it(
+      `fused: ${batch}x${classes} matches the reference and leaves the heap usable`,
+      async () => {
+        await expectMatchesReference(fused, wideRequest(batch, classes));
+        await expectStillWorks(fused);
+      },
+      WIDE_TIMEOUT_MS,
+    );
+  }
+
+  it(
+    'naive: 128x32000 after the fused ones matches the reference',
+    async () => {
+      // The naive port runs no pools: it used to fail here only because it ran after a fused call had
+      // corrupted the heap (as in a bench run), which this order reproduces.
+      await expectMatchesReference(naive, wideRequest(128, 32000));
+      await expectStillWorks(naive);
+    },
+    WIDE_TIMEOUT_MS,
+  );
+});
