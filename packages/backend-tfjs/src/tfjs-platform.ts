@@ -97,6 +97,15 @@ async function start(platform: TfjsPlatform): Promise<ReadyPlatform> {
     throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}": ${(error as Error).message}`);
   }
   if (!ok) {
+    if (platform === 'webgpu' && !(await hasWebGpuAdapter())) {
+      throw new BackendUnavailableError(
+        name,
+        'WebGPU found no adapter (navigator.gpu.requestAdapter() returned null)',
+        isNode
+          ? 'Dawn needs a GPU driver (Vulkan on Linux); without a GPU: apt-get install chromium libvulkan1 and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json'
+          : 'enable WebGPU in the browser, or use a machine with a supported GPU',
+      );
+    }
     throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}" here`, installHint(platform));
   }
   const described = await describe(platform);
@@ -114,17 +123,52 @@ async function registerBackend(platform: TfjsPlatform, name: string): Promise<vo
     await importOptional('@tensorflow/tfjs-node', name);
   } else if (platform === 'webgpu') {
     if (tf.findBackendFactory('webgpu') !== null) return;
-    if (typeof navigator === 'undefined' || !(navigator as { gpu?: unknown }).gpu) {
+    if (!hasNavigatorGpu() && isNode) await provideDawnNavigator();
+    if (!hasNavigatorGpu()) {
       throw new BackendUnavailableError(
         name,
         'WebGPU is not available here (navigator.gpu is undefined)',
         isNode
-          ? 'in Node, set globalThis.navigator = { gpu } (e.g. from the `webgpu` package) before starting it'
+          ? 'in Node, npm install webgpu (Dawn; it needs a Vulkan, Metal or D3D12 driver), or set globalThis.navigator = { gpu } before starting it'
           : 'use a browser with WebGPU enabled',
       );
     }
     await importOptional('@tensorflow/tfjs-backend-webgpu', name);
   }
+}
+
+async function hasWebGpuAdapter(): Promise<boolean> {
+  const gpu = (navigator as unknown as { gpu: { requestAdapter(): Promise<unknown> } }).gpu;
+  return (await gpu.requestAdapter().catch(() => null)) !== null;
+}
+
+function hasNavigatorGpu(): boolean {
+  return typeof navigator !== 'undefined' && Boolean((navigator as { gpu?: unknown }).gpu);
+}
+
+/**
+ * Dawn's GPU object, kept for the life of the process: when it is garbage-collected while a device
+ * lives, Dawn crashes or hangs (ENVIRONMENT.md).
+ */
+let dawnGpu: unknown;
+
+/**
+ * In Node, tfjs-backend-webgpu registers itself only if `navigator.gpu` exists when it loads. When
+ * the optional `webgpu` package (Dawn) is installed, provide that global and WebGPU's constants from
+ * it; without the package nothing changes and the caller reports WebGPU unavailable.
+ */
+async function provideDawnNavigator(): Promise<void> {
+  const specifier = 'webgpu'; // a variable keeps bundlers from pulling a Node-only package into browser builds
+  let dawn: { create(flags: string[]): unknown; globals: object };
+  try {
+    dawn = (await import(/* @vite-ignore */ specifier)) as typeof dawn;
+  } catch {
+    return;
+  }
+  dawnGpu = dawn.create([]);
+  Object.assign(globalThis, dawn.globals);
+  const current = (globalThis as { navigator?: object }).navigator;
+  Object.defineProperty(globalThis, 'navigator', { value: { ...current, gpu: dawnGpu }, configurable: true, writable: true });
 }
 
 /** Where the wasm binaries are loaded from, once `pointWasmAtItsBinaries` has run in Node. */

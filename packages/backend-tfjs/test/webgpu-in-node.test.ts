@@ -1,0 +1,32 @@
+/**
+ * tfjs-webgpu in Node: with the optional `webgpu` package (Dawn) installed, the webgpu variants
+ * provide `navigator.gpu` themselves. Here the adapter is SwiftShader from Debian's chromium, which
+ * CI installs (scripts/setup.sh); a machine with a GPU driver uses that instead.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { referenceDist, type DistBackend } from '@dist-kd/core';
+import { createBackend } from '../src/index.js';
+import { cases, relativeError } from './helpers.js';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasVulkanDriverSetting = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES'].some((name) => process.env[name]);
+if (!hasVulkanDriverSetting && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+
+describe.each(['webgpu', 'naive-webgpu'])('tfjs %s in Node through the webgpu package', (variant) => {
+  let backend: DistBackend;
+  afterAll(async () => backend?.dispose());
+
+  it('is available and matches the float64 reference', async () => {
+    backend = await createBackend({ variant });
+    const availability = await backend.availability();
+    expect(availability).toMatchObject({ available: true, details: { tfjsBackend: 'webgpu' } });
+    for (const c of cases().slice(0, 3)) {
+      const request = { student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true };
+      const result = await backend.compute(request);
+      const expected = referenceDist(request);
+      expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-4 * Math.max(1, expected.loss));
+      expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(1e-3);
+    }
+  }, 120_000);
+});
