@@ -10,40 +10,20 @@ export class SingleThreadDist {
 
   compute(input: DistInput): DistResult {
     const { batch, classes, options, student, teacher } = input;
-    const ws = this.workspaceFor(input);
-    const partial = ws.partials[0];
-    resetColumnPartial(partial);
-    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store(0), ws.rowStats, partial, ws.rowSums(0));
-    const intraSum = finishColumns(ws.partials, options, ws.columnStats);
+    const ws = (this.workspace = Workspace.reuse(this.workspace, batch, classes, input.gradient));
+    resetColumnPartial(ws.partial);
+    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store, ws.rowStats, ws.partial, ws.rowSums);
+    const intraSum = finishColumns([ws.partial], options, ws.columnStats);
     const result = lossTerms(input, interSum, intraSum);
     if (!input.gradient) return result;
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
     const gradient = allocateGradient(input);
-    backwardRows(
-      ws.softmaxStudent,
-      ws.softmaxTeacher,
-      batch,
-      classes,
-      0,
-      batch,
-      options,
-      ws.rowStats,
-      ws.coefficients,
-      ws.rowScratch(0),
-      gradient,
-    );
+    backwardRows(ws.store.student, ws.store.teacher, batch, classes, 0, batch, options, ws.rowStats, ws.coefficients, ws.rowScratch, gradient);
     return { ...result, gradient };
   }
 
   release(): void {
     this.workspace = undefined;
-  }
-
-  private workspaceFor(input: DistInput): Workspace {
-    if (!this.workspace?.fits(input.batch, input.classes, 1, input.gradient)) {
-      this.workspace = Workspace.allocate(input.batch, input.classes, 1, input.gradient);
-    }
-    return this.workspace;
   }
 }
 

@@ -20,16 +20,9 @@ export interface ColumnCoefficients {
   readonly meanTeacher: Float64Array;
 }
 
-const COEFFICIENT_ARRAYS = 4;
-
-export function createColumnCoefficients(classes: number, memory?: ArrayBufferLike): ColumnCoefficients {
-  const buffer = memory ?? new ArrayBuffer(columnCoefficientBytes(classes));
-  const view = (k: number) => new Float64Array(buffer, k * classes * 8, classes);
-  return { weight: view(0), ratio: view(1), meanStudent: view(2), meanTeacher: view(3) };
-}
-
-export function columnCoefficientBytes(classes: number): number {
-  return COEFFICIENT_ARRAYS * classes * 8;
+export function createColumnCoefficients(classes: number): ColumnCoefficients {
+  const view = () => new Float64Array(classes);
+  return { weight: view(), ratio: view(), meanStudent: view(), meanTeacher: view() };
 }
 
 export function computeColumnCoefficients(stats: ColumnStats, options: DistOptions, out: ColumnCoefficients): void {

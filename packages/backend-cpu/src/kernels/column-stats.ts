@@ -25,7 +25,7 @@ export interface ColumnPartial {
 
 const PARTIAL_FIELDS = ['shiftStudent', 'shiftTeacher', 'sumStudent', 'sumTeacher', 'sxy', 'sxx', 'syy'] as const;
 
-/** A partial for `classes` columns; `memory` lets a thread pool place it in shared memory. */
+/** A partial for `classes` columns, in one buffer (`memory`, when given) so that it travels as one piece. */
 export function createColumnPartial(classes: number, memory?: ArrayBufferLike): ColumnPartial {
   const buffer = memory ?? new ArrayBuffer(PARTIAL_FIELDS.length * classes * 8);
   const fields = Object.fromEntries(
@@ -34,8 +34,9 @@ export function createColumnPartial(classes: number, memory?: ArrayBufferLike): 
   return { rows: 0, ...fields };
 }
 
-export function columnPartialBytes(classes: number): number {
-  return PARTIAL_FIELDS.length * classes * 8;
+/** The buffer holding all of a partial's arrays. */
+export function columnPartialBuffer(partial: ColumnPartial): ArrayBufferLike {
+  return partial.shiftStudent.buffer;
 }
 
 export function resetColumnPartial(partial: ColumnPartial): void {

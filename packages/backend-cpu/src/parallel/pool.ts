@@ -5,15 +5,14 @@ import {
   allocateGradient,
   type DistInput,
   type DistInputErrorCode,
-  type DistOptions,
   type DistResult,
 } from '@dist-kd/core';
 import { backwardRows, computeColumnCoefficients } from '../kernels/backward-rows.js';
-import { finishColumns, resetColumnPartial } from '../kernels/column-stats.js';
+import { createColumnPartial, finishColumns, resetColumnPartial } from '../kernels/column-stats.js';
 import { forwardRows } from '../kernels/forward-rows.js';
 import { lossTerms } from '../single-thread.js';
 import { Workspace } from '../workspace.js';
-import { typedArray, type ElementType, type SharedMemory, type WorkerReply, type WorkerRequest } from './protocol.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
  * Sources run under vitest (the `development` export condition) have no compiled worker next to
@@ -30,25 +29,17 @@ interface Pending {
   reject(error: Error): void;
 }
 
-interface Shared {
-  memory: SharedMemory;
-  workspace: Workspace;
-  student: Float32Array | Float64Array;
-  teacher: Float32Array | Float64Array;
-  gradient: Float32Array | Float64Array;
-}
-
 /**
- * Splits the rows of one DIST call over the calling thread and `threads - 1` workers. The forward
- * pass runs in parallel, the main thread merges the column sums (O(C)), then the backward pass runs
- * in parallel. Inputs are copied into shared memory, the gradient is copied out, so callers see
- * ordinary arrays.
+ * Splits the rows of one DIST call over the calling thread and `threads - 1` workers. The calling
+ * thread takes the first rows straight from the caller's arrays; each worker gets a copy of its
+ * rows. The forward pass runs in parallel, the calling thread merges the column sums (O(C)), then
+ * the backward pass runs in parallel and each worker's gradient rows are copied into the result.
  */
 export class ParallelDist {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private shared: Shared | undefined;
+  private workspace: Workspace | undefined;
   private failure: Error | undefined;
 
   constructor(readonly threads: number) {
@@ -57,58 +48,69 @@ export class ParallelDist {
 
   async compute(input: DistInput): Promise<DistResult> {
     if (this.failure) throw this.failure;
-    const shared = this.sharedFor(input);
-    shared.student.set(input.student);
-    shared.teacher.set(input.teacher);
-    const { options, batch } = input;
-    const ws = shared.workspace;
+    const { batch, classes, options, student, teacher } = input;
     const ranges = splitRows(batch, this.threads);
+    const mainRows = ranges[0][1];
+    const ws = (this.workspace = Workspace.reuse(this.workspace, mainRows, classes, input.gradient));
 
-    const forward = await this.runPhase('forward', ranges, options, (start, end) => {
-      resetColumnPartial(ws.partials[0]);
-      return forwardRows(shared.student, shared.teacher, input.classes, start, end, options, ws.store(0), ws.rowStats, ws.partials[0], ws.rowSums(0));
-    });
-    forward.replies.forEach((reply, t) => (ws.partials[t + 1].rows = reply.rows));
-    const interSum = forward.main + forward.replies.reduce((s, r) => s + r.sumOneMinusR, 0);
-    const intraSum = finishColumns(ws.partials, options, ws.columnStats);
+    const forward = await this.runPhase(
+      this.workers.map((_, k) => {
+        const [start, end] = ranges[k + 1];
+        const rows = { student: student.slice(start * classes, end * classes), teacher: teacher.slice(start * classes, end * classes) };
+        return {
+          request: { type: 'forward', id: 0, batch, classes, ...rows, options, keepSoftmax: input.gradient },
+          transfer: [rows.student.buffer as ArrayBuffer, rows.teacher.buffer as ArrayBuffer],
+        };
+      }),
+      () => {
+        resetColumnPartial(ws.partial);
+        return forwardRows(student, teacher, classes, 0, mainRows, options, ws.store, ws.rowStats, ws.partial, ws.rowSums);
+      },
+    );
+    const partials = [ws.partial];
+    for (const reply of forward.replies) {
+      const partial = createColumnPartial(classes, reply.partial!);
+      partial.rows = reply.rows!;
+      partials.push(partial);
+    }
+    const interSum = forward.main + forward.replies.reduce((sum, reply) => sum + reply.sumOneMinusR!, 0);
+    const intraSum = finishColumns(partials, options, ws.columnStats);
     const result = lossTerms(input, interSum, intraSum);
     if (!input.gradient) return result;
 
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
-    await this.runPhase('backward', ranges, options, (start, end) => {
-      backwardRows(ws.softmaxStudent, ws.softmaxTeacher, batch, input.classes, start, end, options, ws.rowStats, ws.coefficients, ws.rowScratch(0), shared.gradient);
-      return 0;
-    });
     const gradient = allocateGradient(input);
-    gradient.set(shared.gradient);
+    const gradientType = gradient instanceof Float32Array ? 'float32' : 'float64';
+    const backward = await this.runPhase(
+      this.workers.map(() => ({ request: { type: 'backward', id: 0, coefficients: ws.coefficients, gradientType }, transfer: [] })),
+      () => {
+        backwardRows(ws.store.student, ws.store.teacher, batch, classes, 0, mainRows, options, ws.rowStats, ws.coefficients, ws.rowScratch, gradient);
+        return 0;
+      },
+    );
+    backward.replies.forEach((reply, k) => gradient.set(reply.gradient!, ranges[k + 1][0] * classes));
     return { ...result, gradient };
   }
 
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
-    this.shared = undefined;
+    this.workspace = undefined;
   }
 
-  /** Posts the workers' ranges, runs range 0 here, then waits for every worker before returning or throwing. */
+  /** Posts the workers' jobs, runs the calling thread's share, then waits for every worker before returning or throwing. */
   private async runPhase(
-    type: 'forward' | 'backward',
-    ranges: Array<[number, number]>,
-    options: DistOptions,
-    runHere: (start: number, end: number) => number,
+    jobs: Array<{ request: WorkerRequest; transfer: ArrayBuffer[] }>,
+    runHere: () => number,
   ): Promise<{ main: number; replies: CompletedJob[] }> {
-    const jobs = this.workers.map((worker, index) => {
-      const thread = index + 1;
-      const [rowStart, rowEnd] = ranges[thread];
-      return this.post(worker, { type, id: this.nextId++, thread, rowStart, rowEnd, options });
-    });
+    const posted = jobs.map(({ request, transfer }, k) => this.post(this.workers[k], { ...request, id: this.nextId++ }, transfer));
     let main = 0;
     let mainError: unknown;
     try {
-      main = runHere(ranges[0][0], ranges[0][1]);
+      main = runHere();
     } catch (error) {
       mainError = error;
     }
-    const settled = await Promise.allSettled(jobs);
+    const settled = await Promise.allSettled(posted);
     if (mainError) throw mainError;
     const replies: CompletedJob[] = [];
     for (const outcome of settled) {
@@ -120,12 +122,12 @@ export class ParallelDist {
     return { main, replies };
   }
 
-  private post(worker: Worker, request: WorkerRequest & { id: number }): Promise<WorkerReply> {
+  private post(worker: Worker, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
     return new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
       // Keep the process alive only while a job is out: an idle pool must not block exit.
       worker.ref();
-      worker.postMessage(request);
+      worker.postMessage(request, transfer);
     });
   }
 
@@ -151,40 +153,6 @@ export class ParallelDist {
     this.failure ??= error;
     for (const job of this.pending.values()) job.reject(error);
     this.pending.clear();
-  }
-
-  private sharedFor(input: DistInput): Shared {
-    const inputType: ElementType = input.student instanceof Float32Array && input.teacher instanceof Float32Array ? 'float32' : 'float64';
-    const gradientType: ElementType = input.student instanceof Float32Array ? 'float32' : 'float64';
-    const current = this.shared;
-    if (
-      current &&
-      current.workspace.fits(input.batch, input.classes, this.threads, input.gradient) &&
-      current.memory.inputType === inputType &&
-      current.memory.gradientType === gradientType
-    ) {
-      return current;
-    }
-    const workspace = Workspace.allocate(input.batch, input.classes, this.threads, input.gradient, (bytes) => new SharedArrayBuffer(bytes));
-    const elements = input.batch * input.classes;
-    const bytesOf = (type: ElementType) => elements * (type === 'float32' ? 4 : 8);
-    const memory: SharedMemory = {
-      workspace: workspace.memory,
-      inputType,
-      gradientType,
-      student: new SharedArrayBuffer(bytesOf(inputType)),
-      teacher: new SharedArrayBuffer(bytesOf(inputType)),
-      gradient: new SharedArrayBuffer(input.gradient ? bytesOf(gradientType) : 0),
-    };
-    for (const worker of this.workers) worker.postMessage({ type: 'memory', memory } satisfies WorkerRequest);
-    this.shared = {
-      memory,
-      workspace,
-      student: typedArray(inputType, memory.student),
-      teacher: typedArray(inputType, memory.teacher),
-      gradient: typedArray(gradientType, memory.gradient),
-    };
-    return this.shared;
   }
 }
 

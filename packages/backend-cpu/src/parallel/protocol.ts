@@ -1,33 +1,43 @@
 import type { DistOptions } from '@dist-kd/core';
-import type { WorkspaceMemory } from '../workspace.js';
+import type { ColumnCoefficients } from '../kernels/backward-rows.js';
 
-export type ElementType = 'float32' | 'float64';
-
-/** Shared memory for one shape: the workspace plus the inputs and the gradient. */
-export interface SharedMemory {
-  readonly workspace: WorkspaceMemory;
-  readonly inputType: ElementType;
-  readonly gradientType: ElementType;
-  readonly student: SharedArrayBuffer;
-  readonly teacher: SharedArrayBuffer;
-  readonly gradient: SharedArrayBuffer;
-}
-
+/**
+ * Messages between the pool and a worker. Nothing is shared: a worker receives copies of its rows
+ * (transferred, not cloned), keeps their softmax between the forward and the backward message, and
+ * sends back its column sums and its rows of the gradient (transferred). Typed arrays on a
+ * SharedArrayBuffer would save those copies but cost more: V8 reads and writes them element by
+ * element with relaxed atomics, which made copying into them alone take longer than the kernels.
+ */
 export type WorkerRequest =
-  | { readonly type: 'memory'; readonly memory: SharedMemory }
   | {
-      readonly type: 'forward' | 'backward';
+      readonly type: 'forward';
       readonly id: number;
-      readonly thread: number;
-      readonly rowStart: number;
-      readonly rowEnd: number;
+      /** B of the whole call (the row term's scale). */
+      readonly batch: number;
+      readonly classes: number;
+      readonly student: Float32Array | Float64Array;
+      readonly teacher: Float32Array | Float64Array;
       readonly options: DistOptions;
+      /** Keep the softmax for a backward message. */
+      readonly keepSoftmax: boolean;
+    }
+  | {
+      readonly type: 'backward';
+      readonly id: number;
+      readonly coefficients: ColumnCoefficients;
+      /** Array type of the gradient rows to send back. */
+      readonly gradientType: 'float32' | 'float64';
     };
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly sumOneMinusR: number; readonly rows: number }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      /** forward: sum over the worker's rows of (1 - r), its rows accumulated and its column sums. */
+      readonly sumOneMinusR?: number;
+      readonly rows?: number;
+      readonly partial?: ArrayBuffer;
+      /** backward: the worker's rows of the gradient. */
+      readonly gradient?: Float32Array | Float64Array;
+    }
   | { readonly id: number; readonly ok: false; readonly name: string; readonly code?: string; readonly message: string };
-
-export function typedArray(type: ElementType, buffer: SharedArrayBuffer): Float32Array | Float64Array {
-  return type === 'float32' ? new Float32Array(buffer) : new Float64Array(buffer);
-}

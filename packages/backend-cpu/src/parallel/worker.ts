@@ -1,70 +1,45 @@
 /**
- * A worker of the CPU backend's thread pool: runs the forward or backward kernels over the rows it
- * is given, on memory shared with the main thread.
+ * A worker of the CPU backend's thread pool: the forward kernels over the rows it is sent, then,
+ * on request, the backward kernels over the same rows, whose softmax it kept.
  */
 import { parentPort } from 'node:worker_threads';
+import type { DistOptions } from '@dist-kd/core';
 import { backwardRows } from '../kernels/backward-rows.js';
-import { resetColumnPartial } from '../kernels/column-stats.js';
+import { columnPartialBuffer, resetColumnPartial } from '../kernels/column-stats.js';
 import { forwardRows } from '../kernels/forward-rows.js';
 import { Workspace } from '../workspace.js';
-import { typedArray, type SharedMemory, type WorkerReply, type WorkerRequest } from './protocol.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
 
-interface Views {
-  workspace: Workspace;
-  student: Float32Array | Float64Array;
-  teacher: Float32Array | Float64Array;
-  gradient: Float32Array | Float64Array;
-}
+let workspace: Workspace | undefined;
+/** What the last forward message said, for the backward message that follows it. */
+let last: { batch: number; rows: number; options: DistOptions } | undefined;
 
-function viewsOf(memory: SharedMemory): Views {
-  return {
-    workspace: new Workspace(memory.workspace),
-    student: typedArray(memory.inputType, memory.student),
-    teacher: typedArray(memory.inputType, memory.teacher),
-    gradient: typedArray(memory.gradientType, memory.gradient),
-  };
-}
-
-let views: Views | undefined;
-
-function run(request: Exclude<WorkerRequest, { type: 'memory' }>, v: Views): WorkerReply {
-  const { id, thread, rowStart, rowEnd, options } = request;
-  const ws = v.workspace;
-  const { batch, classes } = ws.memory;
+function run(request: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   if (request.type === 'forward') {
-    const partial = ws.partials[thread];
-    resetColumnPartial(partial);
-    const sum = forwardRows(v.student, v.teacher, classes, rowStart, rowEnd, options, ws.store(thread), ws.rowStats, partial, ws.rowSums(thread));
-    return { id, ok: true, sumOneMinusR: sum, rows: partial.rows };
+    const { id, batch, classes, student, teacher, options, keepSoftmax } = request;
+    const rows = student.length / classes;
+    const ws = (workspace = Workspace.reuse(workspace, rows, classes, keepSoftmax));
+    resetColumnPartial(ws.partial);
+    const sum = forwardRows(student, teacher, classes, 0, rows, options, ws.store, ws.rowStats, ws.partial, ws.rowSums);
+    last = { batch, rows, options };
+    const partial = columnPartialBuffer(ws.partial).slice(0) as ArrayBuffer;
+    return { reply: { id, ok: true, sumOneMinusR: sum, rows: ws.partial.rows, partial }, transfer: [partial] };
   }
-  backwardRows(
-    ws.softmaxStudent,
-    ws.softmaxTeacher,
-    batch,
-    classes,
-    rowStart,
-    rowEnd,
-    options,
-    ws.rowStats,
-    ws.coefficients,
-    ws.rowScratch(thread),
-    v.gradient,
-  );
-  return { id, ok: true, sumOneMinusR: 0, rows: rowEnd - rowStart };
+  if (!workspace || !last) throw new Error('a backward message came before any forward message');
+  const { rows, batch, options } = last;
+  const { classes } = workspace;
+  const gradient = request.gradientType === 'float32' ? new Float32Array(rows * classes) : new Float64Array(rows * classes);
+  const ws = workspace;
+  backwardRows(ws.store.student, ws.store.teacher, batch, classes, 0, rows, options, ws.rowStats, request.coefficients, ws.rowScratch, gradient);
+  return { reply: { id: request.id, ok: true, gradient }, transfer: [gradient.buffer as ArrayBuffer] };
 }
 
 parentPort!.on('message', (request: WorkerRequest) => {
-  if (request.type === 'memory') {
-    views = viewsOf(request.memory);
-    return;
-  }
-  let reply: WorkerReply;
   try {
-    if (!views) throw new Error('worker received a job before its memory');
-    reply = run(request, views);
+    const { reply, transfer } = run(request);
+    parentPort!.postMessage(reply, transfer);
   } catch (error) {
     const e = error as Error & { code?: string };
-    reply = { id: request.id, ok: false, name: e.name, code: e.code, message: e.message };
+    parentPort!.postMessage({ id: request.id, ok: false, name: e.name, code: e.code, message: e.message } satisfies WorkerReply);
   }
-  parentPort!.postMessage(reply);
 });
