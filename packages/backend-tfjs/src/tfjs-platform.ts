@@ -55,7 +55,13 @@ export async function startPlatform(choice: TfjsPlatformChoice): Promise<ReadyPl
   const reasons: string[] = [];
   for (const platform of AUTO_ORDER) {
     try {
-      return await startOnce(platform);
+      const ready = await startOnce(platform);
+      // An emulated GPU (SwiftShader, lavapipe) is far slower than wasm: `auto` passes it by.
+      if (platform === 'webgpu' && (await webGpuAdapterIsSoftware())) {
+        reasons.push('webgpu: the only WebGPU adapter is a software emulation');
+        continue;
+      }
+      return ready;
     } catch (error) {
       reasons.push(`${platform}: ${(error as Error).message}`);
     }
@@ -135,6 +141,22 @@ async function registerBackend(platform: TfjsPlatform, name: string): Promise<vo
     }
     await importOptional('@tensorflow/tfjs-backend-webgpu', name);
   }
+}
+
+interface AdapterInfoLike {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly device?: string;
+  readonly description?: string;
+  readonly isFallbackAdapter?: boolean;
+}
+
+async function webGpuAdapterIsSoftware(): Promise<boolean> {
+  const gpu = (navigator as unknown as { gpu: { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } }).gpu;
+  const info = (await gpu.requestAdapter().catch(() => null))?.info;
+  if (!info) return false;
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  return info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(text);
 }
 
 async function hasWebGpuAdapter(): Promise<boolean> {

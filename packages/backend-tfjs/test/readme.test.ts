@@ -13,6 +13,13 @@ describe('the README training snippet', () => {
     expect(block![1]).toBe(read('../examples/train-student.mjs'));
   });
 
+  it('is also the training snippet of the repository README', () => {
+    const readme = read('../../../README.md');
+    const block = /<!-- example: packages\/backend-tfjs\/examples\/train-student\.mjs -->\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'the repository README embeds the example after its marker').not.toBeNull();
+    expect(block![1]).toBe(read('../examples/train-student.mjs'));
+  });
+
   it('runs as written and its loss goes down', async () => {
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));

@@ -13,6 +13,14 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkanDriverSetting = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES'].some((name) => process.env[name]);
 if (!hasVulkanDriverSetting && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
+describe('auto on a machine whose only WebGPU adapter is software', () => {
+  it('passes the emulated GPU by for wasm', async () => {
+    const { startPlatform } = await import('../src/tfjs-platform.js');
+    const ready = await startPlatform('auto');
+    expect(ready.platform).toBe('wasm');
+  }, 120_000);
+});
+
 describe.each(['webgpu', 'naive-webgpu'])('tfjs %s in Node through the webgpu package', (variant) => {
   let backend: DistBackend;
   afterAll(async () => backend?.dispose());

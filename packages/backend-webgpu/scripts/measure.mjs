@@ -3,12 +3,19 @@
  * A rough guide, not the bench: forward+backward time of this backend (built dist/) against the
  * design note's DIST written naively in tfjs ops with tf.grad, on @tensorflow/tfjs-backend-webgpu,
  * on the same adapter in the same process. Prints JSON lines. Run from the package folder:
- *   pnpm build && node scripts/vulkan-env.mjs node scripts/measure.mjs [BxC ...] [--repeats N]
+ *   pnpm build && node scripts/vulkan-env.mjs node scripts/measure.mjs [BxC ...] [--repeats N] [--resident]
+ * Two paths: host arrays in and gradient out (both sides pay the transfers), and with --resident
+ * also everything on the GPU, as in a tfjs-webgpu training loop: both sides keep the logits as
+ * tensors on the device and leave the gradient there (the fused side through `/tfjs`); only the loss
+ * comes back.
  */
 import { parseArgs } from 'node:util';
 import { create, globals } from 'webgpu';
 
-const { values, positionals } = parseArgs({ options: { repeats: { type: 'string', default: '10' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { repeats: { type: 'string', default: '10' }, resident: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 const shapes = (positionals.length ? positionals : ['256x1000', '1024x1000']).map((s) => s.split('x').map(Number));
 const repeats = Number(values.repeats);
 
@@ -19,6 +26,7 @@ const tf = await import('@tensorflow/tfjs');
 await import('@tensorflow/tfjs-backend-webgpu');
 await tf.setBackend('webgpu');
 const { createBackend } = await import('../dist/index.js');
+const { createTfjsDist } = await import('../dist/tfjs.js');
 
 const beta = 2, gamma = 2, tau = 6, eps = 1e-8;
 
@@ -56,6 +64,7 @@ async function time(run) {
 
 const backend = createBackend();
 const availability = await backend.availability();
+const residentDist = values.resident ? await createTfjsDist() : undefined;
 for (const [B, C] of shapes) {
   const s = Float32Array.from({ length: B * C }, () => Math.random() * 8 - 4);
   const t = Float32Array.from({ length: B * C }, () => Math.random() * 8 - 4);
@@ -69,8 +78,24 @@ for (const [B, C] of shapes) {
     await grad.data();
     tf.dispose([student, value, grad]);
   });
-  console.log(JSON.stringify({ shape: `${B}x${C}`, adapter: availability.device, repeats, fusedMs: fused, naiveTfjsWebgpuMs: naive, speedup: Number((naive / fused).toFixed(1)) }));
+  const line = { shape: `${B}x${C}`, adapter: availability.device, repeats, fusedMs: fused, naiveTfjsWebgpuMs: naive, speedup: Number((naive / fused).toFixed(1)) };
+  if (residentDist) {
+    const student = tf.tensor2d(s, [B, C]);
+    const residentFused = await time(async () => {
+      const result = await residentDist.compute(student, teacher, { beta, gamma, tau, eps });
+      result.gradient.dispose();
+    });
+    const residentNaive = await time(async () => {
+      const { value, grad } = gradFn(student);
+      await value.data();
+      tf.dispose([value, grad]);
+    });
+    student.dispose();
+    Object.assign(line, { residentFusedMs: residentFused, residentNaiveMs: residentNaive, residentSpeedup: Number((residentNaive / residentFused).toFixed(1)) });
+  }
+  console.log(JSON.stringify(line));
   teacher.dispose();
 }
+await residentDist?.dispose();
 await backend.dispose();
 process.exit(0);
