@@ -141,7 +141,7 @@ async function importFromProject(specifier: string): Promise<unknown> {
   const { pathToFileURL } = (await import(/* @vite-ignore */ nodeUrl)) as typeof import('node:url');
   const path = (await import(/* @vite-ignore */ nodePath)) as typeof import('node:path');
   if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
-    return import(pathToFileURL(path.resolve(specifier)).href);
+    return import(/* @vite-ignore */ pathToFileURL(path.resolve(specifier)).href);
   }
   let resolved: string;
   try {
@@ -150,5 +150,5 @@ async function importFromProject(specifier: string): Promise<unknown> {
     // An import-only package (no "require"/"default" export) or one installed beside this package.
     return import(/* @vite-ignore */ specifier);
   }
-  return import(pathToFileURL(resolved).href);
+  return import(/* @vite-ignore */ pathToFileURL(resolved).href);
 }

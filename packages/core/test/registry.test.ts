@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createReferenceBackend, loadBackend, type Availability, type DistBackend } from '../src/index.js';
+
+function fakeBackend(name: string, availability: Availability): DistBackend & { disposed: boolean } {
+  const backend = {
+    ...createReferenceBackend(),
+    name,
+    disposed: false,
+    availability: async () => availability,
+    dispose: async () => {
+      backend.disposed = true;
+    },
+  };
+  return backend;
+}
+
+describe('loadBackend', () => {
+  it('gives the float64 reference by name, and takes a backend or a module as they are', async () => {
+    expect((await loadBackend('reference')).name).toBe('reference');
+    const ready = createReferenceBackend();
+    expect(await loadBackend(ready)).toBe(ready);
+    expect(await loadBackend({ createBackend: () => ready })).toBe(ready);
+  });
+
+  it('says which module is missing and what to install', async () => {
+    await expect(loadBackend('tfjs-wasm', { importModule: () => Promise.reject(Object.assign(new Error('no'), { code: 'ERR_MODULE_NOT_FOUND' })) })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      hint: 'install it: npm install @dist-kd/backend-tfjs',
+    });
+    await expect(loadBackend('./not-a-backend.js', { importModule: async () => ({}) })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      reason: expect.stringMatching(/exports no createBackend/),
+    });
+  });
+
+  it('passes the variant of a known name to the module', async () => {
+    let seen: unknown;
+    const importModule = async () => ({ createBackend: (config: unknown) => ((seen = config), createReferenceBackend()) });
+    await loadBackend('tfjs-naive-cpu', { importModule });
+    expect(seen).toEqual({ variant: 'naive-cpu' });
+  });
+
+  it('auto: takes the first available hardware backend, keeps an emulated GPU only as a last resort', async () => {
+    const software = fakeBackend('webgpu', { available: true, software: true });
+    const cpu = fakeBackend('cpu', { available: true });
+    const modules: Record<string, unknown> = {
+      '@dist-kd/backend-webgpu': { createBackend: () => software },
+      '@dist-kd/backend-cpu': { createBackend: () => cpu },
+    };
+    const importModule = async (id: string) => {
+      if (id in modules) return modules[id];
+      throw Object.assign(new Error(`no ${id}`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    expect(await loadBackend('auto', { importModule })).toBe(cpu);
+    expect(software.disposed).toBe(true);
+
+    const onlySoftware = fakeBackend('webgpu', { available: true, software: true });
+    modules['@dist-kd/backend-webgpu'] = { createBackend: () => onlySoftware };
+    modules['@dist-kd/backend-cpu'] = { createBackend: () => fakeBackend('cpu', { available: false, reason: 'broken' }) };
+    expect(await loadBackend('auto', { importModule })).toBe(onlySoftware);
+
+    delete modules['@dist-kd/backend-webgpu'];
+    await expect(loadBackend('auto', { importModule })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      reason: expect.stringMatching(/cpu: broken/),
+    });
+  });
+});
