@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Installs the toolchain and the workspace on a fresh machine (Node 20 present). Idempotent.
+#   bash scripts/setup.sh                  # what the tests need (CI)
+#   bash scripts/setup.sh --with-pytorch   # also the bench's PyTorch baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+apt_install() {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "12.4.2" ]; then
   npm install -g pnpm@12.4.2
 fi
 pnpm install --frozen-lockfile
 
 # WebGPU tests: Dawn (the `webgpu` package) needs a Vulkan driver; without a GPU they use SwiftShader
-# from Debian's chromium, which also runs the browser test. Installed only when missing.
+# from Debian's chromium, which also runs the browser tests. Installed only when missing.
 if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/lib/chromium/vk_swiftshader_icd.json ] || ! ldconfig -p | grep -q 'libvulkan\.so\.1 '; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium libvulkan1
+  apt_install chromium libvulkan1
 fi
 
 # The bench's PyTorch baseline (the design note's code): Debian's python3-torch, only when asked for.
 if [ "${1:-}" = "--with-pytorch" ] && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
+  apt_install python3-torch
 fi
