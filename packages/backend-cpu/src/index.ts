@@ -59,8 +59,8 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
     name: 'cpu',
     precision: 'float64',
     async availability() {
-      const runner = await runners();
-      const threads = runner?.threads ?? 1;
+      // Reports the thread count without starting the workers: they start with the first large call.
+      const threads = await threadCount(backendOptions.threads);
       return {
         available: true,
         device: `JavaScript, float64, ${threads} thread${threads === 1 ? '' : 's'}`,
@@ -84,10 +84,14 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
   };
 }
 
-async function startParallel(requested: number | undefined): Promise<ParallelRunner | undefined> {
-  if (!isNode) return undefined;
+async function threadCount(requested: number | undefined): Promise<number> {
+  if (!isNode) return 1;
   const os = await import('node:os');
-  const threads = Math.max(1, Math.floor(requested ?? os.availableParallelism()));
+  return Math.max(1, Math.floor(requested ?? os.availableParallelism()));
+}
+
+async function startParallel(requested: number | undefined): Promise<ParallelRunner | undefined> {
+  const threads = await threadCount(requested);
   if (threads === 1) return undefined;
   const { ParallelDist } = await import('./parallel/pool.js');
   return new ParallelDist(threads);

@@ -1,7 +1,6 @@
 import { allocateGradient, type DistInput, type DistResult } from '@dist-kd/core';
-import { backwardRows, computeColumnCoefficients } from './kernels/backward-rows.js';
-import { finishColumns, resetColumnPartial } from './kernels/column-stats.js';
-import { forwardRows } from './kernels/forward-rows.js';
+import { computeColumnCoefficients } from './kernels/backward-rows.js';
+import { finishColumns } from './kernels/column-stats.js';
 import { Workspace } from './workspace.js';
 
 /** Runs DIST on the calling thread, reusing the workspace while the shape stays the same. */
@@ -11,19 +10,14 @@ export class SingleThreadDist {
   compute(input: DistInput): DistResult {
     const { batch, classes, options, student, teacher } = input;
     const ws = (this.workspace = Workspace.reuse(this.workspace, batch, classes, input.gradient));
-    resetColumnPartial(ws.partial);
-    const interSum = forwardRows(student, teacher, classes, 0, batch, options, ws.store, ws.rowStats, ws.partial, ws.rowSums);
+    const interSum = ws.forward(student, teacher, options);
     const intraSum = finishColumns([ws.partial], options, ws.columnStats);
     const result = lossTerms(input, interSum, intraSum);
     if (!input.gradient) return result;
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
     const gradient = allocateGradient(input);
-    backwardRows(ws.store.student, ws.store.teacher, batch, classes, 0, batch, options, ws.rowStats, ws.coefficients, ws.rowScratch, gradient);
+    ws.backward(batch, options, ws.coefficients, gradient);
     return { ...result, gradient };
-  }
-
-  release(): void {
-    this.workspace = undefined;
   }
 }
 

@@ -1,12 +1,14 @@
-import { createColumnCoefficients, type ColumnCoefficients } from './kernels/backward-rows.js';
+import type { DistOptions } from '@dist-kd/core';
+import { backwardRows, createColumnCoefficients, type ColumnCoefficients } from './kernels/backward-rows.js';
 import {
   ROW_BLOCK,
   createColumnPartial,
   createColumnStats,
+  resetColumnPartial,
   type ColumnPartial,
   type ColumnStats,
 } from './kernels/column-stats.js';
-import type { RowStats, SoftmaxStore } from './kernels/forward-rows.js';
+import { forwardRows, type RowStats, type SoftmaxStore } from './kernels/forward-rows.js';
 
 /**
  * Every scratch array one thread needs for its rows of a DIST call, allocated once and reused while
@@ -49,6 +51,20 @@ export class Workspace {
   /** Whether this workspace serves such a call; one that keeps the softmax serves forward-only calls too. */
   fits(rows: number, classes: number, keepSoftmax: boolean): boolean {
     return this.rows === rows && this.classes === classes && (this.keepSoftmax || !keepSoftmax);
+  }
+
+  /**
+   * The forward pass over this thread's rows (all of `student` and `teacher`, from row 0): fills
+   * the row stats and the column partial, keeps the softmax if asked, returns sum of (1 - r).
+   */
+  forward(student: Float32Array | Float64Array, teacher: Float32Array | Float64Array, options: DistOptions): number {
+    resetColumnPartial(this.partial);
+    return forwardRows(student, teacher, this.classes, 0, this.rows, options, this.store, this.rowStats, this.partial, this.rowSums);
+  }
+
+  /** The backward pass over this thread's rows into `gradient` (its rows from 0); `batch` is the whole call's B. */
+  backward(batch: number, options: DistOptions, columns: ColumnCoefficients, gradient: Float32Array | Float64Array): void {
+    backwardRows(this.store.student, this.store.teacher, batch, this.classes, 0, this.rows, options, this.rowStats, columns, this.rowScratch, gradient);
   }
 
   /** This workspace if it fits, else a new one. */

@@ -7,9 +7,8 @@ import {
   type DistInputErrorCode,
   type DistResult,
 } from '@dist-kd/core';
-import { backwardRows, computeColumnCoefficients } from '../kernels/backward-rows.js';
-import { createColumnPartial, finishColumns, resetColumnPartial } from '../kernels/column-stats.js';
-import { forwardRows } from '../kernels/forward-rows.js';
+import { computeColumnCoefficients } from '../kernels/backward-rows.js';
+import { createColumnPartial, finishColumns } from '../kernels/column-stats.js';
 import { lossTerms } from '../single-thread.js';
 import { Workspace } from '../workspace.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
@@ -62,10 +61,7 @@ export class ParallelDist {
           transfer: [rows.student.buffer as ArrayBuffer, rows.teacher.buffer as ArrayBuffer],
         };
       }),
-      () => {
-        resetColumnPartial(ws.partial);
-        return forwardRows(student, teacher, classes, 0, mainRows, options, ws.store, ws.rowStats, ws.partial, ws.rowSums);
-      },
+      () => ws.forward(student.subarray(0, mainRows * classes), teacher.subarray(0, mainRows * classes), options),
     );
     const partials = [ws.partial];
     for (const reply of forward.replies) {
@@ -83,10 +79,7 @@ export class ParallelDist {
     const gradientType = gradient instanceof Float32Array ? 'float32' : 'float64';
     const backward = await this.runPhase(
       this.workers.map(() => ({ request: { type: 'backward', id: 0, coefficients: ws.coefficients, gradientType }, transfer: [] })),
-      () => {
-        backwardRows(ws.store.student, ws.store.teacher, batch, classes, 0, mainRows, options, ws.rowStats, ws.coefficients, ws.rowScratch, gradient);
-        return 0;
-      },
+      () => (ws.backward(batch, options, ws.coefficients, gradient), 0),
     );
     backward.replies.forEach((reply, k) => gradient.set(reply.gradient!, ranges[k + 1][0] * classes));
     return { ...result, gradient };
