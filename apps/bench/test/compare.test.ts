@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compareReports } from '../src/compare.js';
-import { formatRatio } from '../src/format.js';
 import { parseReport, REPORT_FORMAT } from '../src/report.js';
 import { available, makeReport, timed } from './fixtures.js';
 
@@ -29,7 +28,7 @@ describe('compareReports', () => {
 
   it('puts each machine\'s median side by side with the ratio to the first machine', () => {
     expect(markdown).toContain('| size (BxC) | backend | laptop median ms | server median ms | server vs laptop |');
-    expect(markdown).toContain(`| 256x1000 | cpu | 4.00 | 2.00 | ${formatRatio(4 / 2)} |`);
+    expect(markdown).toContain('| 256x1000 | cpu | 4.00 | 2.00 | 2.00× |');
     expect(markdown).toMatch(/\| 256x1000 \| webgpu \| 1\.00 \| unavailable \| — \|/);
     expect(markdown).toMatch(/\| 256x1000 \| cpu \| not run \| 5\.00 ⚠ \| — \|/);
   });
@@ -82,7 +81,8 @@ describe('parseReport', () => {
     expect(() => parseReport(value, 'x.json')).toThrow(/^x\.json: /);
   });
 
-  it('names the format it reads', () => {
+  it('refuses a report of another format version', () => {
     expect(REPORT_FORMAT).toBe('dist-kd-bench/1');
+    expect(() => parseReport({ format: 'dist-kd-bench/0' }, 'old.json')).toThrow(/^old\.json: .*dist-kd-bench\/0/);
   });
 });
