@@ -55,11 +55,15 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   const compute: Compute = naive ? naiveTerms : fusedTerms;
   const checkGradient = naive ? rejectNaiveNaN(name) : undefined;
   let disposed = false;
+  // The platform once it started: `auto` would otherwise probe its candidates again on every call.
+  let started: ReadyPlatform | undefined;
 
   const ready = async (): Promise<ReadyPlatform> => {
     if (disposed) throw new BackendUnavailableError(name, 'this backend was disposed');
+    if (started) return started;
     try {
-      return await startPlatform(platform);
+      started = await startPlatform(platform);
+      return started;
     } catch (error: unknown) {
       if (error instanceof BackendUnavailableError && error.backend !== name) {
         throw new BackendUnavailableError(name, error.reason, error.hint);
