@@ -140,6 +140,8 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       const source: InputSource = { kind: 'host', student: input.student, teacher: input.teacher };
       const { loss, inter, intra, result } = await run(input.batch, input.classes, source, input.options, target);
       if (!result.hostGradient) return { loss, inter, intra };
+      // The readback is a fresh Float32Array already: hand it over unless the caller wants float64.
+      if (input.student instanceof Float32Array) return { loss, inter, intra, gradient: result.hostGradient };
       const gradient = allocateGradient(input);
       gradient.set(result.hostGradient);
       return { loss, inter, intra, gradient };
