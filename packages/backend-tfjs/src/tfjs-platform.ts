@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { BackendUnavailableError } from '@dist-kd/core';
+import { BackendUnavailableError, isSoftwareAdapter, type AdapterInfoLike } from '@dist-kd/core';
 
 /** The tfjs backends this package can run on; `auto` takes the best one available. */
 export type TfjsPlatform = 'node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -143,20 +143,10 @@ async function registerBackend(platform: TfjsPlatform, name: string): Promise<vo
   }
 }
 
-interface AdapterInfoLike {
-  readonly vendor?: string;
-  readonly architecture?: string;
-  readonly device?: string;
-  readonly description?: string;
-  readonly isFallbackAdapter?: boolean;
-}
-
 async function webGpuAdapterIsSoftware(): Promise<boolean> {
   const gpu = (navigator as unknown as { gpu: { requestAdapter(): Promise<{ info?: AdapterInfoLike } | null> } }).gpu;
-  const info = (await gpu.requestAdapter().catch(() => null))?.info;
-  if (!info) return false;
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
-  return info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(text);
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  return adapter !== null && isSoftwareAdapter(adapter.info);
 }
 
 async function hasWebGpuAdapter(): Promise<boolean> {

@@ -1,7 +1,4 @@
-import type { Availability } from '@dist-kd/core';
-
-/** Words that name a CPU emulation of a GPU in adapter info. */
-const SOFTWARE_ADAPTER = /swiftshader|lavapipe|llvmpipe|softpipe|software|microsoft basic render/i;
+import { isSoftwareAdapter, type Availability } from '@dist-kd/core';
 
 export interface AdapterDescription {
   readonly vendor: string;
@@ -21,8 +18,7 @@ export function describeInfo(info: GPUAdapterInfo | undefined, isFallbackAdapter
   const architecture = info?.architecture ?? '';
   const device = info?.device ?? '';
   const description = info?.description ?? '';
-  const fallback = isFallbackAdapter || (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
-  const software = fallback || SOFTWARE_ADAPTER.test([vendor, architecture, device, description].join(' '));
+  const software = isSoftwareAdapter(info, isFallbackAdapter);
   return { vendor, architecture, device, description, software };
 }
 

@@ -23,3 +23,4 @@ export { referenceDist, referenceDistValidated, correlation } from './reference.
 export type { Availability, BackendConfig, BackendModule, DistBackend } from './backend.js';
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
+export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';

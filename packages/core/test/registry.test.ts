@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReferenceBackend, loadBackend, type Availability, type DistBackend } from '../src/index.js';
+import { createReferenceBackend, isSoftwareAdapter, loadBackend, type Availability, type DistBackend } from '../src/index.js';
 
 function fakeBackend(name: string, availability: Availability): DistBackend & { disposed: boolean } {
   const backend = {
@@ -64,5 +64,16 @@ describe('loadBackend', () => {
       code: 'BACKEND_UNAVAILABLE',
       reason: expect.stringMatching(/cpu: broken/),
     });
+  });
+});
+
+describe('isSoftwareAdapter', () => {
+  it('tells emulated adapters from hardware ones', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', device: 'nvidia-h200', isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', device: 'nvidia-h200', description: 'NVIDIA: 580.159.04' })).toBe(false);
+    expect(isSoftwareAdapter(undefined, true)).toBe(true);
+    expect(isSoftwareAdapter(undefined)).toBe(false);
   });
 });
