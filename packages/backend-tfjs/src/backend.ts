@@ -1,7 +1,9 @@
 /**
  * The tfjs backends behind core's `DistBackend` interface: `createBackend({ variant })` with the
- * variants auto, node, wasm, cpu, webgl, webgpu (the fused loss) and naive-wasm, naive-cpu,
- * naive-webgpu (the design note's formula in tfjs ops, gradient by `tf.grad`: the baseline).
+ * variants auto, node, wasm, cpu, webgl, webgpu (the loss as this package computes it: the SIMD
+ * kernel on wasm and cpu, fused tfjs ops elsewhere), ops-wasm and ops-cpu (the fused tfjs ops on
+ * wasm and cpu, for comparison), and naive-wasm, naive-cpu, naive-webgpu (the design note's formula
+ * in tfjs ops, gradient by `tf.grad`: the baseline).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -17,17 +19,23 @@ import {
   type DistRequest,
   type DistResult,
 } from '@dist-kd/core';
-import { distPass } from './dist-pass.js';
+import { distPass, type DistImplementation } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
+import { simdKernelError } from './simd/simd-kernel.js';
+import { registerSimdKernel, SIMD_KERNEL_BACKENDS } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
 const NAIVE_PREFIX = 'naive-';
 const NAIVE_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu', 'webgpu'];
+/** Where the SIMD kernel would serve, so that forcing tfjs ops makes a different variant. */
+const OPS_PREFIX = 'ops-';
+const OPS_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu'];
 
 export const TFJS_VARIANTS: readonly string[] = [
   'auto',
   ...TFJS_PLATFORMS,
+  ...OPS_PLATFORMS.map((platform) => OPS_PREFIX + platform),
   ...NAIVE_PLATFORMS.map((platform) => NAIVE_PREFIX + platform),
 ];
 
@@ -50,9 +58,10 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
     );
   }
   const naive = variant.startsWith(NAIVE_PREFIX);
-  const platform = (naive ? variant.slice(NAIVE_PREFIX.length) : variant) as TfjsPlatformChoice;
+  const implementation: DistImplementation = variant.startsWith(OPS_PREFIX) ? 'ops' : 'auto';
+  const platform = variant.replace(NAIVE_PREFIX, '').replace(OPS_PREFIX, '') as TfjsPlatformChoice;
   const name = variant === 'auto' ? 'tfjs' : `tfjs-${variant}`;
-  const compute: Compute = naive ? naiveTerms : fusedTerms;
+  const compute: Compute = naive ? naiveTerms : fusedTerms(implementation);
   const checkGradient = naive ? rejectNaiveNaN(name) : undefined;
   let disposed = false;
   // The platform once it started: `auto` would otherwise probe its candidates again on every call.
@@ -78,10 +87,11 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
+        const computedBy = naive ? 'naive baseline (tf.grad)' : describeImplementation(implementation, started.tfjsBackend);
         return {
           available: true,
-          device: naive ? `${started.device}, naive baseline (tf.grad)` : started.device,
-          details: { ...started.details, tfjsBackend: started.tfjsBackend },
+          device: `${started.device}, ${computedBy}`,
+          details: { ...started.details, tfjsBackend: started.tfjsBackend, computedBy },
         };
       } catch (error) {
         const { reason, hint } = error as BackendUnavailableError;
@@ -98,6 +108,13 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       disposed = true;
     },
   };
+}
+
+/** What computes DIST on this tfjs backend, for reports. */
+function describeImplementation(implementation: DistImplementation, tfjsBackend: string): string {
+  if (implementation === 'auto' && registerSimdKernel(tfjsBackend)) return 'DIST WebAssembly SIMD kernel';
+  const missing = SIMD_KERNEL_BACKENDS.includes(tfjsBackend) && implementation === 'auto' ? simdKernelError() : undefined;
+  return missing ? `fused tfjs ops (no WebAssembly SIMD here: ${missing.message})` : 'fused tfjs ops';
 }
 
 async function run(
@@ -133,10 +150,12 @@ function toFloat32(values: Float32Array | Float64Array): Float32Array {
 }
 
 /** The fused forward, and its analytic backward straight after (no tape needed). */
-function fusedTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
-  const pass = distPass(student, teacher, options);
-  const { loss, inter, intra } = pass;
-  return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
+function fusedTerms(implementation: DistImplementation): Compute {
+  return (student, teacher, options, gradient) => {
+    const pass = distPass(student, teacher, options, { gradient, implementation });
+    const { loss, inter, intra } = pass;
+    return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
+  };
 }
 
 /**

@@ -4,8 +4,8 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendRuntimeError, resolveOptions, type DistOptions } from '@dist-kd/core';
-import { distPass } from './dist-pass.js';
+import { BackendRuntimeError, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {
@@ -16,6 +16,11 @@ export interface DistLossOptions extends Partial<DistOptions> {
    * step; pass false in a GPU training loop whose inputs you trust (shapes are always checked).
    */
   readonly validate?: boolean;
+  /**
+   * `auto` (default): the WebAssembly SIMD kernel on tfjs wasm and cpu, tfjs ops on other backends.
+   * `ops`: tfjs ops everywhere, for comparison; slower on wasm and cpu.
+   */
+  readonly implementation?: DistImplementation;
 }
 
 /**
@@ -27,10 +32,11 @@ export function distLoss(
   studentLogits: tf.Tensor,
   options: DistLossOptions = {},
 ): tf.Scalar {
-  const { validate = true, ...distOptions } = options ?? {};
+  const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
+  checkImplementation(implementation);
   checkLogitTensors(teacherLogits, studentLogits);
-  return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate);
+  return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate, implementation);
 }
 
 /**
@@ -38,24 +44,37 @@ export function distLoss(
  * logits and whose model outputs the student's logits.
  */
 export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
-  resolveOptions(stripValidate(options));
+  const { validate: _validate, implementation = 'auto', ...distOptions } = options;
+  resolveOptions(distOptions);
+  checkImplementation(implementation);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);
 }
 
-function stripValidate(options: DistLossOptions): Partial<DistOptions> {
-  const { validate: _validate, ...rest } = options;
-  return rest;
+function checkImplementation(implementation: unknown): void {
+  if (!DIST_IMPLEMENTATIONS.includes(implementation as DistImplementation)) {
+    throw new DistInputError(
+      'BAD_OPTION',
+      `implementation must be one of ${DIST_IMPLEMENTATIONS.join(', ')}, got ${JSON.stringify(implementation)}`,
+    );
+  }
 }
 
 /** The op itself; shapes are known to be right and options resolved. */
-function fusedDistLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions, validate: boolean): tf.Scalar {
+function fusedDistLoss(
+  teacher: tf.Tensor2D,
+  student: tf.Tensor2D,
+  options: DistOptions,
+  validate: boolean,
+  implementation: DistImplementation,
+): tf.Scalar {
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    const pass = distPass(s, teacher, options);
+    const pass = distPass(s, teacher, options, { implementation });
     // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
     // throwing here frees it, even under a gradient tape.
-    if (validate && !Number.isFinite(readScalar(finiteProbe(pass.loss, teacher, s)))) {
+    const probe = pass.lossFlagsBadInput ? pass.loss : finiteProbe(pass.loss, teacher, s);
+    if (validate && !Number.isFinite(readScalar(probe))) {
       explainNonFinite(teacher, s, options);
     }
     save(pass.saved);

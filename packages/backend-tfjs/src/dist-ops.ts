@@ -47,6 +47,7 @@ export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: Dis
     loss,
     inter,
     intra,
+    lossFlagsBadInput: false,
     saved: SAVED_ORDER.map((key) => saved[key]),
     backward: (tensors, upstream = 1) => {
       const unpacked = Object.fromEntries(SAVED_ORDER.map((key, i) => [key, tensors[i]])) as unknown as DistSaved;

@@ -1,42 +1,54 @@
 /**
  * One forward pass of DIST and the backward that goes with it, on whichever tfjs backend is active:
- * tfjs ops everywhere (`dist-ops.ts`) except tfjs-cpu, which gets float64 loops (`host-dist.ts`).
+ * the WebAssembly SIMD kernel where tensors are memory in this process (tfjs wasm and cpu, when the
+ * engine has WebAssembly SIMD), tfjs ops everywhere else (`dist-ops.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
 import { opsPass } from './dist-ops.js';
-import { hostForward } from './host-dist.js';
+import { simdPass } from './simd/simd-pass.js';
+import { registerSimdKernel } from './simd/tfjs-kernel.js';
 
 export interface DistPass {
   readonly loss: tf.Tensor;
   /** Unscaled means of 1 - corr over rows and over columns. */
   readonly inter: tf.Tensor;
   readonly intra: tf.Tensor;
+  /** Whether `loss` is already NaN for any NaN or ±Infinity logit, so no separate check is needed. */
+  readonly lossFlagsBadInput: boolean;
   /** Tensors the backward reads; `tf.customGrad` keeps them until the backward has run. */
   readonly saved: tf.Tensor[];
   /** dloss/dstudent times `upstream`, from `saved` (or the same tensors, outside a tape). */
   backward(saved: readonly tf.Tensor[], upstream?: tf.Tensor | number): tf.Tensor;
 }
 
-/** The caller owns the returned tensors (run it inside `tf.tidy`, or dispose them). */
-export function distPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
-  return tf.getBackend() === 'cpu' ? hostPass(student, teacher, options) : opsPass(student, teacher, options);
+/**
+ * How DIST is computed: `auto` takes the SIMD kernel where it serves the active tfjs backend and tfjs
+ * ops elsewhere; `ops` takes tfjs ops everywhere (slower on wasm and cpu; for comparison).
+ */
+export type DistImplementation = 'auto' | 'ops';
+
+export const DIST_IMPLEMENTATIONS: readonly DistImplementation[] = ['auto', 'ops'];
+
+export interface DistPassSettings {
+  /** Whether `backward` will be called; without it the SIMD kernel skips its backward pass. */
+  readonly gradient?: boolean;
+  readonly implementation?: DistImplementation;
 }
 
-function hostPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistPass {
-  const [batch, classes] = student.shape;
-  const s = student.dataSync() as Float32Array;
-  const t = teacher.dataSync() as Float32Array;
-  const forward = hostForward(s, t, batch, classes, options);
-  return {
-    loss: tf.scalar(forward.loss),
-    inter: tf.scalar(forward.inter),
-    intra: tf.scalar(forward.intra),
-    // The backward reads plain arrays held by `forward`, so tfjs keeps no tensors for it.
-    saved: [],
-    backward: (_tensors, upstream = 1) => {
-      const factor = typeof upstream === 'number' ? upstream : upstream.dataSync()[0];
-      return tf.tensor2d(forward.backward(factor), [batch, classes]);
-    },
-  };
+/** The caller owns the returned tensors (run it inside `tf.tidy`, or dispose them). */
+export function distPass(
+  student: tf.Tensor2D,
+  teacher: tf.Tensor2D,
+  options: DistOptions,
+  { gradient = true, implementation = 'auto' }: DistPassSettings = {},
+): DistPass {
+  return implementation === 'auto' && usesSimdKernel()
+    ? simdPass(student, teacher, options, gradient)
+    : opsPass(student, teacher, options);
+}
+
+/** Whether DIST on the active tfjs backend runs as the SIMD kernel (registering it on first use). */
+export function usesSimdKernel(): boolean {
+  return registerSimdKernel(tf.getBackend());
 }

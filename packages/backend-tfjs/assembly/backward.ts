@@ -1,0 +1,76 @@
+/**
+ * dloss/dstudent (SPEC.md): per element, the loss's gradient with respect to the softmax,
+ * G = -rowScale * (u_i * qc - v_i * pc) - colScale * (u_j * qcc - v_j * pcc),
+ * where qc, pc are row-centred and qcc, pcc column-centred, then the softmax backward
+ * p * (G - sum_k p_k G_k). rowScale = upstream * beta * tau / B and colScale = upstream * gamma * tau / C
+ * carry the tau^2 of the loss, the 1 / tau of the softmax and the means over rows and columns.
+ */
+import { CHUNK, total, widenAdd } from './lanes';
+import {
+  batch,
+  columnCoefU,
+  columnCoefV,
+  columnU,
+  columnV,
+  formStudent,
+  formTeacher,
+  gradient,
+  loopConstants,
+  meanStudent,
+  meanTeacher,
+  rowScratch,
+  rowU,
+  rowV,
+  stride,
+  student,
+  studentCentred,
+  teacher,
+  teacherCentred,
+  vectors,
+} from './layout';
+
+// Where in `loopConstants` each per-row constant sits.
+const ROW_U: usize = 0;
+const ROW_V: usize = 16;
+const PROJECTION: usize = 32;
+
+export function backward(rowScale: f64, colScale: f64): void {
+  for (let j = 0; j < stride; j++) {
+    store<f32>(columnCoefU + (<usize>j << 2), <f32>(-colScale * load<f64>(columnU + (<usize>j << 3))));
+    store<f32>(columnCoefV + (<usize>j << 2), <f32>(colScale * load<f64>(columnV + (<usize>j << 3))));
+  }
+  const rowBytes = <usize>stride << 2;
+  for (let i = 0; i < batch; i++) {
+    const row = <usize>i * rowBytes;
+    // Per-row constants go through memory: see `loopConstants`.
+    v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));
+    v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
+    let projection = f64x2.splat(0);
+    for (let start = 0; start < vectors; start += CHUNK) {
+      const end = min(start + CHUNK, vectors);
+      let chunk = f32x4.splat(0);
+      for (let k = start; k < end; k++) {
+        const at = <usize>k << 4;
+        const p = v128.load(student + row + at);
+        const pc = v128.load(studentCentred + row + at);
+        const q = v128.load(teacher + row + at);
+        const qc = v128.load(teacherCentred + row + at);
+        const pcc = f32x4.sub(v128.bitselect(p, pc, v128.load(formStudent + at)), v128.load(meanStudent + at));
+        const qcc = f32x4.sub(v128.bitselect(q, qc, v128.load(formTeacher + at)), v128.load(meanTeacher + at));
+        const g = f32x4.add(
+          f32x4.add(f32x4.mul(v128.load(loopConstants + ROW_U), qc), f32x4.mul(v128.load(loopConstants + ROW_V), pc)),
+          f32x4.add(f32x4.mul(v128.load(columnCoefU + at), qcc), f32x4.mul(v128.load(columnCoefV + at), pcc)),
+        );
+        v128.store(rowScratch + at, g);
+        chunk = f32x4.add(chunk, f32x4.mul(p, g));
+      }
+      projection = widenAdd(projection, chunk);
+    }
+    v128.store(loopConstants + PROJECTION, f32x4.splat(<f32>total(projection)));
+    for (let k = 0; k < vectors; k++) {
+      const at = <usize>k << 4;
+      const p = v128.load(student + row + at);
+      v128.store(gradient + row + at, f32x4.mul(p, f32x4.sub(v128.load(rowScratch + at), v128.load(loopConstants + PROJECTION))));
+    }
+  }
+}

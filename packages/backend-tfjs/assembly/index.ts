@@ -1,0 +1,66 @@
+/**
+ * DIST's forward and backward as one WebAssembly SIMD kernel, for the tfjs backends whose tensors
+ * live in this process (wasm, cpu). The host lays out memory with `prepare`, writes the logits at
+ * `studentOffset()` and `teacherOffset()` (rows `rowStride()` floats apart), calls `forward` and then,
+ * for the gradient, `backward`, and reads the gradient at `gradientOffset()`.
+ */
+import { backward as backwardRows } from './backward';
+import { accumulateColumns, finishColumns, ROW_BLOCK, startColumns } from './column-statistics';
+import * as layout from './layout';
+import { rowCorrelation } from './row-statistics';
+import { softmaxRowPair } from './softmax-row';
+
+let intraMean: f64 = 0;
+
+export function prepare(batch: i32, classes: i32): void {
+  layout.layOut(batch, classes);
+}
+
+export function studentOffset(): usize {
+  return layout.student;
+}
+
+export function teacherOffset(): usize {
+  return layout.teacher;
+}
+
+export function gradientOffset(): usize {
+  return layout.gradient;
+}
+
+export function rowStride(): i32 {
+  return layout.stride;
+}
+
+/**
+ * The forward pass over the logits in place; returns the mean over rows of 1 - corr (inter), and
+ * leaves the mean over columns (intra) for `intra()`. NaN when a logit is NaN or +Infinity, or when
+ * eps = 0 meets a constant row or column.
+ */
+export function forward(inverseTau: f32, eps: f64, epsInside: f64): f64 {
+  const rowBytes = <usize>layout.stride << 2;
+  let interSum: f64 = 0;
+  let blockStart = 0;
+  for (let i = 0; i < layout.batch; i++) {
+    const at = <usize>i * rowBytes;
+    softmaxRowPair(layout.student + at, layout.studentCentred + at, layout.teacher + at, layout.teacherCentred + at, inverseTau);
+    interSum += rowCorrelation(layout.studentCentred + at, layout.teacherCentred + at, i, eps, epsInside);
+    if (i == 0) startColumns();
+    // Column sums a block of rows at a time, while those rows are still in cache.
+    if (i + 1 - blockStart == ROW_BLOCK || i + 1 == layout.batch) {
+      accumulateColumns(blockStart, i + 1 - blockStart);
+      blockStart = i + 1;
+    }
+  }
+  intraMean = finishColumns(eps, epsInside) / <f64>layout.classes;
+  return interSum / <f64>layout.batch;
+}
+
+export function intra(): f64 {
+  return intraMean;
+}
+
+/** The gradient of upstream * loss into the gradient matrix; call after `forward`. */
+export function backward(rowScale: f64, colScale: f64): void {
+  backwardRows(rowScale, colScale);
+}

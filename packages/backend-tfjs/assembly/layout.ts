@@ -1,0 +1,115 @@
+/**
+ * Where everything lives in this module's linear memory for a call of `batch` x `classes`.
+ *
+ * Rows are `stride` floats apart, `classes` rounded up to a multiple of 4, so that every row starts
+ * on a 16-byte boundary and is a whole number of f32x4 vectors. The lanes past `classes` in a row's
+ * last vector are padding: the kernels mask them (`tailMask`) wherever they could reach a sum.
+ */
+
+export let batch: i32 = 0;
+export let classes: i32 = 0;
+export let stride: i32 = 0;
+/** Vectors per row: stride / 4. */
+export let vectors: i32 = 0;
+/** All-ones in the lanes of a row's last vector that hold a class, zero in its padding. */
+export let tailMask: v128 = i32x4.splat(-1);
+
+// [batch, stride] f32 matrices. The logits arrive in `student`/`teacher`; the forward pass replaces
+// them with the softmax p and q, and writes p - 1/C and q - 1/C into the centred ones.
+export let student: usize = 0;
+export let teacher: usize = 0;
+export let studentCentred: usize = 0;
+export let teacherCentred: usize = 0;
+export let gradient: usize = 0;
+
+// [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc.
+export let rowU: usize = 0;
+export let rowV: usize = 0;
+
+// [stride] f32 per column: the shifts (row 0's values in both forms), and after the forward pass each
+// column's mean in its precise form, which form that is (all-ones: p, zero: p - 1/C), and the
+// backward's scaled coefficients.
+export let shiftStudent: usize = 0;
+export let shiftStudentCentred: usize = 0;
+export let shiftTeacher: usize = 0;
+export let shiftTeacherCentred: usize = 0;
+export let meanStudent: usize = 0;
+export let meanTeacher: usize = 0;
+export let formStudent: usize = 0;
+export let formTeacher: usize = 0;
+export let columnCoefU: usize = 0;
+export let columnCoefV: usize = 0;
+/** One row of dloss/dp in the backward pass. */
+export let rowScratch: usize = 0;
+/**
+ * A few vectors a loop reads its per-row constants from. Written before the loop and loaded inside
+ * it, so that V8 cannot float their computation (a horizontal max, a division) into the loop body,
+ * which it otherwise does.
+ */
+export let loopConstants: usize = 0;
+
+// [stride] f64 per column: shifted sums, then the correlation terms.
+export let sumStudent: usize = 0;
+export let sumTeacher: usize = 0;
+export let sumXY: usize = 0;
+export let sumXX: usize = 0;
+export let sumYY: usize = 0;
+export let columnU: usize = 0;
+export let columnV: usize = 0;
+
+let top: usize = 0;
+
+function take(bytes: usize): usize {
+  const at = top;
+  top += (bytes + 15) & ~(<usize>15);
+  return at;
+}
+
+/** Lays out memory for a batch x classes call, growing it if needed. */
+export function layOut(rows: i32, columns: i32): void {
+  batch = rows;
+  classes = columns;
+  stride = (columns + 3) & ~3;
+  vectors = stride >> 2;
+  const valid = columns - (stride - 4);
+  let mask = i32x4.splat(-1);
+  if (valid < 4) mask = i32x4.replace_lane(mask, 3, 0);
+  if (valid < 3) mask = i32x4.replace_lane(mask, 2, 0);
+  if (valid < 2) mask = i32x4.replace_lane(mask, 1, 0);
+  tailMask = mask;
+
+  top = (__heap_base + 15) & ~(<usize>15);
+  const matrix = <usize>rows * <usize>stride * 4;
+  student = take(matrix);
+  teacher = take(matrix);
+  studentCentred = take(matrix);
+  teacherCentred = take(matrix);
+  gradient = take(matrix);
+  rowU = take(<usize>rows * 8);
+  rowV = take(<usize>rows * 8);
+  const column32 = <usize>stride * 4;
+  shiftStudent = take(column32);
+  shiftStudentCentred = take(column32);
+  shiftTeacher = take(column32);
+  shiftTeacherCentred = take(column32);
+  meanStudent = take(column32);
+  meanTeacher = take(column32);
+  formStudent = take(column32);
+  formTeacher = take(column32);
+  columnCoefU = take(column32);
+  columnCoefV = take(column32);
+  rowScratch = take(column32);
+  loopConstants = take(8 * 16);
+  const column64 = <usize>stride * 8;
+  sumStudent = take(column64);
+  sumTeacher = take(column64);
+  sumXY = take(column64);
+  sumXX = take(column64);
+  sumYY = take(column64);
+  columnU = take(column64);
+  columnV = take(column64);
+
+  const pagesNeeded = <i32>((top + 0xffff) >> 16);
+  const pagesHave = memory.size();
+  if (pagesNeeded > pagesHave && memory.grow(pagesNeeded - pagesHave) < 0) unreachable();
+}

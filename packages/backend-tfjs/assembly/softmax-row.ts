@@ -1,0 +1,98 @@
+/**
+ * softmax(logits / tau) of one student row and its teacher row, in the two forms DIST needs: p
+ * itself, written over the logits, and p - 1/C, written to the centred row. With m = expm1(z),
+ * z = (x - max) / tau and S = sum(exp(z)) = C + sum(m): p = exp(z) / S, precise relative to tiny
+ * probabilities, and p - 1/C = (m - mean(m)) / S, precise for the small deviations of a near-uniform
+ * row. The two rows share each loop: two independent dependency chains keep the core busy.
+ */
+import { expAndExpm1 } from './exp';
+import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
+import { classes, loopConstants, tailMask, vectors } from './layout';
+
+// Where in `loopConstants` each per-row constant sits.
+const MAX_X: usize = 0;
+const MAX_Y: usize = 16;
+const SCALE: usize = 32;
+const INVERSE_SUM_X: usize = 48;
+const INVERSE_SUM_Y: usize = 64;
+const MEAN_X: usize = 80;
+const MEAN_Y: usize = 96;
+
+export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: usize, inverseTau: f32): void {
+  const last = vectors - 1;
+  const lastAt = <usize>last << 4;
+
+  // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
+  // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is
+  // kept too, only to catch -Infinity, which the exp would otherwise absorb as a zero probability.
+  let maxX = f32x4.splat(-Infinity);
+  let maxY = f32x4.splat(-Infinity);
+  let minX = f32x4.splat(Infinity);
+  let minY = f32x4.splat(Infinity);
+  for (let k = 0; k < last; k++) {
+    const at = <usize>k << 4;
+    const vx = v128.load(x + at);
+    const vy = v128.load(y + at);
+    maxX = f32x4.pmax(maxX, vx);
+    maxY = f32x4.pmax(maxY, vy);
+    minX = f32x4.pmin(minX, vx);
+    minY = f32x4.pmin(minY, vy);
+  }
+  // The padding lanes of the last vector must not count; then they take the row's max, so that
+  // their expm1 is exactly 0 and adds nothing to the sums below (they are zeroed at the end).
+  const lastX = v128.load(x + lastAt);
+  const lastY = v128.load(y + lastAt);
+  minX = laneMin(f32x4.pmin(minX, v128.bitselect(lastX, f32x4.splat(Infinity), tailMask)));
+  minY = laneMin(f32x4.pmin(minY, v128.bitselect(lastY, f32x4.splat(Infinity), tailMask)));
+  // min - min is 0, or NaN when the min is infinite: a row with a -Infinity logit gets a NaN max.
+  const rowMaxX = f32x4.add(laneMax(f32x4.pmax(maxX, v128.bitselect(lastX, f32x4.splat(-Infinity), tailMask))), f32x4.sub(minX, minX));
+  const rowMaxY = f32x4.add(laneMax(f32x4.pmax(maxY, v128.bitselect(lastY, f32x4.splat(-Infinity), tailMask))), f32x4.sub(minY, minY));
+  v128.store(x + lastAt, v128.bitselect(lastX, rowMaxX, tailMask));
+  v128.store(y + lastAt, v128.bitselect(lastY, rowMaxY, tailMask));
+  v128.store(loopConstants + MAX_X, rowMaxX);
+  v128.store(loopConstants + MAX_Y, rowMaxY);
+  v128.store(loopConstants + SCALE, f32x4.splat(inverseTau));
+
+  let sumX = f64x2.splat(0);
+  let sumY = f64x2.splat(0);
+  for (let start = 0; start < vectors; start += CHUNK) {
+    const end = min(start + CHUNK, vectors);
+    let chunkX = f32x4.splat(0);
+    let chunkY = f32x4.splat(0);
+    for (let k = start; k < end; k++) {
+      const at = <usize>k << 4;
+      const scale = v128.load(loopConstants + SCALE);
+      const zx = f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale);
+      const zy = f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale);
+      const mx = expAndExpm1(zx, x + at);
+      const my = expAndExpm1(zy, y + at);
+      v128.store(xCentred + at, mx);
+      v128.store(yCentred + at, my);
+      chunkX = f32x4.add(chunkX, mx);
+      chunkY = f32x4.add(chunkY, my);
+    }
+    sumX = widenAdd(sumX, chunkX);
+    sumY = widenAdd(sumY, chunkY);
+  }
+  const n = <f64>classes;
+  const totalX = total(sumX);
+  const totalY = total(sumY);
+  v128.store(loopConstants + INVERSE_SUM_X, f32x4.splat(<f32>(1 / (n + totalX))));
+  v128.store(loopConstants + INVERSE_SUM_Y, f32x4.splat(<f32>(1 / (n + totalY))));
+  v128.store(loopConstants + MEAN_X, f32x4.splat(<f32>(totalX / n)));
+  v128.store(loopConstants + MEAN_Y, f32x4.splat(<f32>(totalY / n)));
+  for (let k = 0; k < vectors; k++) {
+    const at = <usize>k << 4;
+    const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
+    const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
+    v128.store(x + at, f32x4.mul(v128.load(x + at), inverseSX));
+    v128.store(y + at, f32x4.mul(v128.load(y + at), inverseSY));
+    v128.store(xCentred + at, f32x4.mul(f32x4.sub(v128.load(xCentred + at), v128.load(loopConstants + MEAN_X)), inverseSX));
+    v128.store(yCentred + at, f32x4.mul(f32x4.sub(v128.load(yCentred + at), v128.load(loopConstants + MEAN_Y)), inverseSY));
+  }
+  // Padding lanes back to zero, so that no sum over a row or column sees them.
+  v128.store(x + lastAt, v128.and(v128.load(x + lastAt), tailMask));
+  v128.store(y + lastAt, v128.and(v128.load(y + lastAt), tailMask));
+  v128.store(xCentred + lastAt, v128.and(v128.load(xCentred + lastAt), tailMask));
+  v128.store(yCentred + lastAt, v128.and(v128.load(yCentred + lastAt), tailMask));
+}
