@@ -18,7 +18,19 @@ const INVERSE_SUM_Y: usize = 64;
 const MEAN_X: usize = 80;
 const MEAN_Y: usize = 96;
 
-export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: usize, inverseTau: f32): void {
+/**
+ * The row's max, or NaN when a logit is infinite or beyond `limit` in magnitude, so that the whole
+ * row, and the loss, turn NaN and the host explains why (min - min is 0, or NaN for an infinite min).
+ */
+// @ts-ignore: decorator
+@inline
+function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
+  const bound = f32x4.splat(limit);
+  const outside = v128.or(f32x4.gt(rowMax, bound), f32x4.lt(rowMin, f32x4.neg(bound)));
+  return v128.bitselect(f32x4.splat(NaN), f32x4.add(rowMax, f32x4.sub(rowMin, rowMin)), outside);
+}
+
+export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: usize, inverseTau: f32, limit: f32): void {
   const last = vectors - 1;
   const lastAt = <usize>last << 4;
 
@@ -44,9 +56,8 @@ export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: us
   const lastY = v128.load(y + lastAt);
   minX = laneMin(f32x4.pmin(minX, v128.bitselect(lastX, f32x4.splat(Infinity), tailMask)));
   minY = laneMin(f32x4.pmin(minY, v128.bitselect(lastY, f32x4.splat(Infinity), tailMask)));
-  // min - min is 0, or NaN when the min is infinite: a row with a -Infinity logit gets a NaN max.
-  const rowMaxX = f32x4.add(laneMax(f32x4.pmax(maxX, v128.bitselect(lastX, f32x4.splat(-Infinity), tailMask))), f32x4.sub(minX, minX));
-  const rowMaxY = f32x4.add(laneMax(f32x4.pmax(maxY, v128.bitselect(lastY, f32x4.splat(-Infinity), tailMask))), f32x4.sub(minY, minY));
+  const rowMaxX = checkedMax(laneMax(f32x4.pmax(maxX, v128.bitselect(lastX, f32x4.splat(-Infinity), tailMask))), minX, limit);
+  const rowMaxY = checkedMax(laneMax(f32x4.pmax(maxY, v128.bitselect(lastY, f32x4.splat(-Infinity), tailMask))), minY, limit);
   v128.store(x + lastAt, v128.bitselect(lastX, rowMaxX, tailMask));
   v128.store(y + lastAt, v128.bitselect(lastY, rowMaxY, tailMask));
   v128.store(loopConstants + MAX_X, rowMaxX);

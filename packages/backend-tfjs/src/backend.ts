@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BackendRuntimeError,
   BackendUnavailableError,
+  checkLogitValues,
   DistInputError,
   validateRequest,
   type Availability,
@@ -99,9 +100,13 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       }
     },
     async compute(request: DistRequest): Promise<DistResult> {
-      const input = validateRequest(request, 'float32');
+      const input = validateRequest(request, 'float32', { values: 'deferred' });
+      const platform = await ready();
       // tfjs has one active backend per process: make this one active for the computation.
-      await activate(await ready());
+      await activate(platform);
+      // The SIMD kernel turns a bad logit into a NaN loss, so the values need reading only then.
+      const kernelChecksValues = !naive && implementation === 'auto' && registerSimdKernel(platform.tfjsBackend);
+      if (!kernelChecksValues) checkLogitValues(input, 'float32');
       return run(input, compute, checkGradient);
     },
     async dispose(): Promise<void> {
@@ -132,7 +137,11 @@ async function run(
   try {
     // `data()` rather than `dataSync()`: tfjs-webgpu in Node can only read asynchronously.
     const [loss, inter, intra] = await terms.scalars.data();
-    if (!Number.isFinite(loss)) throw degenerate(input.options);
+    if (!Number.isFinite(loss)) {
+      // Says which logit was bad when the values were not checked before; else eps = 0 met a constant vector.
+      checkLogitValues(input, 'float32');
+      throw degenerate(input.options);
+    }
     if (!terms.gradient) return { loss, inter, intra };
     // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
     const values = (await terms.gradient.data()) as Float32Array;

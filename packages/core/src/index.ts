@@ -11,6 +11,9 @@ export {
 } from './options.js';
 export {
   validateRequest,
+  logitLimit,
+  checkLogitValues,
+  type ValidateSettings,
   allocateGradient,
   type DistInput,
   type DistRequest,

@@ -52,7 +52,30 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * same bad inputs with the same codes. `precision` is the arithmetic the backend will use: a float32
  * backend also rejects logits that overflow float32.
  */
-export function validateRequest(request: DistRequest, precision: Precision = 'float64'): DistInput {
+export interface ValidateSettings {
+  /**
+   * `checked` (default): every logit is checked to be finite and within `logitLimit`.
+   * `deferred`: the values are not read. Only for a backend whose kernel turns any logit that is not
+   * finite, or beyond `logitLimit`, into a NaN loss, and which then calls `checkLogitValues` to
+   * throw the error that says which logit was wrong. It saves a pass over both inputs per call.
+   */
+  readonly values?: 'checked' | 'deferred';
+}
+
+/**
+ * The largest magnitude a logit may have for a backend of this precision: finite in its arithmetic,
+ * and still finite once divided by tau.
+ */
+export function logitLimit(precision: Precision, tau: number): number {
+  const largest = precision === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
+  return Math.min(largest, largest * tau);
+}
+
+export function validateRequest(
+  request: DistRequest,
+  precision: Precision = 'float64',
+  settings: ValidateSettings = {},
+): DistInput {
   if (request === null || typeof request !== 'object') {
     throw new DistInputError('BAD_INPUT_TYPE', `the request must be an object, got ${describe(request)}`);
   }
@@ -74,12 +97,7 @@ export function validateRequest(request: DistRequest, precision: Precision = 'fl
       `the logits are empty ([${batch}, ${classes}]); DIST needs at least one sample and one class`,
     );
   }
-  // Logits must be finite in the backend's arithmetic, and so must logits / tau.
-  const largest = precision === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
-  const limit = Math.min(largest, largest * options.tau);
-  checkFinite('student', student.data, classes, limit, options.tau);
-  checkFinite('teacher', teacher.data, classes, limit, options.tau);
-  return {
+  const input: DistInput = {
     student: student.data,
     teacher: teacher.data,
     batch,
@@ -87,6 +105,20 @@ export function validateRequest(request: DistRequest, precision: Precision = 'fl
     options,
     gradient: request.gradient === true,
   };
+  if (settings.values !== 'deferred') checkLogitValues(input, precision);
+  return input;
+}
+
+/**
+ * Throws `NON_FINITE` for the first logit that is not finite, or beyond `logitLimit`: the value
+ * check of `validateRequest`, for a backend that deferred it and got a NaN loss.
+ */
+export function checkLogitValues(input: DistInput, precision: Precision): void {
+  // Logits must be finite in the backend's arithmetic, and so must logits / tau.
+  const { tau } = input.options;
+  const limit = logitLimit(precision, tau);
+  checkFinite('student', input.student, input.classes, limit, tau);
+  checkFinite('teacher', input.teacher, input.classes, limit, tau);
 }
 
 /** The array type a backend returns the gradient in, as `DistResult.gradient` promises. */

@@ -3,7 +3,7 @@
  * float32 logits and read back into caller-provided arrays. Used by the tfjs kernels registered for
  * the wasm and cpu backends, whose tensors are plain memory in this process.
  */
-import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, logitLimit, type DistOptions } from '@dist-kd/core';
 import { DIST_KERNEL_WASM } from '../generated/dist-kernel-wasm.js';
 
 interface KernelExports {
@@ -13,7 +13,7 @@ interface KernelExports {
   teacherOffset(): number;
   gradientOffset(): number;
   rowStride(): number;
-  forward(inverseTau: number, eps: number, epsInside: number): number;
+  forward(inverseTau: number, eps: number, epsInside: number, limit: number): number;
   intra(): number;
   backward(rowScale: number, colScale: number): void;
 }
@@ -55,7 +55,8 @@ function abortFromKernel(): never {
 
 export interface SimdKernel {
   /**
-   * DIST of [batch, classes] float32 logits. With `gradientTarget`, also writes dloss/dstudent
+   * DIST of [batch, classes] float32 logits; the loss is NaN when a logit is not finite or beyond
+   * core's `logitLimit`, as `validateRequest`'s deferred mode requires. With `gradientTarget`, also writes dloss/dstudent
    * (for an upstream gradient of 1) into the array it returns, which it is asked for only after the
    * logits were copied in: the logits may be views of memory that allocating the target moves.
    */
@@ -89,7 +90,7 @@ const kernel: SimdKernel = {
     copyRows(student, classes, memory, k.studentOffset() >> 2, stride, batch);
     copyRows(teacher, classes, memory, k.teacherOffset() >> 2, stride, batch);
     const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
-    const inter = k.forward(1 / options.tau, options.eps, epsInside);
+    const inter = k.forward(1 / options.tau, options.eps, epsInside, float32AtMost(logitLimit('float32', options.tau)));
     const intra = k.intra();
     if (gradientTarget) {
       k.backward((options.beta * options.tau) / batch, (options.gamma * options.tau) / classes);
@@ -99,6 +100,16 @@ const kernel: SimdKernel = {
     return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
   },
 };
+
+/** The largest float32 not above `value`, so that the kernel's float32 comparison is as strict. */
+function float32AtMost(value: number): number {
+  const rounded = Math.fround(value);
+  if (rounded <= value) return rounded;
+  const bits = new Float32Array([rounded]);
+  const view = new Int32Array(bits.buffer);
+  view[0] += rounded > 0 ? -1 : 1;
+  return bits[0];
+}
 
 /** Copies `rows` rows `fromStride` floats apart into rows `toStride` floats apart from `toStart`. */
 function copyRows(
