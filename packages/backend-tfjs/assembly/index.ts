@@ -7,8 +7,7 @@
 import { backward as backwardRows } from './backward';
 import { accumulateColumns, finishColumns, ROW_BLOCK, startColumns } from './column-statistics';
 import * as layout from './layout';
-import { rowCorrelation } from './row-statistics';
-import { softmaxRowPair } from './softmax-row';
+import { rowPair } from './row-pair';
 
 let intraMean: f64 = 0;
 
@@ -33,18 +32,28 @@ export function rowStride(): i32 {
 }
 
 /**
- * The forward pass over the logits in place; returns the mean over rows of 1 - corr (inter), and
+ * The forward pass over the logits in place, softmax(logits / tau) computed as 2^((x - max) * log2(e) / tau);
+ * returns the mean over rows of 1 - corr (inter), and
  * leaves the mean over columns (intra) for `intra()`. NaN when a logit is NaN, ±Infinity or beyond
  * `limit` in magnitude, or when eps = 0 meets a constant row or column.
  */
-export function forward(inverseTau: f32, eps: f64, epsInside: f64, limit: f32): f64 {
+export function forward(log2eOverTau: f32, eps: f64, epsInside: f64, limit: f32): f64 {
   const rowBytes = <usize>layout.stride << 2;
   let interSum: f64 = 0;
   let blockStart = 0;
   for (let i = 0; i < layout.batch; i++) {
     const at = <usize>i * rowBytes;
-    softmaxRowPair(layout.student + at, layout.studentCentred + at, layout.teacher + at, layout.teacherCentred + at, inverseTau, limit);
-    interSum += rowCorrelation(layout.studentCentred + at, layout.teacherCentred + at, i, eps, epsInside);
+    interSum += rowPair(
+      i,
+      layout.student + at,
+      layout.studentCentred + at,
+      layout.teacher + at,
+      layout.teacherCentred + at,
+      log2eOverTau,
+      limit,
+      eps,
+      epsInside,
+    );
     if (i == 0) startColumns();
     // Column sums a block of rows at a time, while those rows are still in cache.
     if (i + 1 - blockStart == ROW_BLOCK || i + 1 == layout.batch) {

@@ -13,7 +13,7 @@ interface KernelExports {
   teacherOffset(): number;
   gradientOffset(): number;
   rowStride(): number;
-  forward(inverseTau: number, eps: number, epsInside: number, limit: number): number;
+  forward(log2eOverTau: number, eps: number, epsInside: number, limit: number): number;
   intra(): number;
   backward(rowScale: number, colScale: number): void;
 }
@@ -90,7 +90,7 @@ const kernel: SimdKernel = {
     copyRows(student, classes, memory, k.studentOffset() >> 2, stride, batch);
     copyRows(teacher, classes, memory, k.teacherOffset() >> 2, stride, batch);
     const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
-    const inter = k.forward(1 / options.tau, options.eps, epsInside, float32AtMost(logitLimit('float32', options.tau)));
+    const inter = k.forward(Math.LOG2E / options.tau, options.eps, epsInside, float32AtMost(logitLimit('float32', options.tau)));
     const intra = k.intra();
     if (gradientTarget) {
       k.backward((options.beta * options.tau) / batch, (options.gamma * options.tau) / classes);

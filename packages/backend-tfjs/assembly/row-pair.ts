@@ -1,13 +1,14 @@
 /**
- * softmax(logits / tau) of one student row and its teacher row, in the two forms DIST needs: p
- * itself, written over the logits, and p - 1/C, written to the centred row. With m = expm1(z),
+ * softmax(logits / tau) of one student row and its teacher row, in the two forms DIST needs (p
+ * itself, written over the logits, and p - 1/C, written to the centred row), and their correlation. With m = expm1(z),
  * z = (x - max) / tau and S = sum(exp(z)) = C + sum(m): p = exp(z) / S, precise relative to tiny
  * probabilities, and p - 1/C = (m - mean(m)) / S, precise for the small deviations of a near-uniform
  * row. The two rows share each loop: two independent dependency chains keep the core busy.
  */
-import { expAndExpm1 } from './exp';
+import { exp2AndExp2m1 } from './exp';
 import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
-import { classes, loopConstants, tailMask, vectors } from './layout';
+import { correlate, correlationU, correlationV } from './correlation';
+import { classes, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
 
 // Where in `loopConstants` each per-row constant sits.
 const MAX_X: usize = 0;
@@ -30,7 +31,21 @@ function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
   return v128.bitselect(f32x4.splat(NaN), f32x4.add(rowMax, f32x4.sub(rowMin, rowMin)), outside);
 }
 
-export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: usize, inverseTau: f32, limit: f32): void {
+/**
+ * Row `index` of the student (x) and the teacher (y): both softmax forms, and the row's correlation,
+ * whose gradient terms it stores; returns 1 - corr.
+ */
+export function rowPair(
+  index: i32,
+  x: usize,
+  xCentred: usize,
+  y: usize,
+  yCentred: usize,
+  log2eOverTau: f32,
+  limit: f32,
+  eps: f64,
+  epsInside: f64,
+): f64 {
   const last = vectors - 1;
   const lastAt = <usize>last << 4;
 
@@ -62,7 +77,8 @@ export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: us
   v128.store(y + lastAt, v128.bitselect(lastY, rowMaxY, tailMask));
   v128.store(loopConstants + MAX_X, rowMaxX);
   v128.store(loopConstants + MAX_Y, rowMaxY);
-  v128.store(loopConstants + SCALE, f32x4.splat(inverseTau));
+  // exp((x - max) / tau) = 2^((x - max) * log2(e) / tau).
+  v128.store(loopConstants + SCALE, f32x4.splat(log2eOverTau));
 
   let sumX = f64x2.splat(0);
   let sumY = f64x2.splat(0);
@@ -73,10 +89,8 @@ export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: us
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
       const scale = v128.load(loopConstants + SCALE);
-      const zx = f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale);
-      const zy = f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale);
-      const mx = expAndExpm1(zx, x + at);
-      const my = expAndExpm1(zy, y + at);
+      const mx = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale), x + at);
+      const my = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale), y + at);
       v128.store(xCentred + at, mx);
       v128.store(yCentred + at, my);
       chunkX = f32x4.add(chunkX, mx);
@@ -92,18 +106,61 @@ export function softmaxRowPair(x: usize, xCentred: usize, y: usize, yCentred: us
   v128.store(loopConstants + INVERSE_SUM_Y, f32x4.splat(<f32>(1 / (n + totalY))));
   v128.store(loopConstants + MEAN_X, f32x4.splat(<f32>(totalX / n)));
   v128.store(loopConstants + MEAN_Y, f32x4.splat(<f32>(totalY / n)));
-  for (let k = 0; k < vectors; k++) {
-    const at = <usize>k << 4;
-    const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
-    const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
-    v128.store(x + at, f32x4.mul(v128.load(x + at), inverseSX));
-    v128.store(y + at, f32x4.mul(v128.load(y + at), inverseSY));
-    v128.store(xCentred + at, f32x4.mul(f32x4.sub(v128.load(xCentred + at), v128.load(loopConstants + MEAN_X)), inverseSX));
-    v128.store(yCentred + at, f32x4.mul(f32x4.sub(v128.load(yCentred + at), v128.load(loopConstants + MEAN_Y)), inverseSY));
+  // The normalising sweep also sums what the row correlation needs.
+  let sx = f64x2.splat(0);
+  let sy = f64x2.splat(0);
+  let sxy = f64x2.splat(0);
+  let sxx = f64x2.splat(0);
+  let syy = f64x2.splat(0);
+  for (let start = 0; start < vectors; start += CHUNK) {
+    const end = min(start + CHUNK, vectors);
+    let cx = f32x4.splat(0);
+    let cy = f32x4.splat(0);
+    let cxy = f32x4.splat(0);
+    let cxx = f32x4.splat(0);
+    let cyy = f32x4.splat(0);
+    for (let k = start; k < end; k++) {
+      const at = <usize>k << 4;
+      const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
+      const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
+      v128.store(x + at, f32x4.mul(v128.load(x + at), inverseSX));
+      v128.store(y + at, f32x4.mul(v128.load(y + at), inverseSY));
+      let xc = f32x4.mul(f32x4.sub(v128.load(xCentred + at), v128.load(loopConstants + MEAN_X)), inverseSX);
+      let yc = f32x4.mul(f32x4.sub(v128.load(yCentred + at), v128.load(loopConstants + MEAN_Y)), inverseSY);
+      if (k == last) {
+        // Padding lanes: zero, so that no sum over a row or column sees them.
+        xc = v128.and(xc, tailMask);
+        yc = v128.and(yc, tailMask);
+      }
+      v128.store(xCentred + at, xc);
+      v128.store(yCentred + at, yc);
+      cx = f32x4.add(cx, xc);
+      cy = f32x4.add(cy, yc);
+      cxy = f32x4.add(cxy, f32x4.mul(xc, yc));
+      cxx = f32x4.add(cxx, f32x4.mul(xc, xc));
+      cyy = f32x4.add(cyy, f32x4.mul(yc, yc));
+    }
+    sx = widenAdd(sx, cx);
+    sy = widenAdd(sy, cy);
+    sxy = widenAdd(sxy, cxy);
+    sxx = widenAdd(sxx, cxx);
+    syy = widenAdd(syy, cyy);
   }
-  // Padding lanes back to zero, so that no sum over a row or column sees them.
   v128.store(x + lastAt, v128.and(v128.load(x + lastAt), tailMask));
   v128.store(y + lastAt, v128.and(v128.load(y + lastAt), tailMask));
-  v128.store(xCentred + lastAt, v128.and(v128.load(xCentred + lastAt), tailMask));
-  v128.store(yCentred + lastAt, v128.and(v128.load(yCentred + lastAt), tailMask));
+
+  // The row correlation from its sums, corrected by the residual means (the computed p - 1/C sum to
+  // zero only up to rounding): as exact as a second centring pass, without one.
+  const meanXc = total(sx) / n;
+  const meanYc = total(sy) / n;
+  const r = correlate(
+    total(sxy) - n * meanXc * meanYc,
+    total(sxx) - n * meanXc * meanXc,
+    total(syy) - n * meanYc * meanYc,
+    eps,
+    epsInside,
+  );
+  store<f64>(rowU + (<usize>index << 3), correlationU);
+  store<f64>(rowV + (<usize>index << 3), correlationV);
+  return 1 - r;
 }
