@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { rerunWithAllocatorSettings } from './allocator.js';
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+process.exitCode = rerunWithAllocatorSettings() ?? (await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }));

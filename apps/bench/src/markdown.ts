@@ -28,7 +28,8 @@ function describeRun(report: BenchReport): string[] {
   return [
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${formatBytes(machine.memory_bytes)}, ${machine.os}`,
     ...loadLine(report),
-    `- Runtime: ${machine.runtime} (${report.environment})`,
+    `- Runtime: ${machine.runtime} (${report.environment})` +
+      (machine.allocator ? `; ${machine.allocator} (so that result arrays reuse freed memory instead of faulting in new pages on every call)` : ''),
     `- GPU adapters: ${gpus}`,
     `- Versions: ${versions}`,
     `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { allocatorSettings } from './allocator.js';
 import { findPackage } from './package-root.js';
 import type { MachineInfo } from './report.js';
 
@@ -13,6 +14,7 @@ export function nodeMachine(): Omit<MachineInfo, 'gpus'> {
     memory_bytes: os.totalmem(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     runtime: `node ${process.version}`,
+    ...(allocatorSettings() ? { allocator: allocatorSettings() } : {}),
     // os.loadavg() is [0, 0, 0] on Windows, where it means nothing.
     ...(process.platform === 'win32' ? {} : { load_average: os.loadavg().map((l) => Math.round(l * 100) / 100) }),
   };

@@ -30,6 +30,8 @@ export interface MachineInfo {
   readonly os: string;
   /** "node v20.19.0" or the browser's user agent. */
   readonly runtime: string;
+  /** C allocator settings the run had (the Node bench sets glibc's; see allocator.ts). */
+  readonly allocator?: string;
   readonly gpus: readonly GpuInfo[];
 }
 

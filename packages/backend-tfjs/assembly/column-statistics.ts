@@ -6,10 +6,11 @@
  * exact arithmetic and free of the cancellation of sum(x^2) - n * mean^2 (the "shifted data"
  * algorithm), since K is one of the column's own values.
  *
- * Each difference x - K is taken in whichever form holds it precisely: from p when both values are
- * small (below half of 1/C, where p keeps relative precision that p - 1/C has lost), otherwise from
- * p - 1/C (which keeps the small deviations of near-uniform values that p has rounded away). Both
- * forms give the same difference in exact arithmetic.
+ * Each difference x - K is taken in the form that holds the column precisely, chosen by K: from p
+ * when K is small (below half of 1/C, where p keeps relative precision that p - 1/C has lost: a
+ * column of tiny probabilities), otherwise from p - 1/C (which keeps the small deviations of
+ * near-uniform values that p has rounded away). Both give the same difference in exact arithmetic;
+ * where the form is wrong for a value, its difference from K is large next to either form's rounding.
  */
 import { correlate, correlationU, correlationV } from './correlation';
 import {
@@ -57,12 +58,11 @@ export function startColumns(): void {
   memory.fill(sumYY, 0, sums);
 }
 
-/** The difference x - K in its precise form (see above). */
+/** The difference x - K in the column's precise form (see above). */
 // @ts-ignore: decorator
 @inline
-function shiftedDifference(p: v128, centred: v128, shiftP: v128, shiftCentred: v128, shiftIsSmall: v128, small: v128): v128 {
-  const bothSmall = v128.and(f32x4.lt(p, small), shiftIsSmall);
-  return v128.bitselect(f32x4.sub(p, shiftP), f32x4.sub(centred, shiftCentred), bothSmall);
+function shiftedDifference(p: v128, centred: v128, shiftP: v128, shiftCentred: v128, shiftIsSmall: v128): v128 {
+  return v128.bitselect(f32x4.sub(p, shiftP), f32x4.sub(centred, shiftCentred), shiftIsSmall);
 }
 
 // @ts-ignore: decorator
@@ -94,8 +94,8 @@ export function accumulateColumns(first: i32, count: i32): void {
     let syy = f32x4.splat(0);
     let row = offset + at;
     for (let r = 0; r < count; r++) {
-      const x = shiftedDifference(v128.load(student + row), v128.load(studentCentred + row), kp, kc, kpSmall, small);
-      const y = shiftedDifference(v128.load(teacher + row), v128.load(teacherCentred + row), kq, kqc, kqSmall, small);
+      const x = shiftedDifference(v128.load(student + row), v128.load(studentCentred + row), kp, kc, kpSmall);
+      const y = shiftedDifference(v128.load(teacher + row), v128.load(teacherCentred + row), kq, kqc, kqSmall);
       sx = f32x4.add(sx, x);
       sy = f32x4.add(sy, y);
       sxy = f32x4.add(sxy, f32x4.mul(x, y));
