@@ -10,6 +10,8 @@ export interface RunCommand {
   /** Undefined: the default grid (full or quick). */
   readonly sizes?: readonly Size[];
   readonly quick: boolean;
+  /** Time bound logits (`DistBackend.bind`) instead of host arrays in and gradient out. */
+  readonly resident: boolean;
   /** Also write the JSON report here. */
   readonly json?: string;
   readonly out: string;
@@ -47,6 +49,9 @@ Options:
                        also "reference" or a module path that exports createBackend
   --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: 64x100 up to 8x128000; --quick: fewer)
   --quick              about a minute: fewer sizes, shorter timing
+  --resident           keep the logits where each backend computes (DistBackend.bind) and leave the
+                       gradient there: the loss as a training loop sees it, without host transfers;
+                       backends without bind are reported unavailable in this mode
   --json FILE          also write the JSON report to FILE
   --out DIR            folder for the reports (default: ${DEFAULT_OUT}/)
   --name NAME          file name stem of the reports (default: bench-<UTC time>-node)
@@ -68,6 +73,7 @@ export function parseArgs(argv: readonly string[]): Command {
         backends: { type: 'string' },
         sizes: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        resident: { type: 'boolean', default: false },
         json: { type: 'string' },
         out: { type: 'string', default: DEFAULT_OUT },
         name: { type: 'string' },
@@ -98,6 +104,7 @@ export function parseArgs(argv: readonly string[]): Command {
     backends: values.backends === undefined ? DEFAULT_BACKENDS : parseList('--backends', values.backends),
     ...(values.sizes !== undefined ? { sizes: parseSizes(values.sizes) } : {}),
     quick: values.quick!,
+    resident: values.resident!,
     out: values.out!,
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.name !== undefined ? { name: parseName(values.name) } : {}),

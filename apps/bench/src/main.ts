@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
-  const defaults = defaultSettings(command.quick);
+  const defaults = defaultSettings(command.quick, command.resident);
   const settings = {
     ...defaults,
     time_ms: command.timeMs ?? defaults.time_ms,
@@ -56,7 +56,7 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     subjects.push(
       name === 'pytorch'
         ? await createTorchSubject(settings.options, pythonCandidates(command.python))
-        : await loadSubject(name, settings.options),
+        : await loadSubject(name, settings.options, undefined, settings.resident),
     );
   }
   try {

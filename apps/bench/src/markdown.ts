@@ -37,6 +37,11 @@ function describeRun(report: BenchReport): string[] {
       `a size whose probing call took over ${settings.max_call_ms} ms twice is skipped, and so are larger ones`,
     `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
       `options ${JSON.stringify(settings.options)}`,
+    settings.resident
+      ? '- Data: resident (`--resident`): the logits are moved where each backend computes once per size (`DistBackend.bind`), ' +
+        'and a call computes there and reads back only the loss, the gradient staying there, as in a training loop ' +
+        '(PyTorch works on its own in-process tensors either way)'
+      : '- Data: host arrays: every call takes the logits from host memory and returns the gradient in host memory, transfers included',
   ];
 }
 

@@ -60,6 +60,12 @@ export interface NoiseThresholds {
 
 export interface BenchSettings {
   readonly quick: boolean;
+  /**
+   * Whether calls ran on bound logits (`DistBackend.bind`: inputs moved where the backend computes
+   * once per size, the gradient left there) rather than host arrays in and the gradient read back.
+   * Absent in reports from before the option: false.
+   */
+  readonly resident?: boolean;
   /** tinybench time budget per (backend, size, op), ms. */
   readonly time_ms: number;
   /** Minimum samples per (backend, size, op); a sample is one call, or the mean of a batch of fast calls. */

@@ -6,9 +6,10 @@ import { DEFAULT_NOISE } from './stats.js';
 
 export const DEFAULT_SEED = 20260520;
 
-export function defaultSettings(quick: boolean): BenchSettings {
+export function defaultSettings(quick: boolean, resident = false): BenchSettings {
   return {
     quick,
+    resident,
     time_ms: quick ? 100 : 1000,
     min_samples: quick ? 5 : 10,
     warmup_samples: quick ? 1 : 3,

@@ -2,7 +2,7 @@
  * What the runner times: a DIST backend loaded by name through core's `loadBackend`, or an external
  * baseline (PyTorch in a child process) behind the same small interface.
  */
-import { loadBackend, type Availability, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
+import { loadBackend, type Availability, type BoundDist, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
 import type { BenchInputs } from './inputs.js';
 import type { Op } from './sizes.js';
 
@@ -32,10 +32,19 @@ export function roleOf(name: string): BenchSubject['role'] {
   return BASELINES.includes(name) ? 'baseline' : 'backend';
 }
 
-/** Loads a backend by name; a backend that cannot even load becomes an unavailable subject with the reason. */
-export async function loadSubject(name: string, options: DistOptions, loadOptions?: LoadOptions): Promise<BenchSubject> {
+/**
+ * Loads a backend by name; a backend that cannot even load becomes an unavailable subject with the
+ * reason. With `resident`, calls run on bound logits (`DistBackend.bind`).
+ */
+export async function loadSubject(
+  name: string,
+  options: DistOptions,
+  loadOptions?: LoadOptions,
+  resident = false,
+): Promise<BenchSubject> {
   try {
-    return backendSubject(name, await loadBackend(name, loadOptions), options);
+    const backend = await loadBackend(name, loadOptions);
+    return resident ? residentSubject(name, backend, options) : backendSubject(name, backend, options);
   } catch (error) {
     const { reason, hint } = error as { reason?: string; hint?: string; message?: string };
     return unavailableSubject(name, reason ?? String((error as Error)?.message ?? error), hint);
@@ -65,6 +74,34 @@ export function backendSubject(name: string, backend: DistBackend, options: Dist
       return { loss: result.loss };
     },
     dispose: () => backend.dispose(),
+  };
+}
+
+/** Calls on logits bound once per size; the gradient stays where the backend computed it. */
+export function residentSubject(name: string, backend: DistBackend, options: DistOptions): BenchSubject {
+  if (!backend.bind) {
+    return unavailableSubject(name, 'no resident mode: the backend has no bind()', 'run the bench without --resident');
+  }
+  const bind = backend.bind.bind(backend);
+  let bound: BoundDist | undefined;
+  return {
+    name,
+    role: roleOf(name),
+    precision: backend.precision,
+    availability: () => backend.availability(),
+    load: async ({ student, teacher, size }) => {
+      await bound?.dispose();
+      bound = undefined;
+      bound = await bind({ student, teacher, shape: [size.batch, size.classes], options });
+    },
+    run: async (op) => {
+      if (!bound) throw new Error(`${name}: run before load`);
+      return { loss: (await bound.compute(op === 'forward+backward')).loss };
+    },
+    dispose: async () => {
+      await bound?.dispose();
+      await backend.dispose();
+    },
   };
 }
 

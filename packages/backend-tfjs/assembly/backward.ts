@@ -14,7 +14,6 @@ import {
   columnV,
   formStudent,
   formTeacher,
-  gradient,
   loopConstants,
   meanStudent,
   meanTeacher,
@@ -34,7 +33,7 @@ const ROW_U: usize = 0;
 const ROW_V: usize = 16;
 const PROJECTION: usize = 32;
 
-export function backward(rowScale: f64, colScale: f64): void {
+export function backward(gradient: usize, rowScale: f64, colScale: f64): void {
   for (let j = 0; j < stride; j++) {
     store<f32>(columnCoefU + (<usize>j << 2), <f32>(-colScale * load<f64>(columnU + (<usize>j << 3))));
     store<f32>(columnCoefV + (<usize>j << 2), <f32>(colScale * load<f64>(columnV + (<usize>j << 3))));

@@ -12,44 +12,55 @@
  * 2.4 ulp evaluated in float32), then e = 2^n * (1 + (2^f - 1)) and m = 2^n * (2^f - 1) + (2^n - 1),
  * exact in the last step when n = 0, i.e. for |w| < 1/2.
  */
+import { expConstants } from './layout';
 
-// The constants, four lanes each, are read from memory rather than written as v128.const: V8 builds
-// a v128.const anew at every use inside a loop (three instructions), a load is one.
-const CONSTANTS: usize = memory.data<f32>([
-  -126.0, -126.0, -126.0, -126.0, // 0: lowest w: 2^-126 is the smallest normal float
-  12582912.0, 12582912.0, 12582912.0, 12582912.0, // 16: 1.5 * 2^23, adding it rounds to an integer
-  0.00015398397, 0.00015398397, 0.00015398397, 0.00015398397, // 32: c4
-  0.0013387767, 0.0013387767, 0.0013387767, 0.0013387767, // 48: c3
-  0.0096182479, 0.0096182479, 0.0096182479, 0.0096182479, // 64: c2
-  0.055503666, 0.055503666, 0.055503666, 0.055503666, // 80: c1
-  0.24022649, 0.24022649, 0.24022649, 0.24022649, // 96: c0
-  0.69314718, 0.69314718, 0.69314718, 0.69314718, // 112: ln2
-  1.0, 1.0, 1.0, 1.0, // 128
-], 16);
-// The integer 127 - bits(1.5 * 2^23), to turn the rounded sum's bits into 2^n's exponent.
-const EXPONENT_BIAS: usize = memory.data<i32>([127 - 0x4b400000, 127 - 0x4b400000, 127 - 0x4b400000, 127 - 0x4b400000], 16);
+// Offsets of the constants in `expConstants`, each four lanes.
+const LOWEST: usize = 0; // lowest w: 2^-126 is the smallest normal float
+const ROUNDER: usize = 16; // 1.5 * 2^23: adding it rounds to an integer
+const C4: usize = 32;
+const C3: usize = 48;
+const C2: usize = 64;
+const C1: usize = 80;
+const C0: usize = 96;
+const LN2: usize = 112;
+const ONE: usize = 128;
+const EXPONENT_BIAS: usize = 144; // i32: 127 - bits(1.5 * 2^23), turns the rounded sum's bits into 2^n's exponent
+
+/** Writes the constants; `layOut` must have placed `expConstants`. */
+export function writeExpConstants(): void {
+  v128.store(expConstants + LOWEST, f32x4.splat(-126.0));
+  v128.store(expConstants + ROUNDER, f32x4.splat(12582912.0));
+  v128.store(expConstants + C4, f32x4.splat(0.00015398397));
+  v128.store(expConstants + C3, f32x4.splat(0.0013387767));
+  v128.store(expConstants + C2, f32x4.splat(0.0096182479));
+  v128.store(expConstants + C1, f32x4.splat(0.055503666));
+  v128.store(expConstants + C0, f32x4.splat(0.24022649));
+  v128.store(expConstants + LN2, f32x4.splat(0.69314718));
+  v128.store(expConstants + ONE, f32x4.splat(1.0));
+  v128.store(expConstants + EXPONENT_BIAS, i32x4.splat(127 - 0x4b400000));
+}
 
 // @ts-ignore: decorator
 @inline
 function constant(offset: usize): v128 {
-  return v128.load(CONSTANTS + offset);
+  return v128.load(expConstants + offset);
 }
 
 /** Writes 2^w to `expOut` and returns 2^w - 1, lane by lane. */
 // @ts-ignore: decorator
 @inline
 export function exp2AndExp2m1(w: v128, expOut: usize): v128 {
-  const wc = f32x4.pmax(w, constant(0));
-  const rounded = f32x4.add(wc, constant(16));
-  const f = f32x4.sub(wc, f32x4.sub(rounded, constant(16)));
-  let q = f32x4.add(f32x4.mul(constant(32), f), constant(48));
-  q = f32x4.add(f32x4.mul(q, f), constant(64));
-  q = f32x4.add(f32x4.mul(q, f), constant(80));
-  q = f32x4.add(f32x4.mul(q, f), constant(96));
-  const fractionM1 = f32x4.add(f32x4.mul(f, constant(112)), f32x4.mul(f32x4.mul(f, f), q));
+  const wc = f32x4.pmax(w, constant(LOWEST));
+  const rounded = f32x4.add(wc, constant(ROUNDER));
+  const f = f32x4.sub(wc, f32x4.sub(rounded, constant(ROUNDER)));
+  let q = f32x4.add(f32x4.mul(constant(C4), f), constant(C3));
+  q = f32x4.add(f32x4.mul(q, f), constant(C2));
+  q = f32x4.add(f32x4.mul(q, f), constant(C1));
+  q = f32x4.add(f32x4.mul(q, f), constant(C0));
+  const fractionM1 = f32x4.add(f32x4.mul(f, constant(LN2)), f32x4.mul(f32x4.mul(f, f), q));
   // 2^n from n's bits in the rounded sum.
-  const scale = i32x4.shl(i32x4.add(rounded, v128.load(EXPONENT_BIAS)), 23);
+  const scale = i32x4.shl(i32x4.add(rounded, constant(EXPONENT_BIAS)), 23);
   const scaledM1 = f32x4.mul(scale, fractionM1);
   v128.store(expOut, f32x4.add(scale, scaledM1));
-  return f32x4.add(f32x4.sub(scale, constant(128)), scaledM1);
+  return f32x4.add(f32x4.sub(scale, constant(ONE)), scaledM1);
 }

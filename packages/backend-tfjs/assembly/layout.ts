@@ -1,9 +1,15 @@
 /**
- * Where everything lives in this module's linear memory for a call of `batch` x `classes`.
+ * Where everything lives for a call of `batch` x `classes`, in scratch memory the host provides.
  *
- * Rows are `stride` floats apart, `classes` rounded up to a multiple of 4, so that every row starts
- * on a 16-byte boundary and is a whole number of f32x4 vectors. The lanes past `classes` in a row's
- * last vector are padding: the kernels mask them (`tailMask`) wherever they could reach a sum.
+ * The module imports its memory: the host gives it either its own memory, or the memory of
+ * tfjs-backend-wasm, whose tensors the kernel then reads and writes in place. So the module keeps
+ * no static data (that would land on the host's) and never grows memory (the host's allocator owns
+ * it); the host asks `scratchBytes`, allocates that much, and passes its address to `layOut`.
+ *
+ * Rows are `stride` floats apart, `classes` rounded up to a multiple of 4, so that every row is a
+ * whole number of f32x4 vectors; the lanes past `classes` in a row's last vector are padding, masked
+ * (`tailMask`) wherever they could reach a sum. Logits in place in a tfjs tensor need stride = classes,
+ * so the host copies them into padded rows when classes is not a multiple of 4.
  */
 
 export let batch: i32 = 0;
@@ -14,13 +20,11 @@ export let vectors: i32 = 0;
 /** All-ones in the lanes of a row's last vector that hold a class, zero in its padding. */
 export let tailMask: v128 = i32x4.splat(-1);
 
-// [batch, stride] f32 matrices. The logits arrive in `student`/`teacher`; the forward pass replaces
-// them with the softmax p and q, and writes p - 1/C and q - 1/C into the centred ones.
+// [batch, stride] f32: the softmax p and q, and p - 1/C and q - 1/C.
 export let student: usize = 0;
 export let teacher: usize = 0;
 export let studentCentred: usize = 0;
 export let teacherCentred: usize = 0;
-export let gradient: usize = 0;
 
 // [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc.
 export let rowU: usize = 0;
@@ -41,12 +45,6 @@ export let columnCoefU: usize = 0;
 export let columnCoefV: usize = 0;
 /** One row of dloss/dp in the backward pass. */
 export let rowScratch: usize = 0;
-/**
- * A few vectors a loop reads its per-row constants from. Written before the loop and loaded inside
- * it, so that V8 cannot float their computation (a horizontal max, a division) into the loop body,
- * which it otherwise does.
- */
-export let loopConstants: usize = 0;
 
 // [stride] f64 per column: shifted sums, then the correlation terms.
 export let sumStudent: usize = 0;
@@ -57,6 +55,16 @@ export let sumYY: usize = 0;
 export let columnU: usize = 0;
 export let columnV: usize = 0;
 
+/**
+ * A few vectors a loop reads its per-row constants from. Written before the loop and loaded inside
+ * it, so that V8 cannot float their computation (a horizontal max, a division) into the loop body,
+ * which it otherwise does.
+ */
+export let loopConstants: usize = 0;
+/** The exp polynomial's constants (exp.ts), four lanes each: V8 rebuilds a v128.const at every use in a loop. */
+export let expConstants: usize = 0;
+export const EXP_CONSTANT_VECTORS: i32 = 10;
+
 let top: usize = 0;
 
 function take(bytes: usize): usize {
@@ -65,29 +73,22 @@ function take(bytes: usize): usize {
   return at;
 }
 
-/** Lays out memory for a batch x classes call, growing it if needed. */
-export function layOut(rows: i32, columns: i32): void {
-  batch = rows;
-  classes = columns;
-  stride = (columns + 3) & ~3;
-  vectors = stride >> 2;
-  const valid = columns - (stride - 4);
-  let mask = i32x4.splat(-1);
-  if (valid < 4) mask = i32x4.replace_lane(mask, 3, 0);
-  if (valid < 3) mask = i32x4.replace_lane(mask, 2, 0);
-  if (valid < 2) mask = i32x4.replace_lane(mask, 1, 0);
-  tailMask = mask;
+function strideOf(columns: i32): i32 {
+  return (columns + 3) & ~3;
+}
 
-  top = (__heap_base + 15) & ~(<usize>15);
-  const matrix = <usize>rows * <usize>stride * 4;
+/** Lays out `[rows, columns]` from `base` (16-byte aligned) and returns the bytes it takes. */
+function place(rows: i32, columns: i32, base: usize): usize {
+  const rowStride = strideOf(columns);
+  top = base;
+  const matrix = <usize>rows * <usize>rowStride * 4;
   student = take(matrix);
   teacher = take(matrix);
   studentCentred = take(matrix);
   teacherCentred = take(matrix);
-  gradient = take(matrix);
   rowU = take(<usize>rows * 8);
   rowV = take(<usize>rows * 8);
-  const column32 = <usize>stride * 4;
+  const column32 = <usize>rowStride * 4;
   shiftStudent = take(column32);
   shiftStudentCentred = take(column32);
   shiftTeacher = take(column32);
@@ -99,8 +100,7 @@ export function layOut(rows: i32, columns: i32): void {
   columnCoefU = take(column32);
   columnCoefV = take(column32);
   rowScratch = take(column32);
-  loopConstants = take(8 * 16);
-  const column64 = <usize>stride * 8;
+  const column64 = <usize>rowStride * 8;
   sumStudent = take(column64);
   sumTeacher = take(column64);
   sumXY = take(column64);
@@ -108,8 +108,27 @@ export function layOut(rows: i32, columns: i32): void {
   sumYY = take(column64);
   columnU = take(column64);
   columnV = take(column64);
+  loopConstants = take(8 * 16);
+  expConstants = take(EXP_CONSTANT_VECTORS * 16);
+  return top - base;
+}
 
-  const pagesNeeded = <i32>((top + 0xffff) >> 16);
-  const pagesHave = memory.size();
-  if (pagesNeeded > pagesHave && memory.grow(pagesNeeded - pagesHave) < 0) unreachable();
+/** Scratch bytes a `[rows, columns]` call needs. */
+export function scratchBytes(rows: i32, columns: i32): usize {
+  return place(rows, columns, 0);
+}
+
+/** Lays out a `[rows, columns]` call in scratch memory at `base`. */
+export function layOut(rows: i32, columns: i32, base: usize): void {
+  batch = rows;
+  classes = columns;
+  stride = strideOf(columns);
+  vectors = stride >> 2;
+  const valid = columns - (stride - 4);
+  let mask = i32x4.splat(-1);
+  if (valid < 4) mask = i32x4.replace_lane(mask, 3, 0);
+  if (valid < 3) mask = i32x4.replace_lane(mask, 2, 0);
+  if (valid < 2) mask = i32x4.replace_lane(mask, 1, 0);
+  tailMask = mask;
+  place(rows, columns, base);
 }

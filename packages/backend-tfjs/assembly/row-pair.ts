@@ -1,13 +1,13 @@
 /**
- * softmax(logits / tau) of one student row and its teacher row, in the two forms DIST needs (p
- * itself, written over the logits, and p - 1/C, written to the centred row), and their correlation. With m = expm1(z),
- * z = (x - max) / tau and S = sum(exp(z)) = C + sum(m): p = exp(z) / S, precise relative to tiny
- * probabilities, and p - 1/C = (m - mean(m)) / S, precise for the small deviations of a near-uniform
- * row. The two rows share each loop: two independent dependency chains keep the core busy.
+ * One student row and its teacher row: softmax(logits / tau) in the two forms DIST needs, p and
+ * p - 1/C, and the row's correlation. With m = expm1(z), z = (x - max) / tau and
+ * S = sum(exp(z)) = C + sum(m): p = exp(z) / S, precise relative to tiny probabilities, and
+ * p - 1/C = (m - mean(m)) / S, precise for the small deviations of a near-uniform row. The two rows
+ * share each loop: two independent dependency chains keep the core busy. The logits are only read.
  */
+import { correlate, correlationU, correlationV } from './correlation';
 import { exp2AndExp2m1 } from './exp';
 import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
-import { correlate, correlationU, correlationV } from './correlation';
 import { classes, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
 
 // Where in `loopConstants` each per-row constant sits.
@@ -31,15 +31,39 @@ function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
   return v128.bitselect(f32x4.splat(NaN), f32x4.add(rowMax, f32x4.sub(rowMin, rowMin)), outside);
 }
 
+/** The row pair's (max, min) logits, as a row max checked by `checkedMax`, into `loopConstants + at`. */
+// @ts-ignore: decorator
+@inline
+function storeCheckedMax(row: usize, at: usize, limit: f32): void {
+  const last = vectors - 1;
+  // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
+  // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is
+  // kept too, only to catch -Infinity, which the exp would otherwise absorb as a zero probability.
+  let high = f32x4.splat(-Infinity);
+  let low = f32x4.splat(Infinity);
+  for (let k = 0; k < last; k++) {
+    const v = v128.load(row + (<usize>k << 4));
+    high = f32x4.pmax(high, v);
+    low = f32x4.pmin(low, v);
+  }
+  // The padding lanes of the last vector must not count.
+  const tail = v128.load(row + (<usize>last << 4));
+  high = laneMax(f32x4.pmax(high, v128.bitselect(tail, f32x4.splat(-Infinity), tailMask)));
+  low = laneMin(f32x4.pmin(low, v128.bitselect(tail, f32x4.splat(Infinity), tailMask)));
+  v128.store(loopConstants + at, checkedMax(high, low, limit));
+}
+
 /**
- * Row `index` of the student (x) and the teacher (y): both softmax forms, and the row's correlation,
- * whose gradient terms it stores; returns 1 - corr.
+ * Row `index`: reads logits `x` (student) and `y` (teacher), writes p and q to `xP` and `yP`, p - 1/C
+ * and q - 1/C to `xCentred` and `yCentred`, stores the row's correlation terms; returns 1 - corr.
  */
 export function rowPair(
   index: i32,
   x: usize,
-  xCentred: usize,
   y: usize,
+  xP: usize,
+  yP: usize,
+  xCentred: usize,
   yCentred: usize,
   log2eOverTau: f32,
   limit: f32,
@@ -48,35 +72,8 @@ export function rowPair(
 ): f64 {
   const last = vectors - 1;
   const lastAt = <usize>last << 4;
-
-  // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
-  // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is
-  // kept too, only to catch -Infinity, which the exp would otherwise absorb as a zero probability.
-  let maxX = f32x4.splat(-Infinity);
-  let maxY = f32x4.splat(-Infinity);
-  let minX = f32x4.splat(Infinity);
-  let minY = f32x4.splat(Infinity);
-  for (let k = 0; k < last; k++) {
-    const at = <usize>k << 4;
-    const vx = v128.load(x + at);
-    const vy = v128.load(y + at);
-    maxX = f32x4.pmax(maxX, vx);
-    maxY = f32x4.pmax(maxY, vy);
-    minX = f32x4.pmin(minX, vx);
-    minY = f32x4.pmin(minY, vy);
-  }
-  // The padding lanes of the last vector must not count; then they take the row's max, so that
-  // their expm1 is exactly 0 and adds nothing to the sums below (they are zeroed at the end).
-  const lastX = v128.load(x + lastAt);
-  const lastY = v128.load(y + lastAt);
-  minX = laneMin(f32x4.pmin(minX, v128.bitselect(lastX, f32x4.splat(Infinity), tailMask)));
-  minY = laneMin(f32x4.pmin(minY, v128.bitselect(lastY, f32x4.splat(Infinity), tailMask)));
-  const rowMaxX = checkedMax(laneMax(f32x4.pmax(maxX, v128.bitselect(lastX, f32x4.splat(-Infinity), tailMask))), minX, limit);
-  const rowMaxY = checkedMax(laneMax(f32x4.pmax(maxY, v128.bitselect(lastY, f32x4.splat(-Infinity), tailMask))), minY, limit);
-  v128.store(x + lastAt, v128.bitselect(lastX, rowMaxX, tailMask));
-  v128.store(y + lastAt, v128.bitselect(lastY, rowMaxY, tailMask));
-  v128.store(loopConstants + MAX_X, rowMaxX);
-  v128.store(loopConstants + MAX_Y, rowMaxY);
+  storeCheckedMax(x, MAX_X, limit);
+  storeCheckedMax(y, MAX_Y, limit);
   // exp((x - max) / tau) = 2^((x - max) * log2(e) / tau).
   v128.store(loopConstants + SCALE, f32x4.splat(log2eOverTau));
 
@@ -89,8 +86,15 @@ export function rowPair(
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
       const scale = v128.load(loopConstants + SCALE);
-      const mx = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale), x + at);
-      const my = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale), y + at);
+      let mx = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale), xP + at);
+      let my = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale), yP + at);
+      if (k == last) {
+        // Padding lanes hold exp of whatever was there: zero them before they reach a sum.
+        mx = v128.and(mx, tailMask);
+        my = v128.and(my, tailMask);
+        v128.store(xP + at, v128.and(v128.load(xP + at), tailMask));
+        v128.store(yP + at, v128.and(v128.load(yP + at), tailMask));
+      }
       v128.store(xCentred + at, mx);
       v128.store(yCentred + at, my);
       chunkX = f32x4.add(chunkX, mx);
@@ -99,6 +103,7 @@ export function rowPair(
     sumX = widenAdd(sumX, chunkX);
     sumY = widenAdd(sumY, chunkY);
   }
+
   const n = <f64>classes;
   const totalX = total(sumX);
   const totalY = total(sumY);
@@ -123,8 +128,8 @@ export function rowPair(
       const at = <usize>k << 4;
       const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
       const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
-      v128.store(x + at, f32x4.mul(v128.load(x + at), inverseSX));
-      v128.store(y + at, f32x4.mul(v128.load(y + at), inverseSY));
+      v128.store(xP + at, f32x4.mul(v128.load(xP + at), inverseSX));
+      v128.store(yP + at, f32x4.mul(v128.load(yP + at), inverseSY));
       let xc = f32x4.mul(f32x4.sub(v128.load(xCentred + at), v128.load(loopConstants + MEAN_X)), inverseSX);
       let yc = f32x4.mul(f32x4.sub(v128.load(yCentred + at), v128.load(loopConstants + MEAN_Y)), inverseSY);
       if (k == last) {
@@ -146,8 +151,6 @@ export function rowPair(
     sxx = widenAdd(sxx, cxx);
     syy = widenAdd(syy, cyy);
   }
-  v128.store(x + lastAt, v128.and(v128.load(x + lastAt), tailMask));
-  v128.store(y + lastAt, v128.and(v128.load(y + lastAt), tailMask));
 
   // The row correlation from its sums, corrected by the residual means (the computed p - 1/C sum to
   // zero only up to rounding): as exact as a second centring pass, without one.

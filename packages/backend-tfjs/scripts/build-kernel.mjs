@@ -20,6 +20,8 @@ const { error, stderr } = await asc.main(
     '--runtime', 'stub',
     '--noAssert',
     '--enable', 'simd',
+    // The host provides the memory: the kernel's own, or tfjs-backend-wasm's heap (see assembly/layout.ts).
+    '--importMemory',
   ],
   {
     writeFile(name, contents) {

@@ -14,11 +14,14 @@ import {
   validateRequest,
   type Availability,
   type BackendConfig,
+  type BoundDist,
   type DistBackend,
+  type DistBinding,
   type DistInput,
   type DistOptions,
   type DistRequest,
   type DistResult,
+  type DistTerms,
 } from '@dist-kd/core';
 import { distPass, type DistImplementation } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
@@ -109,6 +112,13 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       if (!kernelChecksValues) checkLogitValues(input, 'float32');
       return run(input, compute, checkGradient);
     },
+    async bind(binding: DistBinding): Promise<BoundDist> {
+      // The values are checked once here, so no call needs to.
+      const input = validateRequest({ ...binding, gradient: false }, 'float32');
+      const platform = await ready();
+      await activate(platform);
+      return bindTensors(name, input, platform, compute, checkGradient);
+    },
     async dispose(): Promise<void> {
       disposed = true;
     },
@@ -122,36 +132,101 @@ function describeImplementation(implementation: DistImplementation, tfjsBackend:
   return missing ? `fused tfjs ops (no WebAssembly SIMD here: ${missing.message})` : 'fused tfjs ops';
 }
 
+/** Tensors of one call: the three scalars stacked, and the gradient when asked for. */
+type CallTensors = { readonly scalars: tf.Tensor; readonly gradient?: tf.Tensor };
+
+function callTensors(compute: Compute, student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): CallTensors {
+  return tf.tidy(() => {
+    const terms = compute(student, teacher, options, gradient);
+    return { scalars: tf.stack([terms.loss, terms.inter, terms.intra]), gradient: terms.gradient };
+  });
+}
+
+/**
+ * Reads the scalars (`data()` rather than `dataSync()`: tfjs-webgpu in Node can only read
+ * asynchronously); a loss that is not finite becomes the error that explains it.
+ */
+async function readTerms(scalars: tf.Tensor, input: DistInput): Promise<DistTerms> {
+  const [loss, inter, intra] = await scalars.data();
+  if (!Number.isFinite(loss)) {
+    // Says which logit was bad when the values were not checked before; else eps = 0 met a constant vector.
+    checkLogitValues(input, 'float32');
+    throw degenerate(input.options);
+  }
+  return { loss, inter, intra };
+}
+
+/** The gradient in the array type `DistResult.gradient` promises for this input. */
+async function readGradient(
+  gradient: tf.Tensor,
+  input: DistInput,
+  checkGradient?: (gradient: Float32Array | Float64Array) => void,
+): Promise<Float32Array | Float64Array> {
+  // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
+  const values = (await gradient.data()) as Float32Array;
+  const result = input.student instanceof Float32Array ? values : Float64Array.from(values);
+  checkGradient?.(result);
+  return result;
+}
+
 async function run(
   input: DistInput,
   compute: Compute,
   checkGradient?: (gradient: Float32Array | Float64Array) => void,
 ): Promise<DistResult> {
   const shape: [number, number] = [input.batch, input.classes];
-  const terms = tf.tidy(() => {
+  const tensors = tf.tidy(() => {
     const student = tf.tensor2d(toFloat32(input.student), shape);
     const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
-    const { loss, inter, intra, gradient } = compute(student, teacher, input.options, input.gradient);
-    return { scalars: tf.stack([loss, inter, intra]), gradient };
+    return callTensors(compute, student, teacher, input.options, input.gradient);
   });
   try {
-    // `data()` rather than `dataSync()`: tfjs-webgpu in Node can only read asynchronously.
-    const [loss, inter, intra] = await terms.scalars.data();
-    if (!Number.isFinite(loss)) {
-      // Says which logit was bad when the values were not checked before; else eps = 0 met a constant vector.
-      checkLogitValues(input, 'float32');
-      throw degenerate(input.options);
-    }
-    if (!terms.gradient) return { loss, inter, intra };
-    // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
-    const values = (await terms.gradient.data()) as Float32Array;
-    const gradient = input.student instanceof Float32Array ? values : Float64Array.from(values);
-    checkGradient?.(gradient);
-    return { loss, inter, intra, gradient };
+    const terms = await readTerms(tensors.scalars, input);
+    if (!tensors.gradient) return terms;
+    return { ...terms, gradient: await readGradient(tensors.gradient, input, checkGradient) };
   } finally {
-    terms.scalars.dispose();
-    terms.gradient?.dispose();
+    tensors.scalars.dispose();
+    tensors.gradient?.dispose();
   }
+}
+
+/** The logits as tensors kept for repeated calls, each call's gradient kept until the next. */
+function bindTensors(
+  name: string,
+  input: DistInput,
+  platform: ReadyPlatform,
+  compute: Compute,
+  checkGradient?: (gradient: Float32Array | Float64Array) => void,
+): BoundDist {
+  const shape: [number, number] = [input.batch, input.classes];
+  const student = tf.tensor2d(toFloat32(input.student), shape);
+  const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
+  let gradient: tf.Tensor | undefined;
+  let disposed = false;
+  return {
+    async compute(withGradient) {
+      if (disposed) throw new BackendUnavailableError(name, 'this binding was disposed');
+      await activate(platform);
+      gradient?.dispose();
+      gradient = undefined;
+      const tensors = callTensors(compute, student, teacher, input.options, withGradient);
+      gradient = tensors.gradient;
+      try {
+        return await readTerms(tensors.scalars, input);
+      } finally {
+        tensors.scalars.dispose();
+      }
+    },
+    async readGradient() {
+      if (!gradient) throw new Error(`${name}: readGradient needs a compute(true) first`);
+      return readGradient(gradient, input, checkGradient);
+    },
+    async dispose() {
+      disposed = true;
+      tf.dispose([student, teacher, ...(gradient ? [gradient] : [])]);
+      gradient = undefined;
+    },
+  };
 }
 
 function toFloat32(values: Float32Array | Float64Array): Float32Array {

@@ -1,5 +1,28 @@
 import type { DistRequest, DistResult, Precision } from './input.js';
 
+/** A request without `gradient`: the logits and options that `bind` keeps. */
+export type DistBinding = Omit<DistRequest, 'gradient'>;
+
+/** The loss and its two unscaled terms. */
+export type DistTerms = Omit<DistResult, 'gradient'>;
+
+/**
+ * Logits bound to a backend for repeated calls, kept where it computes (tfjs tensors, GPU buffers),
+ * so that a call pays no host transfers: what a training loop sees, whose logits are produced and
+ * consumed there. Calls may not overlap.
+ */
+export interface BoundDist {
+  /**
+   * Loss and terms; with `gradient`, the gradient too, kept on the backend's side for
+   * `readGradient`. Rejects with `DistInputError` (DEGENERATE) like `compute`.
+   */
+  compute(gradient: boolean): Promise<DistTerms>;
+  /** The gradient of the last `compute(true)`, copied to host memory as `DistResult.gradient` would be. */
+  readGradient(): Promise<Float32Array | Float64Array>;
+  /** Releases what the binding holds; `compute` rejects afterwards. */
+  dispose(): Promise<void>;
+}
+
 /** Whether a backend can run on this machine, and if not, why and what to do. */
 export type Availability =
   | {
@@ -35,6 +58,11 @@ export interface DistBackend {
    * `BackendUnavailableError` when the backend cannot run here.
    */
   compute(request: DistRequest): Promise<DistResult>;
+  /**
+   * Optional: validates the logits as `compute` does, moves them where the backend computes once,
+   * and returns calls that run there (the bench's `--resident` mode times these).
+   */
+  bind?(binding: DistBinding): Promise<BoundDist>;
   /** Releases workers, GPU buffers, tensors. The backend is not used afterwards. */
   dispose(): Promise<void>;
 }

@@ -23,7 +23,7 @@ export {
   type Shape,
 } from './input.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';
-export type { Availability, BackendConfig, BackendModule, DistBackend } from './backend.js';
+export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistTerms } from './backend.js';
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';

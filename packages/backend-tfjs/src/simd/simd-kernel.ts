@@ -1,22 +1,30 @@
 /**
- * The host side of the WebAssembly SIMD kernel (`assembly/`): one module instance per process, fed
- * float32 logits and read back into caller-provided arrays. Used by the tfjs kernels registered for
- * the wasm and cpu backends, whose tensors are plain memory in this process.
+ * The host side of the WebAssembly SIMD kernel (`assembly/`). The module imports its memory, so one
+ * compiled module serves two kinds of host: tfjs-backend-wasm's own heap (the kernel reads the
+ * logit tensors and writes the gradient tensor in place, with its scratch from the heap's malloc),
+ * and a memory of its own (tfjs cpu, whose tensors are JavaScript arrays copied in and out).
  */
 import { BackendRuntimeError, logitLimit, type DistOptions } from '@dist-kd/core';
 import { DIST_KERNEL_WASM } from '../generated/dist-kernel-wasm.js';
 
 interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  prepare(batch: number, classes: number): void;
-  studentOffset(): number;
-  teacherOffset(): number;
-  gradientOffset(): number;
+  scratchBytes(batch: number, classes: number): number;
+  prepare(batch: number, classes: number, scratch: number): void;
   rowStride(): number;
-  forward(log2eOverTau: number, eps: number, epsInside: number, limit: number): number;
+  forward(student: number, teacher: number, log2eOverTau: number, eps: number, epsInside: number, limit: number): number;
   intra(): number;
-  backward(rowScale: number, colScale: number): void;
+  backward(gradient: number, rowScale: number, colScale: number): void;
 }
+
+/** A WebAssembly memory the kernel runs in, and scratch space in it. */
+export interface KernelHost {
+  readonly memory: WebAssembly.Memory;
+  /** The address of `bytes` bytes, 16-byte aligned, valid until the next call. */
+  scratch(bytes: number): number;
+}
+
+/** Logits or a gradient: at an address in the host's memory (rows `classes` apart), or a JavaScript array. */
+export type KernelMatrix = { readonly address: number } | { readonly values: Float32Array };
 
 export interface SimdTerms {
   readonly loss: number;
@@ -24,59 +32,67 @@ export interface SimdTerms {
   readonly intra: number;
 }
 
-let instance: KernelExports | undefined;
-let loadError: Error | undefined;
+let compiled: WebAssembly.Module | undefined;
+let compileError: Error | undefined;
 
 /**
- * The kernel, compiled on first use (a few kilobytes, so synchronous compilation is allowed on a
- * browser's main thread too), or undefined where this WebAssembly engine lacks SIMD; `simdKernelError`
- * then says why.
+ * The compiled module (a few kilobytes, so synchronous compilation is allowed on a browser's main
+ * thread too), or undefined where this WebAssembly engine lacks SIMD; `simdKernelError` says why.
  */
-export function simdKernel(): SimdKernel | undefined {
-  if (!instance && !loadError) {
+export function simdKernelModule(): WebAssembly.Module | undefined {
+  if (!compiled && !compileError) {
     try {
-      const bytes = Uint8Array.from(atob(DIST_KERNEL_WASM), (c) => c.charCodeAt(0));
-      const module = new WebAssembly.Module(bytes);
-      instance = new WebAssembly.Instance(module, { env: { abort: abortFromKernel } }).exports as unknown as KernelExports;
+      compiled = new WebAssembly.Module(Uint8Array.from(atob(DIST_KERNEL_WASM), (c) => c.charCodeAt(0)));
     } catch (error) {
-      loadError = error as Error;
+      compileError = error as Error;
     }
   }
-  return instance ? kernel : undefined;
+  return compiled;
 }
 
 export function simdKernelError(): Error | undefined {
-  return loadError;
+  return compileError;
 }
 
-function abortFromKernel(): never {
-  throw new Error('the DIST SIMD kernel aborted');
-}
+/** The kernel instantiated in one host's memory. */
+export class SimdKernel {
+  private readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
 
-export interface SimdKernel {
+  constructor(
+    module: WebAssembly.Module,
+    private readonly host: KernelHost,
+  ) {
+    this.memory = host.memory;
+    this.exports = new WebAssembly.Instance(module, { env: { memory: host.memory } }).exports as unknown as KernelExports;
+  }
+
   /**
    * DIST of [batch, classes] float32 logits; the loss is NaN when a logit is not finite or beyond
-   * core's `logitLimit`, as `validateRequest`'s deferred mode requires. With `gradientTarget`, also writes dloss/dstudent
-   * (for an upstream gradient of 1) into the array it returns, which it is asked for only after the
-   * logits were copied in: the logits may be views of memory that allocating the target moves.
+   * core's `logitLimit`, as `validateRequest`'s deferred mode requires. With `gradient`, also writes
+   * dloss/dstudent (for an upstream gradient of 1) there. Logits and gradient are used in place when
+   * they are in the host's memory and `classes` is a multiple of 4 (the kernel's row stride), and
+   * copied otherwise.
    */
   run(
-    student: Float32Array,
-    teacher: Float32Array,
+    student: KernelMatrix,
+    teacher: KernelMatrix,
     batch: number,
     classes: number,
     options: DistOptions,
-    gradientTarget?: () => Float32Array,
-  ): SimdTerms;
-}
-
-const kernel: SimdKernel = {
-  run(student, teacher, batch, classes, options, gradientTarget) {
-    const k = instance!;
+    gradient?: KernelMatrix,
+  ): SimdTerms {
+    const k = this.exports;
+    const stride = (classes + 3) & ~3;
+    const matrixBytes = batch * stride * 4;
+    const copied = (m: KernelMatrix | undefined) => m !== undefined && ('values' in m || stride !== classes);
+    const kernelBytes = k.scratchBytes(batch, classes);
+    const copies = [student, teacher, gradient].filter(copied).length;
+    let scratch: number;
     try {
-      k.prepare(batch, classes);
+      scratch = this.host.scratch(kernelBytes + copies * matrixBytes);
     } catch (error) {
-      const megabytes = Math.ceil((5 * batch * classes * 4) / 2 ** 20);
+      const megabytes = Math.ceil((kernelBytes + copies * matrixBytes) / 2 ** 20);
       throw new BackendRuntimeError(
         'tfjs',
         `the DIST SIMD kernel could not get ${megabytes} MiB of WebAssembly memory for [${batch}, ${classes}] logits; ` +
@@ -84,30 +100,54 @@ const kernel: SimdKernel = {
         { cause: error },
       );
     }
-    const stride = k.rowStride();
-    // A view taken after `prepare`, which may have grown (and so replaced) the memory's buffer.
-    const memory = new Float32Array(k.memory.buffer);
-    copyRows(student, classes, memory, k.studentOffset() >> 2, stride, batch);
-    copyRows(teacher, classes, memory, k.teacherOffset() >> 2, stride, batch);
+    k.prepare(batch, classes, scratch);
+    // Views taken after the scratch allocation, which may have grown (and so replaced) the buffer.
+    const memory = new Float32Array(this.host.memory.buffer);
+    let free = scratch + kernelBytes;
+    const place = (m: KernelMatrix, input: boolean): number => {
+      if (!copied(m)) return (m as { address: number }).address;
+      const at = free;
+      free += matrixBytes;
+      if (input) copyRows(valuesOf(m, memory, batch * classes), classes, memory, at >> 2, stride, batch);
+      return at;
+    };
     const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
-    const inter = k.forward(Math.LOG2E / options.tau, options.eps, epsInside, float32AtMost(logitLimit('float32', options.tau)));
+    const limit = float32AtMost(logitLimit('float32', options.tau));
+    const inter = k.forward(place(student, true), place(teacher, true), Math.LOG2E / options.tau, options.eps, epsInside, limit);
     const intra = k.intra();
-    if (gradientTarget) {
-      k.backward((options.beta * options.tau) / batch, (options.gamma * options.tau) / classes);
-      copyRows(memory.subarray(k.gradientOffset() >> 2), stride, gradientTarget(), 0, classes, batch);
+    if (gradient) {
+      const at = place(gradient, false);
+      k.backward(at, (options.beta * options.tau) / batch, (options.gamma * options.tau) / classes);
+      if (copied(gradient)) copyRows(memory.subarray(at >> 2), stride, valuesOf(gradient, memory, batch * classes), 0, classes, batch);
     }
     const scale = options.tau * options.tau;
     return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
-  },
-};
+  }
+}
+
+function valuesOf(m: KernelMatrix, memory: Float32Array, length: number): Float32Array {
+  return 'values' in m ? m.values : memory.subarray(m.address >> 2, (m.address >> 2) + length);
+}
+
+/** A kernel in a memory of its own, grown as calls need. */
+export function ownMemoryHost(): KernelHost {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  return {
+    memory,
+    scratch(bytes) {
+      const pages = Math.ceil(bytes / 65536) - memory.buffer.byteLength / 65536;
+      if (pages > 0) memory.grow(pages);
+      return 0;
+    },
+  };
+}
 
 /** The largest float32 not above `value`, so that the kernel's float32 comparison is as strict. */
 function float32AtMost(value: number): number {
   const rounded = Math.fround(value);
   if (rounded <= value) return rounded;
   const bits = new Float32Array([rounded]);
-  const view = new Int32Array(bits.buffer);
-  view[0] += rounded > 0 ? -1 : 1;
+  new Int32Array(bits.buffer)[0] -= 1;
   return bits[0];
 }
 

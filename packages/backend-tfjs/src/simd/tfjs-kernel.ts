@@ -1,60 +1,125 @@
 /**
  * The SIMD kernel as a tfjs kernel ("DistKdDist"), registered for the tfjs backends whose tensors
- * are memory in this process: wasm (tensors in its WebAssembly heap, read in place) and cpu (typed
- * arrays). Its inputs are the student and teacher logits; its outputs the loss, inter and intra as
- * scalars, and with `gradient` the student's gradient for an upstream gradient of 1.
+ * are memory in this process: wasm (tensors in its WebAssembly heap, read and written in place) and
+ * cpu (typed arrays, copied in and out). Its inputs are the student and teacher logits; its outputs
+ * the loss, inter and intra as scalars, and with `gradient` the student's gradient for an upstream
+ * gradient of 1.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
-import { simdKernel } from './simd-kernel.js';
+import { ownMemoryHost, SimdKernel, simdKernelModule, type KernelHost, type KernelMatrix } from './simd-kernel.js';
 
 export const DIST_KERNEL_NAME = 'DistKdDist';
-
-/** The tfjs backends the kernel serves, each with how to reach its tensors' memory. */
-const HOST_MEMORY: Readonly<Record<string, (backend: tf.KernelBackend) => HostMemory>> = {
-  wasm: (backend) => wasmMemory(backend as unknown as WasmBackend),
-  cpu: (backend) => cpuMemory(backend as unknown as CpuBackend),
-};
-
-/** The tfjs backends the kernel can serve. */
-export const SIMD_KERNEL_BACKENDS: readonly string[] = Object.keys(HOST_MEMORY);
-
-/** Registers the kernel for `tfjsBackend` if it serves it and this engine has WebAssembly SIMD. */
-export function registerSimdKernel(tfjsBackend: string): boolean {
-  const memory = HOST_MEMORY[tfjsBackend];
-  if (!memory || !simdKernel()) return false;
-  if (!tf.getKernel(DIST_KERNEL_NAME, tfjsBackend)) {
-    tf.registerKernel({ kernelName: DIST_KERNEL_NAME, backendName: tfjsBackend, kernelFunc: kernelFunc(memory) });
-  }
-  return true;
-}
 
 /** Attributes of one call: the resolved options, and whether to compute the gradient. */
 export type DistKernelAttrs = DistOptions & { readonly gradient: boolean };
 
-interface Output {
-  /** Writable until the next allocation on the backend. */
-  readonly values: Float32Array;
-  /** The tensor, once `values` is written. */
-  finish(): tf.TensorInfo;
+/** How the kernel reaches one tfjs backend's tensors. */
+interface TensorAccess {
+  readonly kernel: SimdKernel;
+  matrix(tensor: tf.TensorInfo): KernelMatrix;
+  /** A new float32 output: where the kernel writes it, and the tensor once written. */
+  output(shape: number[]): { readonly target: KernelMatrix; finish(): tf.TensorInfo };
 }
 
-interface HostMemory {
-  values(tensor: tf.TensorInfo): Float32Array;
-  allocate(shape: number[]): Output;
+const ACCESS: Readonly<Record<string, (backend: tf.KernelBackend, module: WebAssembly.Module) => TensorAccess>> = {
+  wasm: (backend, module) => wasmAccess(backend as unknown as WasmBackend, module),
+  cpu: (backend, module) => cpuAccess(backend as unknown as CpuBackend, module),
+};
+
+/** The tfjs backends the kernel can serve. */
+export const SIMD_KERNEL_BACKENDS: readonly string[] = Object.keys(ACCESS);
+
+/** Registers the kernel for `tfjsBackend` if it serves it and this engine has WebAssembly SIMD. */
+export function registerSimdKernel(tfjsBackend: string): boolean {
+  const access = ACCESS[tfjsBackend];
+  const module = simdKernelModule();
+  if (!access || !module) return false;
+  if (!tf.getKernel(DIST_KERNEL_NAME, tfjsBackend)) {
+    const accessOf = new WeakMap<tf.KernelBackend, TensorAccess>();
+    const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const kernelBackend = backend as tf.KernelBackend;
+      let reach = accessOf.get(kernelBackend);
+      if (!reach) accessOf.set(kernelBackend, (reach = access(kernelBackend, module)));
+      return runKernel(reach, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs);
+    };
+    tf.registerKernel({ kernelName: DIST_KERNEL_NAME, backendName: tfjsBackend, kernelFunc });
+  }
+  return true;
+}
+
+function runKernel(access: TensorAccess, { student, teacher }: { student: tf.TensorInfo; teacher: tf.TensorInfo }, options: DistKernelAttrs): tf.TensorInfo[] {
+  const [batch, classes] = student.shape;
+  // The gradient's tensor first, so that the kernel can write it in place.
+  const gradient = options.gradient ? access.output([batch, classes]) : undefined;
+  const terms = access.kernel.run(access.matrix(student), access.matrix(teacher), batch, classes, options, gradient?.target);
+  const scalars = [terms.loss, terms.inter, terms.intra].map((value) => {
+    const scalar = access.output([]);
+    // A scalar's values, whatever its target: one float.
+    writeScalar(access, scalar.target, value);
+    return scalar.finish();
+  });
+  return gradient ? [...scalars, gradient.finish()] : scalars;
+}
+
+function writeScalar(access: TensorAccess, target: KernelMatrix, value: number): void {
+  if ('values' in target) target.values[0] = value;
+  else new Float32Array(access.kernel.memory.buffer, target.address, 1)[0] = value;
 }
 
 interface WasmBackend {
+  wasm: { asm?: { memory?: unknown }; _malloc?: (bytes: number) => number; _free?: (address: number) => void };
+  getMemoryOffset(dataId: object): number;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-function wasmMemory(backend: WasmBackend): HostMemory {
+/**
+ * In tfjs-backend-wasm's own heap when its Emscripten module exposes the heap's memory and malloc
+ * (tfjs-backend-wasm 4.x does): no copies. Otherwise in a memory of the kernel's own, through copies.
+ */
+function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): TensorAccess {
+  const { asm, _malloc: malloc, _free: free } = backend.wasm;
+  if (!(asm?.memory instanceof WebAssembly.Memory) || !malloc || !free) {
+    const kernel = new SimdKernel(module, ownMemoryHost());
+    return {
+      kernel,
+      matrix: (tensor) => ({ values: backend.typedArrayFromHeap(tensor) }),
+      output(shape) {
+        const info = backend.makeOutput(shape, 'float32');
+        // Read when written: the kernel writes after its own allocations, which do not touch this heap.
+        return { target: { values: backend.typedArrayFromHeap(info) }, finish: () => info };
+      },
+    };
+  }
+  const kernel = new SimdKernel(module, heapHost(asm.memory, malloc, free));
   return {
-    values: (tensor) => backend.typedArrayFromHeap(tensor),
-    allocate(shape) {
+    kernel,
+    matrix: (tensor) => ({ address: backend.getMemoryOffset(tensor.dataId) }),
+    output(shape) {
       const info = backend.makeOutput(shape, 'float32');
-      return { values: backend.typedArrayFromHeap(info), finish: () => info };
+      return { target: { address: backend.getMemoryOffset(info.dataId) }, finish: () => info };
+    },
+  };
+}
+
+/** Scratch from the heap's malloc, kept between calls and replaced when a call needs more. */
+function heapHost(memory: WebAssembly.Memory, malloc: (bytes: number) => number, free: (address: number) => void): KernelHost {
+  let block = 0;
+  let capacity = 0;
+  return {
+    memory,
+    scratch(bytes) {
+      if (bytes > capacity) {
+        if (block) free(block);
+        block = malloc(bytes + 15);
+        if (!block) {
+          capacity = 0;
+          throw new Error(`malloc(${bytes + 15}) failed in the tfjs-backend-wasm heap`);
+        }
+        capacity = bytes;
+      }
+      return (block + 15) & ~15;
     },
   };
 }
@@ -64,30 +129,14 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
-function cpuMemory(backend: CpuBackend): HostMemory {
+function cpuAccess(backend: CpuBackend, module: WebAssembly.Module): TensorAccess {
+  const kernel = new SimdKernel(module, ownMemoryHost());
   return {
-    values: (tensor) => backend.data.get(tensor.dataId).values as Float32Array,
-    allocate(shape) {
+    kernel,
+    matrix: (tensor) => ({ values: backend.data.get(tensor.dataId).values as Float32Array }),
+    output(shape) {
       const values = new Float32Array(shape.reduce((size, extent) => size * extent, 1));
-      return { values, finish: () => backend.makeTensorInfo(shape, 'float32', values) };
+      return { target: { values }, finish: () => backend.makeTensorInfo(shape, 'float32', values) };
     },
-  };
-}
-
-function kernelFunc(hostMemory: (backend: tf.KernelBackend) => HostMemory): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { student, teacher } = inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo };
-    const options = attrs as unknown as DistKernelAttrs;
-    const [batch, classes] = student.shape;
-    const memory = hostMemory(backend as tf.KernelBackend);
-    let gradient: Output | undefined;
-    const target = options.gradient ? () => (gradient = memory.allocate([batch, classes])).values : undefined;
-    const terms = simdKernel()!.run(memory.values(student), memory.values(teacher), batch, classes, options, target);
-    const scalars = [terms.loss, terms.inter, terms.intra].map((value) => {
-      const output = memory.allocate([]);
-      output.values[0] = value;
-      return output.finish();
-    });
-    return gradient ? [...scalars, gradient.finish()] : scalars;
   };
 }
