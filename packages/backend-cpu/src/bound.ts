@@ -14,26 +14,27 @@ export interface BoundRunner {
  * and, on the worker pool, sends the workers nothing but the go signal after the first call.
  */
 export function createBoundDist(input: DistInput, runner: BoundRunner): BoundDist {
-  let gradient: GradientOutput | undefined = allocateGradient(input);
-  /** Whether `gradient` holds the gradient of the last call. */
+  // Dropped by dispose, with the runner that holds the logits, so that both can be collected.
+  let live: { runner: BoundRunner; gradient: GradientOutput } | undefined = { runner, gradient: allocateGradient(input) };
+  /** Whether the gradient array holds the gradient of the last call. */
   let gradientReady = false;
   return {
     async compute(withGradient) {
-      if (!gradient) throw new BackendUnavailableError('cpu', 'this binding was disposed; bind the logits again');
+      if (!live) throw new BackendUnavailableError('cpu', 'this binding was disposed; bind the logits again');
       gradientReady = false;
-      const terms = await runner.run(withGradient ? gradient : undefined);
+      const terms = await live.runner.run(withGradient ? live.gradient : undefined);
       gradientReady = withGradient;
       return terms;
     },
     async readGradient() {
-      if (!gradientReady) throw new Error('cpu: readGradient needs a successful compute(true) first');
-      return gradient!.slice();
+      if (!live || !gradientReady) throw new Error('cpu: readGradient needs a successful compute(true) first');
+      return live.gradient.slice();
     },
     async dispose() {
-      if (!gradient) return;
-      gradient = undefined;
+      const released = live?.runner;
+      live = undefined;
       gradientReady = false;
-      await runner.release();
+      await released?.release();
     },
   };
 }
