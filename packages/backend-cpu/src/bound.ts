@@ -44,6 +44,6 @@ export function createBoundDist(input: DistInput, runner: BoundRunner): BoundDis
  * binding unchecked; arrays validation already built from nested rows are its own already.
  */
 export function ownLogits(input: DistInput, binding: DistBinding): DistInput {
-  const own = (logits: GradientOutput) => (logits === binding.student || logits === binding.teacher ? logits.slice() : logits);
+  const own = (logits: Float32Array | Float64Array) => (logits === binding.student || logits === binding.teacher ? logits.slice() : logits);
   return { ...input, student: own(input.student), teacher: own(input.teacher) };
 }
