@@ -2,12 +2,17 @@ import {
   BackendRuntimeError,
   validateRequest,
   type BackendConfig,
+  type BoundDist,
   type DistBackend,
+  type DistBinding,
   type DistInput,
   type DistRequest,
   type DistResult,
+  type DistTerms,
 } from '@dist-kd/core';
-import { SingleThreadDist } from './single-thread.js';
+import { createBoundDist, ownLogits, type BoundRunner } from './bound.js';
+import type { Residency } from './parallel/pool.js';
+import { SingleThreadDist, type GradientOutput } from './single-thread.js';
 
 export interface CpuBackendOptions {
   /**
@@ -22,6 +27,7 @@ export interface CpuBackendOptions {
 export interface CpuBackend extends DistBackend {
   /** The same computation on the calling thread, without a promise. */
   computeSync(request: DistRequest): DistResult;
+  bind(binding: DistBinding): Promise<BoundDist>;
 }
 
 const DEFAULT_PARALLEL_THRESHOLD = 32768;
@@ -29,6 +35,8 @@ const DEFAULT_PARALLEL_THRESHOLD = 32768;
 interface ParallelRunner {
   readonly threads: number;
   compute(input: DistInput): Promise<DistResult>;
+  computeInto(input: DistInput, gradient: GradientOutput | undefined, residency?: Residency): Promise<DistTerms>;
+  release(residency: Residency): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -45,9 +53,35 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
   let parallel: Promise<ParallelRunner | undefined> | undefined;
   const disposed = () => new BackendRuntimeError('cpu', 'this backend was disposed; create a new one');
 
-  const runners = async (): Promise<ParallelRunner | undefined> => {
+  /** The worker pool when this input is large enough for it, else undefined (the calling thread). */
+  const parallelFor = async (input: DistInput): Promise<ParallelRunner | undefined> => {
+    if (input.batch * input.classes < threshold) return undefined;
     parallel ??= startParallel(backendOptions.threads);
-    return parallel;
+    const runner = await parallel;
+    return runner && input.batch >= runner.threads ? runner : undefined;
+  };
+
+  /** A binding's runner: the pool keeping its rows, or a calling-thread runner with its own workspace. */
+  const boundRunner = async (input: DistInput): Promise<BoundRunner> => {
+    const runner = await parallelFor(input);
+    if (runner) {
+      const residency: Residency = Symbol('cpu binding');
+      return {
+        run: async (gradient) => {
+          if (!single) throw disposed();
+          return runner.computeInto(input, gradient, residency);
+        },
+        release: () => runner.release(residency),
+      };
+    }
+    const own = new SingleThreadDist();
+    return {
+      run: async (gradient) => {
+        if (!single) throw disposed();
+        return own.computeInto(input, gradient);
+      },
+      release: async () => {},
+    };
   };
 
   const computeSync = (request: DistRequest): DistResult => {
@@ -70,11 +104,16 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
     async compute(request) {
       if (!single) throw disposed();
       const input = validateRequest(request, 'float64');
-      const runner = input.batch * input.classes >= threshold ? await runners() : undefined;
-      if (runner && input.batch >= runner.threads) return runner.compute(input);
-      return single.compute(input);
+      const runner = await parallelFor(input);
+      return runner ? runner.compute(input) : single.compute(input);
     },
     computeSync,
+    async bind(binding) {
+      if (!single) throw disposed();
+      // The values are checked here once, and the binding keeps its own copy, so no call checks them.
+      const input = ownLogits(validateRequest({ ...binding, gradient: false }, 'float64'), binding);
+      return createBoundDist(input, await boundRunner(input));
+    },
     async dispose() {
       single = undefined;
       const runner = await parallel;

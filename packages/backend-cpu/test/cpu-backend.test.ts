@@ -1,39 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { referenceDist, type DistOptions, type DistRequest } from '@dist-kd/core';
+import { referenceDist, type DistRequest } from '@dist-kd/core';
 import { createBackend, createCpuBackend } from '../src/index.js';
-
-/** Deterministic logits: a Lehmer generator scaled to [-scale, scale]. */
-function logits(length: number, scale: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let state = seed;
-  for (let k = 0; k < length; k++) {
-    state = (state * 48271) % 2147483647;
-    out[k] = ((state / 2147483647) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-function request(batch: number, classes: number, scale: number, options: Partial<DistOptions> = {}): DistRequest {
-  return {
-    student: logits(batch * classes, scale, 1 + batch),
-    teacher: logits(batch * classes, scale, 7 + classes),
-    shape: [batch, classes],
-    options,
-    gradient: true,
-  };
-}
-
-function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
-  return worst;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  return maxAbsDifference(a, new Float64Array(a.length));
-}
+import { logits, maxAbs, maxAbsDifference, request } from './fixtures.js';
 
 const single = createCpuBackend({ threads: 1 });
 const pooled = createCpuBackend({ threads: 2, parallelThreshold: 0 });

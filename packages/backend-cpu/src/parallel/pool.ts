@@ -6,12 +6,13 @@ import {
   type DistInput,
   type DistInputErrorCode,
   type DistResult,
+  type DistTerms,
 } from '@dist-kd/core';
 import { computeColumnCoefficients } from '../kernels/backward-rows.js';
 import { createColumnPartial, finishColumns } from '../kernels/column-stats.js';
-import { lossTerms } from '../single-thread.js';
+import { lossTerms, type GradientOutput } from '../single-thread.js';
 import { Workspace } from '../workspace.js';
-import type { WorkerReply, WorkerRequest } from './protocol.js';
+import type { WorkerReply, WorkerRequest, WorkerRows } from './protocol.js';
 
 /**
  * Sources run under vitest (the `development` export condition) have no compiled worker next to
@@ -28,37 +29,61 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Which binding's rows the workers keep: one token per binding, compared by identity. */
+export type Residency = symbol;
+
 /**
  * Splits the rows of one DIST call over the calling thread and `threads - 1` workers. The calling
  * thread takes the first rows straight from the caller's arrays; each worker gets a copy of its
- * rows. The forward pass runs in parallel, the calling thread merges the column sums (O(C)), then
- * the backward pass runs in parallel and each worker's gradient rows are copied into the result.
+ * rows, or, for the binding whose rows it keeps, nothing. The forward pass runs in parallel, the
+ * calling thread merges the column sums (O(C)), then the backward pass runs in parallel and each
+ * worker's gradient rows are copied into the result.
  */
 export class ParallelDist {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
+  /** Per worker, the gradient rows it sent last, handed back to be written into next time. */
+  private readonly recycledGradients: Array<Float32Array | Float64Array | undefined>;
   private nextId = 0;
   private workspace: Workspace | undefined;
   private failure: Error | undefined;
+  /** The binding whose rows the workers keep, if any. */
+  private resident: Residency | undefined;
 
   constructor(readonly threads: number) {
     this.workers = Array.from({ length: threads - 1 }, () => this.startWorker());
+    this.recycledGradients = this.workers.map(() => undefined);
   }
 
   async compute(input: DistInput): Promise<DistResult> {
+    const gradient = input.gradient ? allocateGradient(input) : undefined;
+    const terms = await this.computeInto(input, gradient);
+    return gradient ? { ...terms, gradient } : terms;
+  }
+
+  /**
+   * Loss and terms; with `gradient`, dloss/dstudent written into it. With `residency`, the workers
+   * keep their rows of `input` for that binding, and are sent none while they still hold them.
+   */
+  async computeInto(input: DistInput, gradient: GradientOutput | undefined, residency?: Residency): Promise<DistTerms> {
     if (this.failure) throw this.failure;
     const { batch, classes, options, student, teacher } = input;
     const ranges = splitRows(batch, this.threads);
     const mainRows = ranges[0][1];
-    const ws = (this.workspace = Workspace.reuse(this.workspace, mainRows, classes, input.gradient));
+    const keepSoftmax = gradient !== undefined;
+    const ws = (this.workspace = Workspace.reuse(this.workspace, mainRows, classes, keepSoftmax));
+    const rowsKept = residency !== undefined && this.resident === residency;
+    if (residency !== undefined) this.resident = residency;
 
     const forward = await this.runPhase(
       this.workers.map((_, k) => {
         const [start, end] = ranges[k + 1];
-        const rows = { student: student.slice(start * classes, end * classes), teacher: teacher.slice(start * classes, end * classes) };
+        const rows: WorkerRows | 'resident' = rowsKept
+          ? 'resident'
+          : { student: student.slice(start * classes, end * classes), teacher: teacher.slice(start * classes, end * classes) };
         return {
-          request: { type: 'forward', id: 0, batch, classes, ...rows, options, keepSoftmax: input.gradient },
-          transfer: [rows.student.buffer as ArrayBuffer, rows.teacher.buffer as ArrayBuffer],
+          request: { type: 'forward', id: 0, batch, classes, rows, keepRows: residency !== undefined, options, keepSoftmax },
+          transfer: rows === 'resident' ? [] : [rows.student.buffer as ArrayBuffer, rows.teacher.buffer as ArrayBuffer],
         };
       }),
       () => ws.forward(student.subarray(0, mainRows * classes), teacher.subarray(0, mainRows * classes), options),
@@ -71,18 +96,37 @@ export class ParallelDist {
     }
     const interSum = forward.main + forward.replies.reduce((sum, reply) => sum + reply.sumOneMinusR!, 0);
     const intraSum = finishColumns(partials, options, ws.columnStats);
-    const result = lossTerms(input, interSum, intraSum);
-    if (!input.gradient) return result;
+    const terms = lossTerms(input, interSum, intraSum);
+    if (!gradient) return terms;
 
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
-    const gradient = allocateGradient(input);
     const gradientType = gradient instanceof Float32Array ? 'float32' : 'float64';
     const backward = await this.runPhase(
-      this.workers.map(() => ({ request: { type: 'backward', id: 0, coefficients: ws.coefficients, gradientType }, transfer: [] })),
+      this.workers.map((_, k) => {
+        const recycled = this.recycledGradients[k];
+        this.recycledGradients[k] = undefined;
+        return {
+          request: { type: 'backward', id: 0, coefficients: ws.coefficients, gradientType, recycled },
+          transfer: recycled ? [recycled.buffer as ArrayBuffer] : [],
+        };
+      }),
       () => (ws.backward(batch, options, ws.coefficients, gradient), 0),
     );
-    backward.replies.forEach((reply, k) => gradient.set(reply.gradient!, ranges[k + 1][0] * classes));
-    return { ...result, gradient };
+    backward.replies.forEach((reply, k) => {
+      gradient.set(reply.gradient!, ranges[k + 1][0] * classes);
+      this.recycledGradients[k] = reply.gradient;
+    });
+    return terms;
+  }
+
+  /** Lets the workers drop the rows they keep for this binding. */
+  async release(residency: Residency): Promise<void> {
+    if (this.resident !== residency || this.failure) return;
+    this.resident = undefined;
+    await this.runPhase(
+      this.workers.map(() => ({ request: { type: 'release', id: 0 }, transfer: [] })),
+      () => 0,
+    );
   }
 
   async dispose(): Promise<void> {
