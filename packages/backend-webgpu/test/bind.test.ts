@@ -7,7 +7,7 @@
 import { BackendUnavailableError, DistInputError, type DistBinding, type DistResult } from '@dist-kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../src/index.js';
-import { expectMatchesReference, logits } from './helpers.js';
+import { badRequests, expectMatchesReference, logits } from './helpers.js';
 
 const backend = createBackend();
 afterAll(() => backend.dispose());
@@ -129,16 +129,7 @@ describe('bind', () => {
 });
 
 describe('bind rejects bad input with the codes of compute', () => {
-  const good = binding(3, 4, 15);
-  const bad: [string, DistBinding, string][] = [
-    ['NaN logit', { ...good, student: Float32Array.from([...good.student.slice(0, 11), NaN]) }, 'NON_FINITE'],
-    ['float32 overflow', { ...good, teacher: Float64Array.from([...good.teacher.slice(0, 11), 1e39]) }, 'NON_FINITE'],
-    ['shape mismatch', { student: [[1, 2, 3]], teacher: [[1, 2]] }, 'SHAPE_MISMATCH'],
-    ['wrong length', { ...good, shape: [3, 5] }, 'BAD_SHAPE'],
-    ['empty', { student: new Float32Array(0), teacher: new Float32Array(0), shape: [0, 4] }, 'EMPTY'],
-    ['unknown option', { ...good, options: { temperature: 2 } as never }, 'BAD_OPTION'],
-  ];
-  for (const [name, request, code] of bad) {
+  for (const [name, request, code] of badRequests()) {
     it(name, async () => {
       const error = await backend.bind(request).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(DistInputError);
