@@ -22,6 +22,7 @@ export function compareReports(inputs: readonly LabelledReport[], chartFile: (op
   }
   const reports = distinctLabels(inputs);
   checkSameOptions(reports);
+  checkSameDataMode(reports);
   const common = commonSizes(reports);
   const charts = OPS.map((op) => ({ op, svg: lineChartSvg(compareChart(reports, op, common)) }));
 
@@ -46,6 +47,19 @@ function distinctLabels(inputs: readonly LabelledReport[]): LabelledReport[] {
     seen.set(label, count);
     return { label: count > 1 ? `${label} (${count})` : label, report };
   });
+}
+
+/** Host-array times include transfers that resident times leave out: not the same measurement. */
+function checkSameDataMode(reports: readonly LabelledReport[]): void {
+  const mode = (report: BenchReport) => (report.settings.resident ? 'resident (--resident)' : 'host arrays');
+  const first = mode(reports[0]!.report);
+  for (const { label, report } of reports.slice(1)) {
+    if (mode(report) !== first) {
+      throw new BenchUsageError(
+        `${label} was timed with ${mode(report)} but ${reports[0]!.label} with ${first}; run both the same way to compare them`,
+      );
+    }
+  }
 }
 
 function checkSameOptions(reports: readonly LabelledReport[]): void {
@@ -79,7 +93,7 @@ function machineTable(reports: readonly LabelledReport[]): string {
     const m = report.machine;
     const gpus = m.gpus.map((g) => `${g.device}${g.software ? ' (software)' : ''}`).join('; ') || '—';
     const load = m.load_average ? String(m.load_average[0]) : '—';
-    return [label, m.cpu, String(m.cores), formatBytes(m.memory_bytes), m.os, m.runtime, gpus, load, report.created_at, report.settings.quick ? 'quick' : 'full'];
+    return [label, m.cpu, String(m.cores), formatBytes(m.memory_bytes), m.os, m.runtime, gpus, load, report.created_at, `${report.settings.quick ? 'quick' : 'full'}${report.settings.resident ? ', resident' : ''}`];
   });
   return markdownTable(['machine', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'GPU adapters', 'load at start', 'date', 'run'], rows);
 }

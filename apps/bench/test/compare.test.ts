@@ -62,6 +62,13 @@ describe('compare refuses what it cannot compare', () => {
     const tau1 = { ...server, settings: { ...server.settings, options: { ...server.settings.options, tau: 1 } } };
     expect(() => compareReports([{ label: 'a', report: laptop }, { label: 'b', report: tau1 }], chartFile)).toThrow(/different computations/);
   });
+
+  it('needs the same data mode: host arrays and resident times measure different things', () => {
+    const resident = { ...server, settings: { ...server.settings, resident: true } };
+    expect(() => compareReports([{ label: 'a', report: laptop }, { label: 'b', report: resident }], chartFile)).toThrow(
+      /b was timed with resident \(--resident\) but a with host arrays/,
+    );
+  });
 });
 
 describe('parseReport', () => {

@@ -77,6 +77,13 @@ describe('bench page', () => {
       // 2 sizes x 2 ops for each backend that ran, none for one that could not.
       expect(own).toHaveLength(entry.available ? 4 : 0);
     }
+    // The SIMD kernel compiles in the page and works in tfjs-backend-wasm's heap there too.
+    for (const name of ['tfjs-wasm', 'tfjs-cpu']) {
+      const entry = report.backends.find((b) => b.name === name);
+      expect(entry, name).toMatchObject({ available: true, details: { computedBy: 'DIST WebAssembly SIMD kernel' } });
+      const own = report.results.filter((r) => r.backend === name);
+      expect(own.every((r) => r.status === 'measured' && r.loss_check === 'ok'), `${name}: ${JSON.stringify(own)}`).toBe(true);
+    }
     const reference = report.results.filter((r) => r.backend === 'reference');
     expect(reference.every((r) => r.status === 'measured' && r.median_ms! > 0 && r.loss_check === 'ok')).toBe(true);
     expect(report.versions['@dist-kd/core']).toMatch(/^\d+\.\d+\.\d+/);

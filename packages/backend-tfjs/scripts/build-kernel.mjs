@@ -3,7 +3,7 @@
 // configure in a browser bundle, and one synchronous compile of a few kilobytes.
 // Run by the package's build, typecheck and test scripts; the output is not committed.
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,5 +44,11 @@ try {
 } catch {
   // not built yet
 }
-// Rewrite only on change, so watchers and build caches see no change when there is none.
-if (current !== source) writeFileSync(target, source);
+// Rewrite only on change, so watchers and build caches see no change when there is none; and by
+// renaming a finished file, because the package's build and test scripts may both run this at once
+// (turbo runs them side by side), and a reader must never see half a file.
+if (current !== source) {
+  const partial = `${target}.${process.pid}.tmp`;
+  writeFileSync(partial, source);
+  renameSync(partial, target);
+}

@@ -14,18 +14,39 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 
 describe('createBackend', () => {
   it('names every variant as core registers it', () => {
-    expect(TFJS_VARIANTS).toEqual(['auto', 'node', 'webgpu', 'webgl', 'wasm', 'cpu', 'naive-wasm', 'naive-cpu', 'naive-webgpu']);
+    expect(TFJS_VARIANTS).toEqual([
+      'auto',
+      'node',
+      'webgpu',
+      'webgl',
+      'wasm',
+      'cpu',
+      'ops-wasm',
+      'ops-cpu',
+      'naive-wasm',
+      'naive-cpu',
+      'naive-webgpu',
+    ]);
     expect(createBackend().name).toBe('tfjs');
     expect(createBackend({ variant: 'naive-wasm' }).name).toBe('tfjs-naive-wasm');
     expect(() => createBackend({ variant: 'gpu' })).toThrow(/unknown tfjs backend variant "gpu"/);
   });
 
-  for (const variant of ['wasm', 'cpu', 'naive-wasm', 'naive-cpu']) {
-    it(`${variant}: available, reports its device, matches the reference`, async () => {
+  const computedBy: Record<string, string> = {
+    wasm: 'DIST WebAssembly SIMD kernel',
+    cpu: 'DIST WebAssembly SIMD kernel',
+    'ops-wasm': 'fused tfjs ops',
+    'ops-cpu': 'fused tfjs ops',
+    'naive-wasm': 'naive baseline (tf.grad)',
+    'naive-cpu': 'naive baseline (tf.grad)',
+  };
+  for (const [variant, implementation] of Object.entries(computedBy)) {
+    it(`${variant}: available, reports its device and implementation, matches the reference`, async () => {
       const backend = createBackend({ variant });
       const availability = await backend.availability();
-      expect(availability).toMatchObject({ available: true });
+      expect(availability).toMatchObject({ available: true, details: { computedBy: implementation } });
       expect((availability as { device: string }).device).toMatch(variant.endsWith('wasm') ? /^tfjs wasm \(SIMD/ : /^tfjs cpu/);
+      expect((availability as { device: string }).device).toContain(`, ${implementation}`);
       // The naive port is only expected to be right where float32 is comfortable (see below).
       for (const c of variant.startsWith('naive') ? cases().slice(0, 3) : cases()) {
         const request = { student: c.student, teacher: c.teacher, shape: c.shape, options: c.options, gradient: true };

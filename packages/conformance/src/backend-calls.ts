@@ -23,11 +23,12 @@ export async function computeChecked(backend: DistBackend, request: DistRequest)
       fail(`result.${key} is ${String(result[key])}, expected a finite number`);
     }
   }
-  if (request.gradient) checkGradient(result.gradient, request);
+  if (request.gradient) expectGradientContract(result.gradient, request);
   return result;
 }
 
-function checkGradient(gradient: unknown, request: DistRequest): void {
+/** A gradient of the student's array type (Float32Array for a Float32Array student), B*C long, finite. */
+export function expectGradientContract(gradient: unknown, request: Pick<DistRequest, 'student' | 'shape'>): void {
   const expectedType = typeName(request.student) === 'Float32Array' ? 'Float32Array' : 'Float64Array';
   const actualType = typeName(gradient);
   if (actualType !== expectedType) {
@@ -51,23 +52,28 @@ function countNested(logits: DistRequest['student']): number {
 
 /** Passes when compute rejects with a DistInputError of the given code (compared by code, not class). */
 export async function expectInputError(backend: DistBackend, request: unknown, code: string): Promise<void> {
-  let pending: Promise<DistResult>;
+  await expectInputErrorFrom('compute', () => backend.compute(request as DistRequest), code);
+}
+
+/** Passes when `call` (named `what`) returns a promise rejected with a DistInputError of the given code. */
+export async function expectInputErrorFrom(what: string, call: () => Promise<unknown>, code: string): Promise<void> {
+  let pending: Promise<unknown>;
   try {
-    pending = backend.compute(request as DistRequest);
+    pending = call();
   } catch (error) {
-    fail(`compute threw synchronously (${describeError(error)}); it must return a rejected promise`);
+    fail(`${what} threw synchronously (${describeError(error)}); it must return a rejected promise`);
   }
   try {
     await pending;
   } catch (error) {
     const { name, code: actual, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
     if (name !== 'DistInputError' || actual !== code) {
-      fail(`rejected with ${describeError(error)}, expected a DistInputError with code ${code}`);
+      fail(`${what} rejected with ${describeError(error)}, expected a DistInputError with code ${code}`);
     }
     if (!message) fail(`the DistInputError ${code} has an empty message; say what was wrong`);
     return;
   }
-  fail(`accepted the input; expected a DistInputError with code ${code}`);
+  fail(`${what} accepted the input; expected a DistInputError with code ${code}`);
 }
 
 export function describeError(error: unknown): string {

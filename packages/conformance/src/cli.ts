@@ -73,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${prefix}: ${code === 'BACKEND_UNAVAILABLE' ? (error as Error).message : describeError(error)}`);
     return 2;
   }
+  // Before the totals, which stay the last line for scripts that read it.
+  console.log(`optional features checked: ${report.features.bind ? 'bind' : 'none (the backend offers no bind())'}`);
   console.log(`${report.passed} passed, ${report.failed} failed`);
   return report.failed > 0 ? 1 : 0;
 }

@@ -5,7 +5,7 @@
 import { loadBackend, type BackendSpec, type DistBackend } from '@dist-kd/core';
 import { loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
 import { goldenSources, requireAvailable } from './run.js';
-import { conformanceChecks } from './suite.js';
+import { conformanceChecks, type BackendFeatures } from './suite.js';
 
 export interface DefineOptions {
   /** The framework's `test` (or `it`). */
@@ -18,6 +18,12 @@ export interface DefineOptions {
   /** Golden files besides the bundled ones. */
   readonly golden?: readonly GoldenSource[];
   readonly bundledGolden?: boolean;
+  /**
+   * The optional features the backend offers, whose checks are registered too (the tests are
+   * registered before the backend exists, so they are declared, as abstract-level's manifests do).
+   * A declared feature the backend lacks fails its checks.
+   */
+  readonly features?: BackendFeatures;
 }
 
 /**
@@ -34,7 +40,7 @@ export function defineConformanceTests(create: (() => DistBackend | Promise<Dist
       return made;
     })());
   const register = () => {
-    for (const check of conformanceChecks(golden)) {
+    for (const check of conformanceChecks(golden, options.features)) {
       options.test(check.name, async () => check.run(await ready()));
     }
     options.afterAll?.(async () => {

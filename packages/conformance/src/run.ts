@@ -3,7 +3,7 @@ import { BackendUnavailableError, loadBackend, type BackendSpec, type DistBacken
 import { describeError } from './backend-calls.js';
 import type { ConformanceCheck } from './check.js';
 import { BUNDLED_GOLDEN, loadGoldenFiles, type GoldenSource } from './golden-files.js';
-import { conformanceChecks } from './suite.js';
+import { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
 
 export interface CheckResult {
   readonly name: string;
@@ -15,6 +15,8 @@ export interface CheckResult {
 export interface ConformanceReport {
   readonly backend: string;
   readonly precision: Precision;
+  /** The optional features the backend offers, whose checks ran too. */
+  readonly features: BackendFeatures;
   readonly passed: number;
   readonly failed: number;
   readonly results: readonly CheckResult[];
@@ -45,13 +47,14 @@ export async function runConformance(spec: BackendSpec, options: ConformanceOpti
   try {
     await requireAvailable(backend);
     const results: CheckResult[] = [];
-    for (const check of conformanceChecks(golden)) {
+    const features = featuresOf(backend);
+    for (const check of conformanceChecks(golden, features)) {
       const result = await runCheck(check, backend, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
       results.push(result);
       options.onResult?.(result);
     }
     const passed = results.filter((r) => r.ok).length;
-    return { backend: backend.name, precision: backend.precision, passed, failed: results.length - passed, results };
+    return { backend: backend.name, precision: backend.precision, features, passed, failed: results.length - passed, results };
   } finally {
     if (loadedHere) await backend.dispose();
   }

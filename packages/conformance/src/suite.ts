@@ -1,5 +1,6 @@
 import type { ConformanceCheck } from './check.js';
 import { badInputChecks } from './checks/bad-input.js';
+import { boundChecks } from './checks/bound.js';
 import { goldenChecks } from './checks/golden-checks.js';
 import { invarianceChecks } from './checks/invariance.js';
 import { contractChecks } from './checks/contract.js';
@@ -8,8 +9,22 @@ import { finiteDifferenceChecks } from './checks/finite-differences.js';
 import { valueChecks } from './checks/values.js';
 import type { GoldenFile } from './golden.js';
 
-/** Every check, in a fixed order: golden cases, properties, bad input. */
-export function conformanceChecks(golden: readonly GoldenFile[]): ConformanceCheck[] {
+/** Optional parts of `DistBackend` a backend offers, whose checks then run too. */
+export interface BackendFeatures {
+  /** `bind` (bound logits, the bench's resident mode). */
+  readonly bind?: boolean;
+}
+
+/** The optional features a backend object offers. */
+export function featuresOf(backend: { readonly bind?: unknown }): BackendFeatures {
+  return { bind: typeof backend.bind === 'function' };
+}
+
+/**
+ * Every check, in a fixed order: golden cases, properties, bad input, then the checks of the
+ * optional features the backend offers.
+ */
+export function conformanceChecks(golden: readonly GoldenFile[], features: BackendFeatures = {}): ConformanceCheck[] {
   const checks = [
     ...goldenChecks(golden),
     ...invarianceChecks(),
@@ -18,6 +33,7 @@ export function conformanceChecks(golden: readonly GoldenFile[]): ConformanceChe
     ...contractChecks(),
     ...edgeCaseChecks(),
     ...badInputChecks(),
+    ...(features.bind ? boundChecks() : []),
   ];
   // Two golden files of the same file name would give two checks one name; number the repeats.
   const seen = new Map<string, number>();

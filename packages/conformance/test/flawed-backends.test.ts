@@ -64,6 +64,28 @@ describe('the suite catches each deliberate flaw', () => {
     expect(resultOf(report, 'property/input-types [5x7 tau=2]').ok).toBe(false);
   });
 
+  it('readGradient after compute(false) returning an old gradient fails gradient-on-demand only', async () => {
+    const report = await reportFor('bind-stale-gradient');
+    expect(failedNames(report)).toEqual(['bind/gradient-on-demand [3x40 design-note defaults]']);
+  });
+
+  it('bindings sharing their logits fail independent-bindings', async () => {
+    const report = await reportFor('bind-shared-state');
+    expect(failedNames(report)).toContain('bind/independent-bindings [6x20]');
+    expect(resultOf(report, 'bind/matches-compute [12x40]').ok).toBe(true);
+  });
+
+  it('computing after dispose fails bind/dispose only', async () => {
+    const report = await reportFor('bind-ignores-dispose');
+    expect(failedNames(report)).toEqual(['bind/dispose']);
+  });
+
+  it('a bind that validates nothing fails bind/bad-input only', async () => {
+    const report = await reportFor('bind-unvalidated');
+    expect(failedNames(report)).toEqual(['bind/bad-input']);
+    expect(resultOf(report, 'bind/bad-input').message).toMatch(/bind accepted the input; expected a DistInputError with code NON_FINITE/);
+  });
+
   it('float32-rounded results, declared float32, pass everything', async () => {
     const report = await reportFor('float32-rounded');
     expect(failedNames(report)).toEqual([]);

@@ -17,7 +17,10 @@ export interface BoundDist {
    * `readGradient`. Rejects with `DistInputError` (DEGENERATE) like `compute`.
    */
   compute(gradient: boolean): Promise<DistTerms>;
-  /** The gradient of the last `compute(true)`, copied to host memory as `DistResult.gradient` would be. */
+  /**
+   * The gradient of the latest `compute`, copied to host memory in the array type
+   * `DistResult.gradient` would have; rejects when that call was `compute(false)` or there was none.
+   */
   readGradient(): Promise<Float32Array | Float64Array>;
   /** Releases what the binding holds; `compute` rejects afterwards. */
   dispose(): Promise<void>;

@@ -1,0 +1,136 @@
+/**
+ * `DistBackend.bind` is optional; a backend that offers it must honour it: bound calls give what
+ * `compute` gives, the gradient is read back in `compute`'s array type, bad logits are rejected at
+ * bind, bindings are independent, and a disposed binding refuses to compute.
+ */
+import type { BoundDist, DistBackend, DistBinding } from '@dist-kd/core';
+import { expectGradientContract, expectInputErrorFrom } from '../backend-calls.js';
+import { fail, type ConformanceCheck } from '../check.js';
+import { expectArrayClose, expectClose } from '../compare.js';
+import { BASE_PROBLEMS, makeProblem, requestFor, solve, sumOf, toleranceOf, type Problem } from '../problems.js';
+
+export function boundChecks(): ConformanceCheck[] {
+  return [matchesComputeCheck(), gradientOnDemandCheck(), independentBindingsCheck(), badInputCheck(), disposeCheck()];
+}
+
+function bindOf(backend: DistBackend): (binding: DistBinding) => Promise<BoundDist> {
+  if (typeof backend.bind !== 'function') fail('the backend has no bind(), but the suite was told it offers one');
+  return backend.bind.bind(backend);
+}
+
+function bindingFor(backend: DistBackend, problem: Problem): DistBinding {
+  return requestFor(backend.precision, problem);
+}
+
+/** A bound call equals `compute` on the same logits, call after call. */
+function matchesComputeCheck(): ConformanceCheck {
+  const problem = makeProblem('12x40', [12, 40], 31);
+  return {
+    name: `bind/matches-compute [${problem.label}]`,
+    run: async (backend) => {
+      const expected = await solve(backend, problem);
+      const bound = await bindOf(backend)(bindingFor(backend, problem));
+      try {
+        // Both sides are this backend's own results: each may be off by its tolerance.
+        const tolerance = sumOf(toleranceOf(problem, backend.precision), toleranceOf(problem, backend.precision));
+        for (const call of [1, 2, 3]) {
+          const terms = await bound.compute(true);
+          for (const key of ['loss', 'inter', 'intra'] as const) {
+            expectClose(`bound call ${call}: ${key}`, terms[key], expected[key], key === 'loss' ? tolerance.loss : tolerance.loss / 4);
+          }
+          const gradient = await bound.readGradient();
+          expectGradientContract(gradient, bindingFor(backend, problem));
+          expectArrayClose(`bound call ${call}: gradient`, gradient, expected.gradient, tolerance.gradient, problem.shape[1]);
+        }
+      } finally {
+        await bound.dispose();
+      }
+    },
+  };
+}
+
+/** compute(false) gives the loss alone; readGradient then has nothing to read and rejects. */
+function gradientOnDemandCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[1];
+  return {
+    name: `bind/gradient-on-demand [${problem.label}]`,
+    run: async (backend) => {
+      const expected = await solve(backend, problem);
+      const bound = await bindOf(backend)(bindingFor(backend, problem));
+      try {
+        const lossOnly = await bound.compute(false);
+        expectClose('loss of compute(false)', lossOnly.loss, expected.loss, 2 * toleranceOf(problem, backend.precision).loss);
+        const read = await bound.readGradient().then(
+          () => true,
+          () => false,
+        );
+        if (read) fail('readGradient resolved after compute(false); there is no gradient of the latest call to read');
+      } finally {
+        await bound.dispose();
+      }
+    },
+  };
+}
+
+/** Two bindings on one backend keep their own logits, whatever the order of calls. */
+function independentBindingsCheck(): ConformanceCheck {
+  const first = makeProblem('6x20 a', [6, 20], 41);
+  const second = makeProblem('6x20 b', [6, 20], 42, { tau: 3 });
+  return {
+    name: 'bind/independent-bindings [6x20]',
+    run: async (backend) => {
+      const bind = bindOf(backend);
+      const [a, b] = [await bind(bindingFor(backend, first)), await bind(bindingFor(backend, second))];
+      try {
+        for (const [bound, problem] of [
+          [a, first],
+          [b, second],
+          [a, first],
+        ] as const) {
+          const expected = await solve(backend, problem);
+          const terms = await bound.compute(true);
+          const tolerance = sumOf(toleranceOf(problem, backend.precision), toleranceOf(problem, backend.precision));
+          expectClose(`loss of the binding of ${problem.label}`, terms.loss, expected.loss, tolerance.loss);
+          expectArrayClose(`gradient of the binding of ${problem.label}`, await bound.readGradient(), expected.gradient, tolerance.gradient, problem.shape[1]);
+        }
+      } finally {
+        await a.dispose();
+        await b.dispose();
+      }
+    },
+  };
+}
+
+/** Bad logits are rejected at bind, with the codes `compute` uses. */
+function badInputCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[0];
+  return {
+    name: 'bind/bad-input',
+    run: async (backend) => {
+      const bind = bindOf(backend);
+      const good = bindingFor(backend, problem);
+      const withNaN = Float64Array.from(problem.student);
+      withNaN[3] = Number.NaN;
+      await expectInputErrorFrom('bind', () => bind({ ...good, student: withNaN }), 'NON_FINITE');
+      await expectInputErrorFrom('bind', () => bind({ ...good, shape: [problem.shape[0], problem.shape[1] + 1] }), 'BAD_SHAPE');
+    },
+  };
+}
+
+/** A disposed binding rejects instead of computing on released memory. */
+function disposeCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[0];
+  return {
+    name: 'bind/dispose',
+    run: async (backend) => {
+      const bound = await bindOf(backend)(bindingFor(backend, problem));
+      await bound.compute(true);
+      await bound.dispose();
+      const computed = await bound.compute(true).then(
+        () => true,
+        () => false,
+      );
+      if (computed) fail('compute resolved after dispose(); a disposed binding must reject');
+    },
+  };
+}
