@@ -1,22 +1,24 @@
 import {
   BackendRuntimeError,
   BackendUnavailableError,
-  DistInputError,
-  allocateGradient,
   validateRequest,
   type Availability,
   type BackendConfig,
+  type BoundDist,
   type DistBackend,
+  type DistBinding,
   type DistOptions,
   type DistRequest,
   type DistResult,
 } from '@dist-kd/core';
 import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
-import { planChunks } from './chunk-plan.js';
+import { BoundLogits, type BindingHost } from './bound.js';
+import { planChunks, type ChunkPlan } from './chunk-plan.js';
 import { DeviceContext } from './device-context.js';
 import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
 import { findGpu, type GpuLookup } from './gpu-source.js';
-import { Workspace, type GradientTarget, type InputSource, type WorkspaceResult } from './workspace.js';
+import { gradientFor, termsFromSums } from './terms.js';
+import { Workspace, type GradientTarget, type InputSource } from './workspace.js';
 
 export interface WebGpuBackendConfig extends BackendConfig {
   /**
@@ -49,6 +51,7 @@ export interface WebGpuBackend extends DistBackend {
   device(): Promise<GPUDevice>;
   /** Runs on logits already in GPU buffers of this device ([B, C] float32, row-major). */
   computeOnDevice(request: DeviceRequest): Promise<DeviceResult>;
+  bind(binding: DistBinding): Promise<BoundDist>;
 }
 
 export interface DeviceRequest {
@@ -78,7 +81,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   let runtime: Promise<Runtime> | undefined;
   let workspace: Workspace | undefined;
   let disposed = false;
-  // Calls share one workspace per shape, so they run one at a time.
+  // Calls share one workspace per shape, so they run one at a time (bound calls too: one queue).
   let queue: Promise<unknown> = Promise.resolve();
 
   const start = async (): Promise<Runtime> => {
@@ -90,14 +93,17 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     return runtime;
   };
 
-  const workspaceFor = (rt: Runtime, batch: number, classes: number): Workspace => {
-    if (workspace && workspace.plan.batch === batch && workspace.plan.classes === classes) return workspace;
-    const plan = planChunks(batch, classes, {
+  const planFor = (rt: Runtime, batch: number, classes: number): ChunkPlan =>
+    planChunks(batch, classes, {
       maxBindingBytes: Math.min(rt.maxBindingBytes, config.maxStorageBindingBytes ?? Infinity),
       maxWorkgroupsPerDimension: rt.maxWorkgroupsPerDimension,
       columnTile: rt.context.shape.columnTile,
       rowsPerGroup: rt.context.shape.workgroupSize / rt.context.shape.rowLanes,
     });
+
+  const workspaceFor = (rt: Runtime, batch: number, classes: number): Workspace => {
+    if (workspace && workspace.plan.batch === batch && workspace.plan.classes === classes) return workspace;
+    const plan = planFor(rt, batch, classes);
     workspace?.destroy();
     workspace = new Workspace(rt.context, plan);
     return workspace;
@@ -109,13 +115,22 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     return next;
   };
 
+  /** Loads `source` into the shared workspace of its shape and runs the kernels there. */
   const run = (batch: number, classes: number, source: InputSource, options: DistOptions, target: GradientTarget) =>
     exclusive(async () => {
       const rt = await start();
-      rt.context.assertAlive();
-      const result = await workspaceFor(rt, batch, classes).run(source, options, target);
-      return { ...scalars(result, batch, classes, options), result };
+      const { sums, hostGradient, gpuGradient } = await workspaceFor(rt, batch, classes).run(options, target, source);
+      try {
+        return { ...termsFromSums(sums, batch, classes, options), hostGradient, gpuGradient };
+      } catch (error) {
+        gpuGradient?.destroy();
+        throw error;
+      }
     });
+
+  // Bindings own their workspaces; the backend releases those still alive when it is disposed.
+  const bindings = new Set<BoundLogits>();
+  const bindingHost: BindingHost = { name, exclusive, forget: (binding) => bindings.delete(binding) };
 
   return {
     name,
@@ -138,21 +153,36 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       const input = validateRequest(request, 'float32');
       const target: GradientTarget = input.gradient ? 'host' : 'none';
       const source: InputSource = { kind: 'host', student: input.student, teacher: input.teacher };
-      const { loss, inter, intra, result } = await run(input.batch, input.classes, source, input.options, target);
-      if (!result.hostGradient) return { loss, inter, intra };
-      // The readback is a fresh Float32Array already: hand it over unless the caller wants float64.
-      if (input.student instanceof Float32Array) return { loss, inter, intra, gradient: result.hostGradient };
-      const gradient = allocateGradient(input);
-      gradient.set(result.hostGradient);
-      return { loss, inter, intra, gradient };
+      const { loss, inter, intra, hostGradient } = await run(input.batch, input.classes, source, input.options, target);
+      if (!hostGradient) return { loss, inter, intra };
+      return { loss, inter, intra, gradient: gradientFor(input.student instanceof Float32Array, hostGradient) };
     },
 
     async computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
       const [batch, classes] = request.shape;
       const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
       const target: GradientTarget = request.gradient ? 'gpu' : 'none';
-      const { loss, inter, intra, result } = await run(batch, classes, source, request.options, target);
-      return { loss, inter, intra, gradient: result.gpuGradient };
+      const { loss, inter, intra, gpuGradient } = await run(batch, classes, source, request.options, target);
+      return { loss, inter, intra, gradient: gpuGradient };
+    },
+
+    async bind(binding: DistBinding): Promise<BoundDist> {
+      // The values are checked once here, so that no compute on the binding needs to.
+      const input = validateRequest({ ...binding, gradient: false }, 'float32');
+      return exclusive(async () => {
+        const rt = await start();
+        const own = new Workspace(rt.context, planFor(rt, input.batch, input.classes));
+        try {
+          await own.load({ kind: 'host', student: input.student, teacher: input.teacher });
+        } catch (error) {
+          own.destroy();
+          throw error;
+        }
+        const { batch, classes, options } = input;
+        const bound = new BoundLogits(bindingHost, own, { batch, classes, options, float32Student: input.student instanceof Float32Array });
+        bindings.add(bound);
+        return bound;
+      });
     },
 
     async device(): Promise<GPUDevice> {
@@ -162,6 +192,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     async dispose(): Promise<void> {
       disposed = true;
       await queue;
+      for (const binding of [...bindings]) binding.release();
       workspace?.destroy();
       workspace = undefined;
       const rt = await runtime?.catch(() => undefined);
@@ -169,27 +200,6 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       runtime = undefined;
     },
   };
-}
-
-/** Turns the kernels' sums into the result, or the typed error their flags call for. */
-function scalars(result: WorkspaceResult, batch: number, classes: number, options: DistOptions) {
-  const [rowSum, columnSum, degenerate, nonFinite] = result.sums;
-  if (nonFinite > 0) {
-    result.gpuGradient?.destroy();
-    throw new DistInputError('NON_FINITE', 'the logits contain NaN or ±Infinity (check the model\'s output)');
-  }
-  if (degenerate > 0) {
-    result.gpuGradient?.destroy();
-    throw new DistInputError(
-      'DEGENERATE',
-      `eps = ${options.eps} (${Math.fround(options.eps)} in float32) and a vector has zero variance, so its ` +
-        'correlation is 0/0; use eps > 0 (the default is 1e-8)',
-    );
-  }
-  const inter = rowSum / batch;
-  const intra = columnSum / classes;
-  const scale = options.tau * options.tau;
-  return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
 }
 
 function lookupGpu(config: WebGpuBackendConfig): Promise<GpuLookup> {

@@ -9,8 +9,11 @@ export type InputSource =
   | { readonly kind: 'host'; readonly student: Float32Array | Float64Array; readonly teacher: Float32Array | Float64Array }
   | { readonly kind: 'gpu'; readonly student: GPUBuffer; readonly teacher: GPUBuffer };
 
-/** Where the gradient goes: nowhere, back to the host, or into a new GPU buffer the caller owns. */
-export type GradientTarget = 'none' | 'host' | 'gpu';
+/**
+ * Where the gradient goes: nowhere, back to the host, into a new GPU buffer the caller owns, or
+ * kept in the workspace's own buffers until `readGradient` or the next run.
+ */
+export type GradientTarget = 'none' | 'host' | 'gpu' | 'kept';
 
 export interface WorkspaceResult {
   /** [sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count] */
@@ -31,8 +34,8 @@ interface ChunkBuffers {
 
 /**
  * The buffers and bind groups for one [B, C] shape, created once and reused by every call of that
- * shape. A call writes the parameters and the logits, records every dispatch into one command
- * encoder, submits once and maps what the caller asked for.
+ * shape. A call writes the parameters and the logits (unless they were loaded before: bound logits),
+ * records every dispatch into one command encoder, submits once and maps what the caller asked for.
  */
 export class Workspace {
   private readonly chunks: ChunkBuffers[];
@@ -83,17 +86,64 @@ export class Workspace {
     });
   }
 
-  async run(source: InputSource, options: DistOptions, target: GradientTarget): Promise<WorkspaceResult> {
-    const { device, pipelines } = this.context;
-    this.context.assertAlive();
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    this.writeParams(options);
-    const encoder = device.createCommandEncoder({ label: 'dist-kd' });
-    this.loadInputs(source, encoder);
+  /**
+   * Writes the logits into this workspace's input buffers, where they stay for the calls of `run`
+   * that pass no source (bound logits).
+   */
+  async load(source: InputSource): Promise<void> {
+    await this.submitAndMap((encoder) => {
+      this.loadInputs(source, encoder);
+      return [];
+    });
+  }
+
+  /**
+   * Runs the kernels on `source`, or without one on the logits the last `load` or `run` left in the
+   * input buffers, and maps the scalars (and the gradient, for target 'host').
+   */
+  async run(options: DistOptions, target: GradientTarget, source?: InputSource): Promise<WorkspaceResult> {
+    let gpuGradient: GPUBuffer | undefined;
+    await this.submitAndMap(
+      (encoder) => {
+        this.writeParams(options);
+        if (source) this.loadInputs(source, encoder);
+        this.encodeKernels(encoder, target !== 'none');
+        if (target === 'gpu') gpuGradient = this.gatherGradient(encoder);
+        // The scalars ride at the front of the first gradient staging buffer when there is one, so
+        // that an unsplit call maps a single buffer.
+        const staging = target === 'host' ? this.stageGradient(encoder) : [this.scalarsStaging];
+        encoder.copyBufferToBuffer(this.scalars, 0, staging[0], 0, SCALARS_BYTES);
+        return staging;
+      },
+      () => gpuGradient?.destroy(),
+    );
+    if (target === 'host') return this.takeStaged();
+    const sums = new Float32Array(this.scalarsStaging.getMappedRange().slice(0));
+    this.scalarsStaging.unmap();
+    return { sums, gpuGradient };
+  }
+
+  /** Copies the gradient that the last run with target 'kept' left in this workspace to the host. */
+  async readGradient(): Promise<Float32Array> {
+    await this.submitAndMap((encoder) => this.stageGradient(encoder));
+    return this.takeStaged().hostGradient;
+  }
+
+  destroy(): void {
+    for (const buffer of this.owned) buffer.destroy();
+    this.owned.length = 0;
+  }
+
+  private buffer(label: string, size: number, usage: number): GPUBuffer {
+    const buffer = this.context.device.createBuffer({ label: `dist-kd ${label}`, size: Math.max(size, 4), usage });
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  private encodeKernels(encoder: GPUCommandEncoder, gradient: boolean): void {
+    const { pipelines } = this.context;
     encoder.clearBuffer(this.columns);
     encoder.clearBuffer(this.scalars);
-
     const pass = encoder.beginComputePass({ label: 'dist-kd' });
     const rowGrid = (rows: number) => this.plan.rowGrid(rows);
     const stage = (kernel: keyof ChunkBuffers['bindGroups'], grid: (rows: number) => { x: number; y: number }) => {
@@ -108,45 +158,36 @@ export class Workspace {
     stage('columnSums', () => this.plan.columnGrid);
     stage('columnProducts', () => this.plan.columnGrid);
     stage('lossReduce', () => ({ x: 1, y: 1 }));
-    if (target !== 'none') stage('gradient', rowGrid);
+    if (gradient) stage('gradient', rowGrid);
     pass.end();
+  }
 
-    const gpuGradient = target === 'gpu' ? this.gatherGradient(encoder) : undefined;
-    // The scalars ride at the front of the first gradient staging buffer when there is one, so
-    // that an unsplit call maps a single buffer.
-    const scalarsStaging = target === 'host' ? this.stageGradient(encoder) : this.scalarsStaging;
-    encoder.copyBufferToBuffer(this.scalars, 0, scalarsStaging, 0, SCALARS_BYTES);
+  /**
+   * Records work into one encoder, submits it and maps the staging buffers it returns, turning the
+   * GPU's validation and out-of-memory errors and a lost device into BackendRuntimeErrors.
+   * `onFailure` releases what the work created for the caller.
+   */
+  private async submitAndMap(encode: (encoder: GPUCommandEncoder) => GPUBuffer[], onFailure?: () => void): Promise<void> {
+    const { device } = this.context;
+    this.context.assertAlive();
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: 'dist-kd' });
+    const staging = encode(encoder);
     device.queue.submit([encoder.finish()]);
     const validation = device.popErrorScope();
     const outOfMemory = device.popErrorScope();
-
-    const staging = target === 'host' ? this.chunks.map((c) => c.staging!) : [this.scalarsStaging];
     try {
       await this.context.whileAlive(Promise.all(staging.map((buffer) => buffer.mapAsync(MapMode.READ))));
       const error = (await this.context.whileAlive(validation)) ?? (await this.context.whileAlive(outOfMemory));
       if (error) throw new BackendRuntimeError('webgpu', `the GPU rejected the work: ${error.message}`);
     } catch (error) {
-      gpuGradient?.destroy();
+      onFailure?.();
       for (const buffer of staging) if (buffer.mapState === 'mapped') buffer.unmap();
       if ((error as { code?: string }).code === 'BACKEND_RUNTIME') throw error;
       this.context.assertAlive();
       throw new BackendRuntimeError('webgpu', `reading results back failed: ${(error as Error).message}`, { cause: error });
     }
-    if (target === 'host') return { ...this.readGradient(), gpuGradient };
-    const sums = new Float32Array(this.scalarsStaging.getMappedRange().slice(0));
-    this.scalarsStaging.unmap();
-    return { sums, gpuGradient };
-  }
-
-  destroy(): void {
-    for (const buffer of this.owned) buffer.destroy();
-    this.owned.length = 0;
-  }
-
-  private buffer(label: string, size: number, usage: number): GPUBuffer {
-    const buffer = this.context.device.createBuffer({ label: `dist-kd ${label}`, size: Math.max(size, 4), usage });
-    this.owned.push(buffer);
-    return buffer;
   }
 
   private writeParams(options: DistOptions): void {
@@ -193,18 +234,21 @@ export class Workspace {
     return output;
   }
 
-  /** Copies each chunk's gradient to its staging buffer (the first one after the scalars). */
-  private stageGradient(encoder: GPUCommandEncoder): GPUBuffer {
-    this.chunks.forEach((chunk, index) => {
+  /**
+   * Copies each chunk's gradient to its staging buffer (the first one after room for the scalars)
+   * and returns those buffers.
+   */
+  private stageGradient(encoder: GPUCommandEncoder): GPUBuffer[] {
+    return this.chunks.map((chunk, index) => {
       const offset = index === 0 ? SCALARS_BYTES : 0;
       chunk.staging ??= this.buffer('gradient staging', offset + chunk.gradient.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
       encoder.copyBufferToBuffer(chunk.gradient, 0, chunk.staging, offset, chunk.gradient.size);
+      return chunk.staging;
     });
-    return this.chunks[0].staging!;
   }
 
-  /** Reads the mapped staging buffers: the scalars from the front of the first, then the gradient. */
-  private readGradient(): { sums: Float32Array; hostGradient: Float32Array } {
+  /** Reads and unmaps the mapped staging buffers: the scalars' room at the front of the first, then the gradient. */
+  private takeStaged(): { sums: Float32Array; hostGradient: Float32Array } {
     const C = this.plan.classes;
     const hostGradient = new Float32Array(this.plan.batch * C);
     let sums = new Float32Array(4);

@@ -9,4 +9,12 @@ import { createBackend } from '../src/index.js';
 
 const coreSample = fileURLToPath(new URL('../../core/test/fixtures/golden-sample.json', import.meta.url));
 
-defineConformanceTests(() => createBackend(), { test: it, describe, afterAll, title: 'webgpu conformance', golden: [coreSample] });
+defineConformanceTests(() => createBackend(), {
+  test: it,
+  describe,
+  afterAll,
+  title: 'webgpu conformance',
+  golden: [coreSample],
+  // The backend offers bind (bound logits): its checks run too.
+  features: { bind: true },
+});

@@ -1,7 +1,6 @@
-import type { DistRequest } from '@dist-kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../src/index.js';
-import { logits } from './helpers.js';
+import { badRequests, logits } from './helpers.js';
 
 const backend = createBackend();
 afterAll(() => backend.dispose());
@@ -17,16 +16,7 @@ async function codeOf(work: Promise<unknown>): Promise<string | undefined> {
 
 describe('bad input gets the typed errors of core', () => {
   const good = { student: logits(12, 1), teacher: logits(12, 2), shape: [3, 4] as const };
-  const bad: [string, DistRequest, string][] = [
-    ['NaN logit', { ...good, student: Float32Array.from([...good.student.slice(0, 11), NaN]) }, 'NON_FINITE'],
-    ['float32 overflow', { ...good, teacher: Float64Array.from([...good.teacher.slice(0, 11), 1e39]) }, 'NON_FINITE'],
-    ['shape mismatch', { student: [[1, 2, 3]], teacher: [[1, 2]] }, 'SHAPE_MISMATCH'],
-    ['wrong length', { ...good, shape: [3, 5] }, 'BAD_SHAPE'],
-    ['empty', { student: new Float32Array(0), teacher: new Float32Array(0), shape: [0, 4] }, 'EMPTY'],
-    ['unknown option', { ...good, options: { temperature: 2 } as never }, 'BAD_OPTION'],
-    ['tau <= 0', { ...good, options: { tau: 0 } }, 'BAD_OPTION'],
-  ];
-  for (const [name, request, code] of bad) {
+  for (const [name, request, code] of badRequests()) {
     it(name, async () => expect(await codeOf(backend.compute(request))).toBe(code));
   }
 

@@ -1,4 +1,4 @@
-import { referenceDist, type DistRequest, type DistResult } from '@dist-kd/core';
+import { referenceDist, type DistInputErrorCode, type DistRequest, type DistResult } from '@dist-kd/core';
 import { expect } from 'vitest';
 
 /** Deterministic pseudo-random logits (a 32-bit LCG), uniform in [-scale/2, scale/2] plus an offset. */
@@ -44,4 +44,18 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let max = 0;
   for (let k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k] - b[k]));
   return max;
+}
+
+/** Requests every entry point must reject at validation, with the code it must give: [name, request, code]. */
+export function badRequests(): [string, DistRequest, DistInputErrorCode][] {
+  const good = { student: logits(12, 1), teacher: logits(12, 2), shape: [3, 4] as const };
+  return [
+    ['NaN logit', { ...good, student: Float32Array.from([...good.student.slice(0, 11), NaN]) }, 'NON_FINITE'],
+    ['float32 overflow', { ...good, teacher: Float64Array.from([...good.teacher.slice(0, 11), 1e39]) }, 'NON_FINITE'],
+    ['shape mismatch', { student: [[1, 2, 3]], teacher: [[1, 2]] }, 'SHAPE_MISMATCH'],
+    ['wrong length', { ...good, shape: [3, 5] }, 'BAD_SHAPE'],
+    ['empty', { student: new Float32Array(0), teacher: new Float32Array(0), shape: [0, 4] }, 'EMPTY'],
+    ['unknown option', { ...good, options: { temperature: 2 } as never }, 'BAD_OPTION'],
+    ['tau <= 0', { ...good, options: { tau: 0 } }, 'BAD_OPTION'],
+  ];
 }

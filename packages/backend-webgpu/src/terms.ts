@@ -1,0 +1,29 @@
+import { DistInputError, type DistOptions, type DistTerms } from '@dist-kd/core';
+
+/**
+ * Turns the kernels' sums ([sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count])
+ * into the loss and its terms, or into the typed error their flags call for.
+ */
+export function termsFromSums(sums: Float32Array, batch: number, classes: number, options: DistOptions): DistTerms {
+  const [rowSum, columnSum, degenerate, nonFinite] = sums;
+  if (nonFinite > 0) {
+    throw new DistInputError('NON_FINITE', 'the logits contain NaN or ±Infinity (check the model\'s output)');
+  }
+  if (degenerate > 0) {
+    throw new DistInputError(
+      'DEGENERATE',
+      `eps = ${options.eps} (${Math.fround(options.eps)} in float32) and a vector has zero variance, so its ` +
+        'correlation is 0/0; use eps > 0 (the default is 1e-8)',
+    );
+  }
+  const inter = rowSum / batch;
+  const intra = columnSum / classes;
+  const scale = options.tau * options.tau;
+  return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
+}
+
+/** The gradient in the array type `DistResult.gradient` promises: float32 for a Float32Array student. */
+export function gradientFor(studentWasFloat32: boolean, values: Float32Array): Float32Array | Float64Array {
+  // The readback is a fresh Float32Array already: hand it over unless the caller wants float64.
+  return studentWasFloat32 ? values : Float64Array.from(values);
+}
