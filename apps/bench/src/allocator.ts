@@ -4,9 +4,9 @@
  * Every call of a backend returns a fresh gradient array of B*C floats (1-4 MiB at the target
  * sizes). With glibc's defaults such an array is often served from freshly mapped pages (above the
  * mmap threshold, or after the heap was trimmed when the garbage collector freed the last ones), and
- * each new page costs a page fault on first write. Measured on this project's 2-core VMs a fault
- * costs about 11 µs, so a 4 MiB array can add 12 ms to a call whose arithmetic takes 7 ms, at random
- * depending on when V8 last collected. Raising the mmap and trim thresholds lets freed arrays be
+ * each new page costs a page fault on first write. On this project's 2-core VMs a fault costs about
+ * 13 µs (`node apps/bench/scripts/page-fault-cost.mjs`), so a 4 MiB array can add 13 ms to a call
+ * whose arithmetic takes 6 ms, at random depending on when V8 last collected. Raising the mmap and trim thresholds lets freed arrays be
  * reused instead. The same settings apply to every backend and baseline (PyTorch inherits them) and
  * the report states them.
  */
