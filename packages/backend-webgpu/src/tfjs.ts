@@ -84,8 +84,12 @@ function checkTensors(student: tf.Tensor, teacher: tf.Tensor): [number, number] 
     ['student', student],
     ['teacher', teacher],
   ] as const) {
-    if (t.rank !== 2 || t.dtype !== 'float32') {
-      throw new DistInputError('BAD_SHAPE', `${which} must be a float32 tensor of shape [B, C], got ${t.dtype} [${t.shape.join(', ')}]`);
+    // The codes backend-tfjs's distLoss uses for the same mistakes.
+    if (t.rank !== 2) {
+      throw new DistInputError('BAD_SHAPE', `${which} must be a tensor of shape [B, C], got shape [${t.shape.join(', ')}]`);
+    }
+    if (t.dtype !== 'float32') {
+      throw new DistInputError('BAD_INPUT_TYPE', `${which} must be float32, got ${t.dtype}; cast it with tf.cast(x, 'float32')`);
     }
   }
   const [batch, classes] = student.shape as [number, number];

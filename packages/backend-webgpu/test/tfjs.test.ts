@@ -78,12 +78,15 @@ describe('@dist-kd/backend-webgpu/tfjs', () => {
     const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
     const b = tf.tensor2d([1, 2, 3], [1, 3]);
     const ints = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+    const vector = tf.tensor1d([1, 2, 3, 4]);
     await expect(dist.compute(a, b)).rejects.toMatchObject({ code: 'SHAPE_MISMATCH' });
-    await expect(dist.compute(ints, a)).rejects.toMatchObject({ code: 'BAD_SHAPE' });
+    // The same codes as backend-tfjs's distLoss for the same mistakes.
+    await expect(dist.compute(ints, a)).rejects.toMatchObject({ code: 'BAD_INPUT_TYPE', message: expect.stringContaining('int32') });
+    await expect(dist.compute(vector, a)).rejects.toMatchObject({ code: 'BAD_SHAPE' });
     await expect(dist.compute(a, a, { tau: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
     // GPU-resident logits skip host validation; the kernels flag NaN themselves.
     const nan = tf.tensor2d([1, NaN, 3, 4], [2, 2]);
     await expect(dist.compute(nan, a)).rejects.toMatchObject({ code: 'NON_FINITE' });
-    tf.dispose([a, b, ints, nan]);
+    tf.dispose([a, b, ints, vector, nan]);
   });
 });
