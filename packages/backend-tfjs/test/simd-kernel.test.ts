@@ -62,3 +62,47 @@ describe('the SIMD kernel on tfjs wasm', () => {
     logits.dispose();
   });
 });
+
+describe("the SIMD kernel next to a heap it cannot import", () => {
+  it('works through copies when the heap memory is shared (tfjs-backend-wasm multi-threaded build)', async () => {
+    const { wasmAccess } = await import('../src/simd/tfjs-kernel.js');
+    const { simdKernelModule } = await import('../src/simd/simd-kernel.js');
+    const { resolveOptions } = await import('@dist-kd/core');
+    const [batch, classes] = [6, 20];
+    const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    // A stand-in for tfjs-backend-wasm: tensors are slices of the shared heap, placed one after another.
+    let next = 0;
+    const offsets = new Map<object, number>();
+    const place = (length: number) => {
+      const dataId = {};
+      offsets.set(dataId, next);
+      next += length * 4;
+      return dataId;
+    };
+    const view = (info: tf.TensorInfo) => new Float32Array(heap.buffer, offsets.get(info.dataId)!, info.shape.reduce((a, b) => a * b, 1));
+    const fake = {
+      wasm: { asm: { memory: heap }, _malloc: () => 0, _free: () => {} },
+      getMemoryOffset: (dataId: object) => offsets.get(dataId)!,
+      typedArrayFromHeap: view,
+      makeOutput: (shape: number[]) => ({ dataId: place(shape.reduce((a, b) => a * b, 1)), shape, dtype: 'float32' as const }),
+    };
+    const student = fake.makeOutput([batch, classes]);
+    const teacher = fake.makeOutput([batch, classes]);
+    const studentValues = randomLogits(batch, classes, 3);
+    const teacherValues = randomLogits(batch, classes, 4);
+    view(student).set(studentValues);
+    view(teacher).set(teacherValues);
+
+    const access = wasmAccess(fake, simdKernelModule()!);
+    // Its own memory, not the shared heap it could not import.
+    expect(access.kernel.memory).not.toBe(heap);
+    const gradient = access.output([batch, classes]);
+    const options = resolveOptions({});
+    const terms = access.kernel.run(access.matrix(student), access.matrix(teacher), batch, classes, options, gradient.target);
+    const expected = referenceDist({ student: studentValues, teacher: teacherValues, shape: [batch, classes], options, gradient: true });
+    expect(Math.abs(terms.loss - expected.loss)).toBeLessThan(2e-5 * expected.loss);
+    expect(relativeError(view(gradient.finish()), expected.gradient!)).toBeLessThan(2e-4);
+    // The logits in the heap are untouched.
+    expect(view(student)).toEqual(studentValues);
+  });
+});

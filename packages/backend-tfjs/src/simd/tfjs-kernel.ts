@@ -15,7 +15,7 @@ export const DIST_KERNEL_NAME = 'DistKdDist';
 export type DistKernelAttrs = DistOptions & { readonly gradient: boolean };
 
 /** How the kernel reaches one tfjs backend's tensors. */
-interface TensorAccess {
+export interface TensorAccess {
   readonly kernel: SimdKernel;
   matrix(tensor: tf.TensorInfo): KernelMatrix;
   /** A new float32 output: where the kernel writes it, and the tensor once written. */
@@ -67,7 +67,7 @@ function writeScalar(access: TensorAccess, target: KernelMatrix, value: number):
   else new Float32Array(access.kernel.memory.buffer, target.address, 1)[0] = value;
 }
 
-interface WasmBackend {
+export interface WasmBackend {
   wasm: { asm?: { memory?: unknown }; _malloc?: (bytes: number) => number; _free?: (address: number) => void };
   getMemoryOffset(dataId: object): number;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
@@ -76,11 +76,16 @@ interface WasmBackend {
 
 /**
  * In tfjs-backend-wasm's own heap when its Emscripten module exposes the heap's memory and malloc
- * (tfjs-backend-wasm 4.x does): no copies. Otherwise in a memory of the kernel's own, through copies.
+ * (tfjs-backend-wasm 4.x does) and that memory is not shared: no copies. Otherwise in a memory of
+ * the kernel's own, through copies.
  */
-function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): TensorAccess {
+export function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): TensorAccess {
   const { asm, _malloc: malloc, _free: free } = backend.wasm;
-  if (!(asm?.memory instanceof WebAssembly.Memory) || !malloc || !free) {
+  const heap = asm?.memory;
+  // The multi-threaded build (browsers with cross-origin isolation) has a shared memory, which the
+  // kernel, compiled for an unshared one, cannot import.
+  const sharedHeap = typeof SharedArrayBuffer !== 'undefined' && heap instanceof WebAssembly.Memory && heap.buffer instanceof SharedArrayBuffer;
+  if (!(heap instanceof WebAssembly.Memory) || sharedHeap || !malloc || !free) {
     const kernel = new SimdKernel(module, ownMemoryHost());
     return {
       kernel,
@@ -92,7 +97,7 @@ function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): TensorAcc
       },
     };
   }
-  const kernel = new SimdKernel(module, heapHost(asm.memory, malloc, free));
+  const kernel = new SimdKernel(module, heapHost(heap, malloc, free));
   return {
     kernel,
     matrix: (tensor) => ({ address: backend.getMemoryOffset(tensor.dataId) }),
