@@ -199,8 +199,10 @@ function bindTensors(
   checkGradient?: (gradient: Float32Array | Float64Array) => void,
 ): BoundDist {
   const shape: [number, number] = [input.batch, input.classes];
-  const student = tf.tensor2d(toFloat32(input.student), shape);
-  const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
+  // Copies of the caller's arrays: tfjs-cpu would keep a Float32Array by reference, and the caller's
+  // later writes must not reach logits that were validated once.
+  const student = tf.tensor2d(Float32Array.from(input.student), shape);
+  const teacher = tf.tensor2d(Float32Array.from(input.teacher), shape);
   let gradient: tf.Tensor | undefined;
   let disposed = false;
   return {

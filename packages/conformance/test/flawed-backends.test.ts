@@ -80,9 +80,14 @@ describe('the suite catches each deliberate flaw', () => {
     expect(failedNames(report)).toEqual(['bind/dispose']);
   });
 
-  it('a bind that validates nothing fails bind/bad-input only', async () => {
+  it('computing on the caller\'s arrays after bind fails owns-its-logits only', async () => {
+    const report = await reportFor('bind-keeps-caller-arrays');
+    expect(failedNames(report)).toEqual(['bind/owns-its-logits']);
+  });
+
+  it('a bind that validates nothing fails bind/bad-input (and, binding late, owns-its-logits)', async () => {
     const report = await reportFor('bind-unvalidated');
-    expect(failedNames(report)).toEqual(['bind/bad-input']);
+    expect(failedNames(report)).toEqual(['bind/owns-its-logits', 'bind/bad-input']);
     expect(resultOf(report, 'bind/bad-input').message).toMatch(/bind accepted the input; expected a DistInputError with code NON_FINITE/);
   });
 

@@ -18,9 +18,11 @@ export function createReferenceBackend(): DistBackend {
   };
 }
 
-/** Bound logits in host memory: validated once, each call computes on them. */
+/** Bound logits in host memory: validated once and copied, each call computes on them. */
 function bindReference(binding: DistBinding): BoundDist {
-  let input: DistInput | undefined = validateRequest({ ...binding, gradient: true }, 'float64');
+  const validated = validateRequest({ ...binding, gradient: true }, 'float64');
+  // Copies: later writes to the caller's arrays must not reach logits that were validated once.
+  let input: DistInput | undefined = { ...validated, student: validated.student.slice(), teacher: validated.teacher.slice() };
   let gradient: Float32Array | Float64Array | undefined;
   return {
     async compute(withGradient) {

@@ -1,7 +1,7 @@
 /**
  * `DistBackend.bind` is optional; a backend that offers it must honour it: bound calls give what
  * `compute` gives, the gradient is read back in `compute`'s array type, bad logits are rejected at
- * bind, bindings are independent, and a disposed binding refuses to compute.
+ * bind, bindings are independent and keep their own logits, and a disposed binding refuses to compute.
  */
 import type { BoundDist, DistBackend, DistBinding } from '@dist-kd/core';
 import { expectGradientContract, expectInputErrorFrom } from '../backend-calls.js';
@@ -10,7 +10,7 @@ import { expectArrayClose, expectClose } from '../compare.js';
 import { BASE_PROBLEMS, makeProblem, requestFor, solve, sumOf, toleranceOf, type Problem } from '../problems.js';
 
 export function boundChecks(): ConformanceCheck[] {
-  return [matchesComputeCheck(), gradientOnDemandCheck(), independentBindingsCheck(), badInputCheck(), disposeCheck()];
+  return [matchesComputeCheck(), gradientOnDemandCheck(), independentBindingsCheck(), ownsItsLogitsCheck(), badInputCheck(), disposeCheck()];
 }
 
 function bindOf(backend: DistBackend): (binding: DistBinding) => Promise<BoundDist> {
@@ -96,6 +96,31 @@ function independentBindingsCheck(): ConformanceCheck {
       } finally {
         await a.dispose();
         await b.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * The binding keeps the logits it validated: writing into the caller's arrays afterwards (the next
+ * batch, say) changes nothing, and cannot slip an unchecked NaN in.
+ */
+function ownsItsLogitsCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[0];
+  return {
+    name: 'bind/owns-its-logits',
+    run: async (backend) => {
+      const expected = await solve(backend, problem);
+      const binding = bindingFor(backend, problem);
+      const bound = await bindOf(backend)(binding);
+      try {
+        (binding.student as Float32Array | Float64Array).fill(Number.NaN);
+        (binding.teacher as Float32Array | Float64Array).fill(0);
+        const terms = await bound.compute(true);
+        const tolerance = sumOf(toleranceOf(problem, backend.precision), toleranceOf(problem, backend.precision));
+        expectClose('loss after the caller overwrote its arrays', terms.loss, expected.loss, tolerance.loss);
+      } finally {
+        await bound.dispose();
       }
     },
   };
