@@ -1,4 +1,5 @@
 /** Seeded random logits: the same inputs on every machine and in every backend for a given seed. */
+import { mulberry32 } from '@dist-kd/conformance';
 import type { Size } from './sizes.js';
 
 export interface BenchInputs {
@@ -26,16 +27,4 @@ function normalArray(count: number, random: () => number): Float32Array {
     if (k + 1 < count) out[k + 1] = radius * Math.sin(angle);
   }
   return out;
-}
-
-/** A small, fast, well-mixed 32-bit PRNG; plenty for benchmark inputs. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -10,6 +10,8 @@ export {
   type GoldenFile,
   type GoldenTolerance,
 } from './golden.js';
+/** The seeded PRNG of the property checks, for tools that want the same portable stream (the bench). */
+export { mulberry32 } from './random-logits.js';
 export { BUNDLED_GOLDEN, goldenLabel, loadGoldenFile, loadGoldenFiles, loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
 export {
   FLOAT32_UNIT_ROUNDOFF,
