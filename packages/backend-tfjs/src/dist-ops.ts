@@ -1,6 +1,7 @@
 /**
- * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops, chosen for what
- * runs fast on tfjs-backend-wasm (XNNPACK) and on GPUs:
+ * DIST's forward pass and its analytic gradient (SPEC.md) as whole-tensor tfjs ops: the path on the
+ * tfjs backends the SIMD kernel does not serve (webgl, webgpu, node), and `implementation: 'ops'` on
+ * wasm and cpu. The ops are chosen for what runs fast on GPUs and on tfjs-backend-wasm (XNNPACK):
  * - no transposes and no reductions over axis 0 (both transpose on wasm): column sums are average
  *   pools (`column-mean.ts`, which also keeps wasm's pools narrow enough for its stack);
  * - expm1 through `elu`, vectorised on wasm where `tf.expm1` and `tf.exp` are scalar loops (~10x);
