@@ -59,3 +59,29 @@ describe('allocator settings', () => {
     );
   });
 });
+
+describe('the CLI under the allocator settings', () => {
+  // On the built CLI, as `pnpm bench` runs it (the package's test script builds first).
+  it('runs itself once more with them and records them in the report', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dist-bench-allocator-'));
+    try {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MALLOC_')));
+      const json = path.join(dir, 'r.json');
+      const args = ['--backends', 'reference', '--sizes', '4x6', '--time', '1', '--min-samples', '2', '--out', dir, '--json', json];
+      const child = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+      expect(child.status, child.stderr).toBe(0);
+      // One run: the parent only waits for its child, so the reports are listed once.
+      expect(child.stdout.match(/Reports written:/g)).toHaveLength(1);
+      const report = JSON.parse(await readFile(json, 'utf8'));
+      expect(report.machine.allocator).toBe(allocatorSettings(ALLOCATOR_ENV));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
