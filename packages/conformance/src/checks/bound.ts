@@ -7,6 +7,7 @@ import type { BoundDist, DistBackend, DistBinding } from '@dist-kd/core';
 import { expectGradientContract, expectInputErrorFrom } from '../backend-calls.js';
 import { fail, type ConformanceCheck } from '../check.js';
 import { expectArrayClose, expectClose } from '../compare.js';
+import { termTolerance } from '../tolerance.js';
 import { BASE_PROBLEMS, makeProblem, requestFor, solve, sumOf, toleranceOf, type Problem } from '../problems.js';
 
 export function boundChecks(): ConformanceCheck[] {
@@ -35,8 +36,9 @@ function matchesComputeCheck(): ConformanceCheck {
         const tolerance = sumOf(toleranceOf(problem, backend.precision), toleranceOf(problem, backend.precision));
         for (const call of [1, 2, 3]) {
           const terms = await bound.compute(true);
-          for (const key of ['loss', 'inter', 'intra'] as const) {
-            expectClose(`bound call ${call}: ${key}`, terms[key], expected[key], key === 'loss' ? tolerance.loss : tolerance.loss / 4);
+          expectClose(`bound call ${call}: loss`, terms.loss, expected.loss, tolerance.loss);
+          for (const term of ['inter', 'intra'] as const) {
+            expectClose(`bound call ${call}: ${term}`, terms[term], expected[term], termTolerance(tolerance.loss, problem.options, term));
           }
           const gradient = await bound.readGradient();
           expectGradientContract(gradient, bindingFor(backend, problem));
