@@ -23,10 +23,10 @@ import {
   type DistResult,
   type DistTerms,
 } from '@dist-kd/core';
-import { distPass, type DistImplementation } from './dist-pass.js';
+import { distPass, runsSimdKernel, type DistImplementation } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
 import { simdKernelError } from './simd/simd-kernel.js';
-import { registerSimdKernel, SIMD_KERNEL_BACKENDS } from './simd/tfjs-kernel.js';
+import { SIMD_KERNEL_BACKENDS } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
@@ -108,7 +108,7 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       // tfjs has one active backend per process: make this one active for the computation.
       await activate(platform);
       // The SIMD kernel turns a bad logit into a NaN loss, so the values need reading only then.
-      const kernelChecksValues = !naive && implementation === 'auto' && registerSimdKernel(platform.tfjsBackend);
+      const kernelChecksValues = !naive && runsSimdKernel(implementation, platform.tfjsBackend);
       if (!kernelChecksValues) checkLogitValues(input, 'float32');
       return run(input, compute, checkGradient);
     },
@@ -127,7 +127,7 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
 
 /** What computes DIST on this tfjs backend, for reports. */
 function describeImplementation(implementation: DistImplementation, tfjsBackend: string): string {
-  if (implementation === 'auto' && registerSimdKernel(tfjsBackend)) return 'DIST WebAssembly SIMD kernel';
+  if (runsSimdKernel(implementation, tfjsBackend)) return 'DIST WebAssembly SIMD kernel';
   const missing = SIMD_KERNEL_BACKENDS.includes(tfjsBackend) && implementation === 'auto' ? simdKernelError() : undefined;
   return missing ? `fused tfjs ops (no WebAssembly SIMD here: ${missing.message})` : 'fused tfjs ops';
 }

@@ -43,12 +43,15 @@ export function distPass(
   options: DistOptions,
   { gradient = true, implementation = 'auto' }: DistPassSettings = {},
 ): DistPass {
-  return implementation === 'auto' && usesSimdKernel()
+  return runsSimdKernel(implementation, tf.getBackend())
     ? simdPass(student, teacher, options, gradient)
     : opsPass(student, teacher, options);
 }
 
-/** Whether DIST on the active tfjs backend runs as the SIMD kernel (registering it on first use). */
-export function usesSimdKernel(): boolean {
-  return registerSimdKernel(tf.getBackend());
+/**
+ * Whether DIST runs as the SIMD kernel with this implementation choice on this tfjs backend
+ * (registering the kernel on first use): the one place that decides it.
+ */
+export function runsSimdKernel(implementation: DistImplementation, tfjsBackend: string): boolean {
+  return implementation === 'auto' && registerSimdKernel(tfjsBackend);
 }
