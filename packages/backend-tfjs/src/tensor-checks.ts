@@ -5,7 +5,7 @@
  * when that scalar is not finite are the logits downloaded to say exactly what was wrong.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
+import { degenerateError, DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
 
 export function checkLogitTensors(teacher: unknown, student: unknown): asserts teacher is tf.Tensor2D {
   checkTensor('teacherLogits', teacher);
@@ -60,12 +60,7 @@ export function explainNonFinite(teacher: tf.Tensor2D, student: tf.Tensor2D, opt
 }
 
 export function degenerate(options: DistOptions): DistInputError {
-  if (options.eps === 0) {
-    return new DistInputError(
-      'DEGENERATE',
-      'eps = 0 and a row or column of the softmax has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
-    );
-  }
+  if (options.eps === 0) return degenerateError();
   return new DistInputError(
     'NON_FINITE',
     'the loss is not finite although the logits are; report this with the logits that caused it',

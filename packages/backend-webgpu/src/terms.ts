@@ -1,4 +1,4 @@
-import { DistInputError, type DistOptions, type DistTerms } from '@dist-kd/core';
+import { degenerateError, DistInputError, type DistOptions, type DistTerms } from '@dist-kd/core';
 
 /**
  * Turns the kernels' sums ([sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count])
@@ -10,11 +10,7 @@ export function termsFromSums(sums: Float32Array, batch: number, classes: number
     throw new DistInputError('NON_FINITE', 'the logits contain NaN or ±Infinity (check the model\'s output)');
   }
   if (degenerate > 0) {
-    throw new DistInputError(
-      'DEGENERATE',
-      `eps = ${options.eps} (${Math.fround(options.eps)} in float32) and a vector has zero variance, so its ` +
-        'correlation is 0/0; use eps > 0 (the default is 1e-8)',
-    );
+    throw degenerateError(`eps = ${options.eps} (${Math.fround(options.eps)} in float32)`);
   }
   const inter = rowSum / batch;
   const intra = columnSum / classes;

@@ -58,3 +58,15 @@ export class BackendRuntimeError extends Error {
     super(`backend "${backend}": ${message}`, options);
   }
 }
+
+/**
+ * The DEGENERATE error, one message for every backend: eps, as the backend computes with it
+ * (`epsDescription`), is 0 and a row or column of the softmax has zero variance.
+ */
+export function degenerateError(epsDescription = 'eps = 0'): DistInputError {
+  return new DistInputError(
+    'DEGENERATE',
+    `${epsDescription} and a row or column of the softmax has zero variance, so its correlation is 0/0; ` +
+      'use eps > 0 (the default is 1e-8)',
+  );
+}

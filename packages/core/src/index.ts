@@ -1,4 +1,4 @@
-export { DistInputError, BackendUnavailableError, BackendRuntimeError, type DistInputErrorCode } from './errors.js';
+export { DistInputError, BackendUnavailableError, BackendRuntimeError, degenerateError, type DistInputErrorCode } from './errors.js';
 export {
   DEFAULT_OPTIONS,
   EPS_MODES,

@@ -3,7 +3,7 @@
  * checking fast backends against. It favours clarity over speed (it copies columns out, say), but
  * it centres with two passes, so near-uniform softmax rows keep their precision.
  */
-import { DistInputError } from './errors.js';
+import { degenerateError } from './errors.js';
 import { allocateGradient, validateRequest, type DistInput, type DistRequest, type DistResult } from './input.js';
 import type { DistOptions } from './options.js';
 
@@ -46,10 +46,7 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options:
   const b = Math.sqrt(syy + epsInside);
   const D = a * b + options.eps;
   if (D === 0) {
-    throw new DistInputError(
-      'DEGENERATE',
-      'eps = 0 and a vector has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
-    );
+    throw degenerateError();
   }
   return { r: sxy / D, xc, yc, a, b, D };
 }

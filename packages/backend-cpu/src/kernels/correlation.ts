@@ -1,4 +1,4 @@
-import { DistInputError, type DistOptions } from '@dist-kd/core';
+import { degenerateError, type DistOptions } from '@dist-kd/core';
 
 /**
  * The scalar end of one Pearson correlation, from its centred sums. Writes into `out` at `index`:
@@ -27,10 +27,7 @@ export function correlationTerms(
   const b = Math.sqrt(Math.max(syy, 0) + epsInside);
   const D = a * b + options.eps;
   if (D === 0) {
-    throw new DistInputError(
-      'DEGENERATE',
-      'eps = 0 and a vector has zero variance, so its correlation is 0/0; use eps > 0 (the default is 1e-8)',
-    );
+    throw degenerateError();
   }
   const r = sxy / D;
   out.r[index] = r;
