@@ -9,7 +9,7 @@
  * - the backward is ten [B, C] ops, no autodiff.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DistOptions } from '@dist-kd/core';
+import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { DistPass } from './dist-pass.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
@@ -59,7 +59,7 @@ export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: Dis
 
 /** Forward pass in tfjs ops. */
 function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
-  const { beta, gamma, tau } = options;
+  const { tau } = options;
   const studentSoftmax = softmaxParts(student, tau);
   const teacherSoftmax = softmaxParts(teacher, tau);
   const { p, centred: pc } = studentSoftmax;
@@ -70,8 +70,8 @@ function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOp
 
   const inter = tf.sub(1, tf.mean(rows.r));
   const intra = tf.sub(1, tf.mean(cols.r));
-  const scale = tau * tau;
-  const loss = tf.add(tf.mul(inter, beta * scale), tf.mul(intra, gamma * scale));
+  const weights = termWeights(options);
+  const loss = tf.add(tf.mul(inter, weights.inter), tf.mul(intra, weights.intra));
   return {
     loss,
     inter,
@@ -143,10 +143,10 @@ interface CorrelationTerms {
  * and the v term's limit is 0, which `divNoNan` gives.
  */
 function correlation({ xy: sxy, xx: sxx, yy: syy }: CorrelationSums, options: DistOptions): CorrelationTerms {
-  const inside = options.epsMode === 'design-note' ? options.eps : 0;
+  const { eps, epsInside: inside } = epsPlacement(options);
   const a = tf.sqrt(inside === 0 ? sxx : tf.add(sxx, inside));
   const b = tf.sqrt(inside === 0 ? syy : tf.add(syy, inside));
-  const u = tf.reciprocal(tf.add(tf.mul(a, b), options.eps));
+  const u = tf.reciprocal(tf.add(tf.mul(a, b), eps));
   const r = tf.mul(sxy, u);
   // a > 0 whenever eps > 0 sits inside the root; only otherwise can b / a be 0/0 or x/0.
   const ratio = inside > 0 ? tf.div(b, a) : tf.divNoNan(b, a);

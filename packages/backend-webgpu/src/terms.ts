@@ -1,4 +1,4 @@
-import { degenerateError, DistInputError, type DistOptions, type DistTerms } from '@dist-kd/core';
+import { composeLoss, degenerateError, DistInputError, type DistOptions, type DistTerms } from '@dist-kd/core';
 
 /**
  * Turns the kernels' sums ([sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count])
@@ -12,10 +12,7 @@ export function termsFromSums(sums: Float32Array, batch: number, classes: number
   if (degenerate > 0) {
     throw degenerateError(`eps = ${options.eps} (${Math.fround(options.eps)} in float32)`);
   }
-  const inter = rowSum / batch;
-  const intra = columnSum / classes;
-  const scale = options.tau * options.tau;
-  return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
+  return composeLoss(options, rowSum / batch, columnSum / classes);
 }
 
 /** The gradient in the array type `DistResult.gradient` promises: float32 for a Float32Array student. */

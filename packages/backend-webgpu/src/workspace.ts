@@ -1,4 +1,4 @@
-import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { ChunkPlan } from './chunk-plan.js';
 import type { DeviceContext } from './device-context.js';
 import { BufferUsage, MapMode } from './gpu-constants.js';
@@ -192,13 +192,15 @@ export class Workspace {
 
   private writeParams(options: DistOptions): void {
     const { batch, classes } = this.plan;
-    const { beta, gamma, tau, eps, epsMode } = options;
+    const { tau } = options;
+    const { eps, epsInside } = epsPlacement(options);
+    const weights = termWeights(options);
     this.plan.chunks.forEach((chunk, index) => {
       const data = new ArrayBuffer(PARAMS_BYTES);
       const u32 = new Uint32Array(data);
       const f32 = new Float32Array(data);
       u32.set([classes, chunk.rows, batch, chunk.isLast ? 1 : 0, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x]);
-      f32.set([tau, eps, epsMode === 'design-note' ? eps : 0, 1 / batch, (beta * tau * tau) / batch, (gamma * tau * tau) / classes], 8);
+      f32.set([tau, eps, epsInside, 1 / batch, weights.inter / batch, weights.intra / classes], 8);
       this.context.device.queue.writeBuffer(this.chunks[index].params, 0, data);
     });
   }

@@ -22,6 +22,7 @@ export {
   type Precision,
   type Shape,
 } from './input.js';
+export { composeLoss, epsPlacement, termWeights } from './numerics.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';
 export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistTerms } from './backend.js';
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';

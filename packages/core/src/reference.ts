@@ -5,6 +5,7 @@
  */
 import { degenerateError } from './errors.js';
 import { allocateGradient, validateRequest, type DistInput, type DistRequest, type DistResult } from './input.js';
+import { composeLoss, epsPlacement, termWeights } from './numerics.js';
 import type { DistOptions } from './options.js';
 
 /** Validates the request, then computes the reference forward (and gradient, if asked). */
@@ -41,10 +42,10 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options:
     sxx += xc[k] * xc[k];
     syy += yc[k] * yc[k];
   }
-  const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
+  const { eps, epsInside } = epsPlacement(options);
   const a = Math.sqrt(sxx + epsInside);
   const b = Math.sqrt(syy + epsInside);
-  const D = a * b + options.eps;
+  const D = a * b + eps;
   if (D === 0) {
     throw degenerateError();
   }
@@ -96,7 +97,7 @@ function column(rows: Float64Array[], j: number): Float64Array {
 
 export function referenceDistValidated(input: DistInput): DistResult {
   const { batch: B, classes: C, options } = input;
-  const { beta, gamma, tau } = options;
+  const { tau } = options;
   const p = softmaxRows(input.student, B, C, tau);
   const q = softmaxRows(input.teacher, B, C, tau);
 
@@ -104,19 +105,19 @@ export function referenceDistValidated(input: DistInput): DistResult {
   const colCorr = Array.from({ length: C }, (_, j) => correlation(column(p, j), column(q, j), options));
   const inter = rowCorr.reduce((s, c) => s + (1 - c.r), 0) / B;
   const intra = colCorr.reduce((s, c) => s + (1 - c.r), 0) / C;
-  const scale = tau * tau;
-  const loss = beta * scale * inter + gamma * scale * intra;
-  if (!input.gradient) return { loss, inter, intra };
+  const terms = composeLoss(options, inter, intra);
+  if (!input.gradient) return terms;
+  const weights = termWeights(options);
 
   // G[i][j] = dloss/dp[i][j]
   const G = Array.from({ length: B }, () => new Float64Array(C));
   rowCorr.forEach((c, i) => {
     const g = correlationGradient(c);
-    for (let j = 0; j < C; j++) G[i][j] -= ((beta * scale) / B) * g[j];
+    for (let j = 0; j < C; j++) G[i][j] -= (weights.inter / B) * g[j];
   });
   colCorr.forEach((c, j) => {
     const g = correlationGradient(c);
-    for (let i = 0; i < B; i++) G[i][j] -= ((gamma * scale) / C) * g[i];
+    for (let i = 0; i < B; i++) G[i][j] -= (weights.intra / C) * g[i];
   });
 
   // Softmax backward per row: dloss/dz = (1/tau) * p * (G - sum_k p_k G_k)
@@ -126,5 +127,5 @@ export function referenceDistValidated(input: DistInput): DistResult {
     for (let k = 0; k < C; k++) dot += p[i][k] * G[i][k];
     for (let j = 0; j < C; j++) gradient[i * C + j] = (p[i][j] * (G[i][j] - dot)) / tau;
   }
-  return { loss, inter, intra, gradient };
+  return { ...terms, gradient };
 }

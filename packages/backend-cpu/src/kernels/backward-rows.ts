@@ -1,4 +1,4 @@
-import type { DistOptions } from '@dist-kd/core';
+import { termWeights, type DistOptions } from '@dist-kd/core';
 import type { ColumnStats } from './column-stats.js';
 import type { RowStats } from './forward-rows.js';
 
@@ -27,7 +27,7 @@ export function createColumnCoefficients(classes: number): ColumnCoefficients {
 
 export function computeColumnCoefficients(stats: ColumnStats, options: DistOptions, out: ColumnCoefficients): void {
   const classes = stats.meanStudent.length;
-  const factor = -(options.gamma * options.tau * options.tau) / classes;
+  const factor = -termWeights(options).intra / classes;
   for (let j = 0; j < classes; j++) out.weight[j] = factor * stats.terms.inverseD[j];
   out.ratio.set(stats.terms.ratio);
   out.meanStudent.set(stats.meanStudent);
@@ -52,7 +52,7 @@ export function backwardRows(
   gradient: Float32Array | Float64Array,
 ): void {
   const inverseTau = 1 / options.tau;
-  const rowFactor = -(options.beta * options.tau * options.tau) / batch;
+  const rowFactor = -termWeights(options).inter / batch;
   const { weight, ratio, meanStudent: muS, meanTeacher: muT } = columns;
   const G = rowScratch;
   for (let i = rowStart; i < rowEnd; i++) {

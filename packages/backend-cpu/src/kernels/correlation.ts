@@ -1,4 +1,4 @@
-import { degenerateError, type DistOptions } from '@dist-kd/core';
+import { degenerateError, epsPlacement, type DistOptions } from '@dist-kd/core';
 
 /**
  * The scalar end of one Pearson correlation, from its centred sums. Writes into `out` at `index`:
@@ -21,11 +21,11 @@ export function correlationTerms(
   out: CorrelationTerms,
   index: number,
 ): void {
-  const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
+  const { eps, epsInside } = epsPlacement(options);
   // Rounding can leave a tiny negative sum of squares for a constant vector; it is a zero.
   const a = Math.sqrt(Math.max(sxx, 0) + epsInside);
   const b = Math.sqrt(Math.max(syy, 0) + epsInside);
-  const D = a * b + options.eps;
+  const D = a * b + eps;
   if (D === 0) {
     throw degenerateError();
   }

@@ -4,7 +4,7 @@
  * logit tensors and writes the gradient tensor in place, with its scratch from the heap's malloc),
  * and a memory of its own (tfjs cpu, whose tensors are JavaScript arrays copied in and out).
  */
-import { BackendRuntimeError, logitLimit, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, composeLoss, epsPlacement, logitLimit, type DistOptions } from '@dist-kd/core';
 import { DIST_KERNEL_WASM } from '../generated/dist-kernel-wasm.js';
 
 interface KernelExports {
@@ -111,17 +111,16 @@ export class SimdKernel {
       if (input) copyRows(valuesOf(m, memory, batch * classes), classes, memory, at >> 2, stride, batch);
       return at;
     };
-    const epsInside = options.epsMode === 'design-note' ? options.eps : 0;
+    const { eps, epsInside } = epsPlacement(options);
     const limit = float32AtMost(logitLimit('float32', options.tau));
-    const inter = k.forward(place(student, true), place(teacher, true), Math.LOG2E / options.tau, options.eps, epsInside, limit);
+    const inter = k.forward(place(student, true), place(teacher, true), Math.LOG2E / options.tau, eps, epsInside, limit);
     const intra = k.intra();
     if (gradient) {
       const at = place(gradient, false);
       k.backward(at, (options.beta * options.tau) / batch, (options.gamma * options.tau) / classes);
       if (copied(gradient)) copyRows(memory.subarray(at >> 2), stride, valuesOf(gradient, memory, batch * classes), 0, classes, batch);
     }
-    const scale = options.tau * options.tau;
-    return { loss: options.beta * scale * inter + options.gamma * scale * intra, inter, intra };
+    return composeLoss(options, inter, intra);
   }
 }
 
