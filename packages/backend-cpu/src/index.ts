@@ -5,141 +5,146 @@ import {
   type BoundDist,
   type DistBackend,
   type DistBinding,
-  type DistInput,
   type DistRequest,
   type DistResult,
-  type DistTerms,
 } from '@dist-kd/core';
-import { createBoundDist, ownLogits, type BoundRunner } from './bound.js';
-import type { Residency } from './parallel/pool.js';
-import { SingleThreadDist, type GradientOutput } from './single-thread.js';
+import { createBoundDist, type BoundRunner } from './bound.js';
+import { SimdPath } from './simd-path.js';
+import { SingleThreadDist } from './single-thread.js';
+
+/**
+ * The backend's two paths: `float32` (the default), the WebAssembly SIMD kernel in float32 with
+ * float64 sums, on every core; `float64`, TypeScript in float64 throughout on the calling thread,
+ * for reference-grade accuracy.
+ */
+export type CpuPrecision = 'float32' | 'float64';
+
+/** Variants `createBackend({ variant })` and `loadBackend('cpu-<variant>')` take; `cpu` alone is float32. */
+export const CPU_VARIANTS = ['float32', 'float64'] as const satisfies readonly CpuPrecision[];
 
 export interface CpuBackendOptions {
+  /** @default 'float32' */
+  readonly precision?: CpuPrecision;
   /**
-   * Threads for large inputs (the calling thread plus workers). Defaults to the number of cores
-   * Node reports (`os.availableParallelism()`); 1 disables workers. Workers exist only in Node.
+   * Threads for large inputs on the float32 path, the calling thread included: worker threads in
+   * Node, Web Workers in a cross-origin isolated page (elsewhere 1).
+   * @default the machine's (`os.availableParallelism()`, `navigator.hardwareConcurrency`)
    */
   readonly threads?: number;
-  /** Inputs with fewer elements (B*C) than this run on the calling thread; default 32768. */
+  /**
+   * Inputs with fewer elements (B*C) than this run on the calling thread alone.
+   * @default 32768
+   */
   readonly parallelThreshold?: number;
 }
 
 export interface CpuBackend extends DistBackend {
-  /** The same computation on the calling thread, without a promise. */
+  /** The same computation without a promise (every call is synchronous inside). */
   computeSync(request: DistRequest): DistResult;
   bind(binding: DistBinding): Promise<BoundDist>;
 }
 
-const DEFAULT_PARALLEL_THRESHOLD = 32768;
-
-interface ParallelRunner {
-  readonly threads: number;
-  compute(input: DistInput): Promise<DistResult>;
-  computeInto(input: DistInput, gradient: GradientOutput | undefined, residency?: Residency): Promise<DistTerms>;
-  release(residency: Residency): Promise<void>;
-  dispose(): Promise<void>;
+/** Where a call runs: the SIMD kernel's memory, or float64 arrays. */
+interface CpuPath {
+  compute(request: DistRequest): DistResult;
+  bind(binding: DistBinding): { input: ReturnType<typeof validateRequest>; runner: BoundRunner };
+  describe(): { device: string; details: Record<string, string> };
+  dispose(): void;
 }
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-
 /**
- * The pure TypeScript backend: float64 arithmetic throughout (whatever the input type), fused
- * passes over the rows, scratch memory reused across calls of the same shape, and worker threads
- * for large inputs in Node. Always available.
+ * DIST on the CPU, always available. Every call runs to its end before it returns: the caller's
+ * arrays are read (and the gradient written) before `compute` returns its promise, so calls never
+ * overlap and arrays may be reused at once.
  */
 export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBackend {
-  const threshold = backendOptions.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
-  let single: SingleThreadDist | undefined = new SingleThreadDist();
-  let parallel: Promise<ParallelRunner | undefined> | undefined;
-  const disposed = () => new BackendRuntimeError('cpu', 'this backend was disposed; create a new one');
-
-  /** The worker pool when this input is large enough for it, else undefined (the calling thread). */
-  const parallelFor = async (input: DistInput): Promise<ParallelRunner | undefined> => {
-    if (input.batch * input.classes < threshold) return undefined;
-    parallel ??= startParallel(backendOptions.threads);
-    const runner = await parallel;
-    return runner && input.batch >= runner.threads ? runner : undefined;
+  const precision = backendOptions.precision ?? 'float32';
+  let path: CpuPath | undefined = precision === 'float64' ? float64Path() : float32Path(backendOptions);
+  const live = (): CpuPath => {
+    if (!path) throw new BackendRuntimeError(name, 'this backend was disposed; create a new one');
+    return path;
   };
-
-  /** A binding's runner: the pool keeping its rows, or a calling-thread runner with its own workspace. */
-  const boundRunner = async (input: DistInput): Promise<BoundRunner> => {
-    const runner = await parallelFor(input);
-    if (runner) {
-      const residency: Residency = Symbol('cpu binding');
-      return {
-        run: async (gradient) => {
-          if (!single) throw disposed();
-          return runner.computeInto(input, gradient, residency);
-        },
-        release: () => runner.release(residency),
-      };
-    }
-    const own = new SingleThreadDist();
-    return {
-      run: async (gradient) => {
-        if (!single) throw disposed();
-        return own.computeInto(input, gradient);
-      },
-      release: async () => {},
-    };
-  };
-
-  const computeSync = (request: DistRequest): DistResult => {
-    if (!single) throw disposed();
-    return single.compute(validateRequest(request, 'float64'));
-  };
-
+  const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
+  const computeSync = (request: DistRequest): DistResult => live().compute(request);
   return {
-    name: 'cpu',
-    precision: 'float64',
+    name,
+    precision,
     async availability() {
-      // Reports the thread count without starting the workers: they start with the first large call.
-      const threads = await threadCount(backendOptions.threads);
-      return {
-        available: true,
-        device: `JavaScript, float64, ${threads} thread${threads === 1 ? '' : 's'}`,
-        details: { threads: String(threads), parallelThreshold: String(threshold) },
-      };
+      return { available: true, ...live().describe() };
     },
     async compute(request) {
-      if (!single) throw disposed();
-      const input = validateRequest(request, 'float64');
-      const runner = await parallelFor(input);
-      return runner ? runner.compute(input) : single.compute(input);
+      return computeSync(request);
     },
     computeSync,
     async bind(binding) {
-      if (!single) throw disposed();
-      // The values are checked here once, and the binding keeps its own copy, so no call checks them.
-      const input = ownLogits(validateRequest({ ...binding, gradient: false }, 'float64'), binding);
-      return createBoundDist(input, await boundRunner(input));
+      const { input, runner } = live().bind(binding);
+      return createBoundDist(input, runner, () => path !== undefined);
     },
     async dispose() {
-      single = undefined;
-      const runner = await parallel;
-      parallel = undefined;
-      await runner?.dispose();
+      path?.dispose();
+      path = undefined;
     },
   };
 }
 
-async function threadCount(requested: number | undefined): Promise<number> {
-  if (!isNode) return 1;
-  const os = await import('node:os');
-  return Math.max(1, Math.floor(requested ?? os.availableParallelism()));
+function float32Path(options: CpuBackendOptions): CpuPath {
+  const simd = new SimdPath(options);
+  return {
+    compute: (request) => simd.compute(validateRequest(request, 'float32', { values: 'deferred' })),
+    bind(binding) {
+      // The values are read once here (the kernel would flag them on every call otherwise).
+      const input = validateRequest({ ...binding, gradient: false }, 'float32');
+      const resident = simd.keep(input);
+      return {
+        input,
+        runner: {
+          run: (gradient) => simd.run(resident, gradient),
+          readGradient: (into) => simd.kernel.read(resident.gradient, input.batch, input.classes, into),
+          release: () => simd.release(resident),
+        },
+      };
+    },
+    describe() {
+      const { threads, singleThreadReason, workerFailure } = simd.kernel;
+      const why = workerFailure ?? singleThreadReason;
+      return {
+        device: `WebAssembly SIMD, float32, ${threads} thread${threads === 1 ? '' : 's'}${why ? ` (${why})` : ''}`,
+        details: { path: 'cpu', threads: String(threads), ...(why ? { singleThreadReason: why } : {}) },
+      };
+    },
+    dispose: () => simd.dispose(),
+  };
 }
 
-async function startParallel(requested: number | undefined): Promise<ParallelRunner | undefined> {
-  const threads = await threadCount(requested);
-  if (threads === 1) return undefined;
-  const { ParallelDist } = await import('./parallel/pool.js');
-  return new ParallelDist(threads);
+function float64Path(): CpuPath {
+  const single = new SingleThreadDist();
+  return {
+    compute: (request) => single.compute(validateRequest(request, 'float64')),
+    bind(binding) {
+      const input = validateRequest({ ...binding, gradient: false }, 'float64');
+      // Its own copies, so that later writes to the caller's arrays cannot reach the binding.
+      const own = { ...input, student: input.student.slice(), teacher: input.teacher.slice() };
+      const dist = new SingleThreadDist();
+      const gradient = new Float64Array(input.batch * input.classes);
+      return {
+        input,
+        runner: {
+          run: (withGradient) => dist.computeInto(own, withGradient ? gradient : undefined),
+          readGradient: (into) => into.set(gradient),
+          release: () => {},
+        },
+      };
+    },
+    describe: () => ({ device: 'TypeScript, float64, 1 thread', details: { path: 'cpu-float64', threads: '1' } }),
+    dispose: () => {},
+  };
 }
 
-/** The `BackendModule` entry point: `loadBackend('cpu')` calls this. */
+/** The `BackendModule` entry point: `loadBackend('cpu')` and `loadBackend('cpu-float64')` call this. */
 export function createBackend(config: BackendConfig = {}): CpuBackend {
-  if (config.variant !== undefined) {
-    throw new Error(`the cpu backend has no variants; got "${config.variant}"`);
+  const { variant } = config;
+  if (variant !== undefined && !(CPU_VARIANTS as readonly string[]).includes(variant)) {
+    throw new Error(`the cpu backend's variants are ${CPU_VARIANTS.join(', ')}; got "${variant}"`);
   }
-  return createCpuBackend();
+  return createCpuBackend({ precision: variant as CpuPrecision | undefined });
 }

@@ -1,4 +1,4 @@
-import { allocateGradient, type DistInput, type DistResult, type DistTerms } from '@dist-kd/core';
+import { allocateGradient, composeLoss, type DistInput, type DistResult, type DistTerms } from '@dist-kd/core';
 import { computeColumnCoefficients } from './kernels/backward-rows.js';
 import { finishColumns } from './kernels/column-stats.js';
 import { Workspace } from './workspace.js';
@@ -32,8 +32,5 @@ export class SingleThreadDist {
 
 /** loss, inter and intra from the summed (1 - r) of rows and columns. */
 export function lossTerms(input: DistInput, interSum: number, intraSum: number): DistTerms {
-  const { beta, gamma, tau } = input.options;
-  const inter = interSum / input.batch;
-  const intra = intraSum / input.classes;
-  return { loss: tau * tau * (beta * inter + gamma * intra), inter, intra };
+  return composeLoss(input.options, interSum / input.batch, intraSum / input.classes);
 }

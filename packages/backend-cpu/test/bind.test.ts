@@ -1,17 +1,14 @@
-import { Worker } from 'node:worker_threads';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, type DistBinding, type DistRequest, type DistResult, type DistTerms } from '@dist-kd/core';
 import { createCpuBackend } from '../src/index.js';
 import { logits, request } from './fixtures.js';
-import type { WorkerRequest } from '../src/parallel/protocol.js';
 
+const float64 = createCpuBackend({ precision: 'float64' });
 const single = createCpuBackend({ threads: 1 });
 const pooled = createCpuBackend({ threads: 3, parallelThreshold: 0 });
 afterAll(async () => {
-  await single.dispose();
-  await pooled.dispose();
+  for (const backend of [float64, single, pooled]) await backend.dispose();
 });
-afterEach(() => vi.restoreAllMocks());
 
 function binding({ gradient: _, ...rest }: DistRequest): DistBinding {
   return rest;
@@ -33,8 +30,9 @@ function expectSameResult(terms: DistTerms, gradient: Float32Array | Float64Arra
 }
 
 const backends = [
-  ['one thread', single],
-  ['three threads', pooled],
+  ['float64', float64],
+  ['float32, one thread', single],
+  ['float32, three threads', pooled],
 ] as const;
 
 const requests: Array<[string, DistRequest]> = [
@@ -126,35 +124,7 @@ describe.each(backends)('cpu bind (%s)', (_, backend) => {
   });
 });
 
-describe('cpu bind on the worker pool', () => {
-  /** The forward messages the pool posts to its workers during `run`. */
-  async function forwardMessages(run: () => Promise<unknown>): Promise<Array<Extract<WorkerRequest, { type: 'forward' }>>> {
-    const post = vi.spyOn(Worker.prototype, 'postMessage');
-    await run();
-    const messages = post.mock.calls.map(([message]) => message as WorkerRequest);
-    post.mockRestore();
-    return messages.filter((message) => message.type === 'forward');
-  }
-
-  it('sends the workers their rows once; later calls send only the go signal', async () => {
-    const bound = await pooled.bind(binding(request(60, 70, 2)));
-    const first = await forwardMessages(() => bound.compute(true));
-    expect(first).toHaveLength(2);
-    expect(first.every((message) => message.rows !== 'resident' && message.keepRows)).toBe(true);
-    const later = await forwardMessages(async () => {
-      await bound.compute(true);
-      await bound.compute(false);
-    });
-    expect(later).toHaveLength(4);
-    expect(later.every((message) => message.rows === 'resident')).toBe(true);
-    // A plain call in between sends its own rows and leaves the binding's kept.
-    const plain = await forwardMessages(() => pooled.compute(request(60, 70, 1)));
-    expect(plain.every((message) => message.rows !== 'resident' && !message.keepRows)).toBe(true);
-    const after = await forwardMessages(() => bound.compute(true));
-    expect(after.every((message) => message.rows === 'resident')).toBe(true);
-    await bound.dispose();
-  });
-
+describe('cpu bind and the backend', () => {
   it('rejects a call of a live binding once its backend is disposed', async () => {
     const backend = createCpuBackend({ threads: 2, parallelThreshold: 0 });
     const bound = await backend.bind(binding(request(8, 8, 1)));

@@ -25,7 +25,7 @@ import {
 } from '@dist-kd/core';
 import { distPass, runsSimdKernel, type DistImplementation } from './dist-pass.js';
 import { naiveDist } from './naive-dist.js';
-import { simdKernelError } from './simd/simd-kernel.js';
+import { simdKernelError } from '@dist-kd/kernel-wasm';
 import { SIMD_KERNEL_BACKENDS } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';

@@ -19,7 +19,9 @@ export type DistInputErrorCode =
   /** An option is unknown, non-finite or out of range. */
   | 'BAD_OPTION'
   /** eps = 0 met a zero-variance vector, so a correlation would be 0/0. */
-  | 'DEGENERATE';
+  | 'DEGENERATE'
+  /** The call needs more memory than the backend can have; the message says how much and the limit. */
+  | 'TOO_LARGE';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';

@@ -23,6 +23,7 @@ export {
   type Shape,
 } from './input.js';
 export { composeLoss, epsPlacement, termWeights } from './numerics.js';
+export { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';
 export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistTerms } from './backend.js';
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';

@@ -19,7 +19,8 @@ const TFJS = '@dist-kd/backend-tfjs';
  * Anything else is treated as a module specifier or path.
  */
 export const KNOWN_BACKENDS: Readonly<Record<string, KnownBackend>> = Object.freeze({
-  cpu: { module: '@dist-kd/backend-cpu', description: 'pure TypeScript kernels' },
+  cpu: { module: '@dist-kd/backend-cpu', description: 'the WebAssembly SIMD kernel on every core (float32)' },
+  'cpu-float64': { module: '@dist-kd/backend-cpu', variant: 'float64', description: 'TypeScript kernels in float64, one thread' },
   webgpu: { module: '@dist-kd/backend-webgpu', description: 'fused WGSL kernels on WebGPU' },
   tfjs: { module: TFJS, variant: 'auto', description: 'TensorFlow.js, best tfjs backend available' },
   'tfjs-node': { module: TFJS, variant: 'node', description: 'TensorFlow.js on tfjs-node (native)' },

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
-import { ownMemoryHost, SimdKernel, simdKernelModule, type KernelHost, type KernelMatrix } from './simd-kernel.js';
+import { ownMemoryHost, SimdKernel, simdKernelModule, type KernelHost, type KernelMatrix } from '@dist-kd/kernel-wasm';
 
 export const DIST_KERNEL_NAME = 'DistKdDist';
 
@@ -124,7 +124,8 @@ function heapHost(memory: WebAssembly.Memory, malloc: (bytes: number) => number,
         }
         capacity = bytes;
       }
-      return (block + 15) & ~15;
+      // Rounded up arithmetically: `(block + 15) & ~15` is signed 32-bit, negative past 2 GiB.
+      return Math.ceil(block / 16) * 16;
     },
   };
 }

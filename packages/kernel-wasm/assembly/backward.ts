@@ -7,7 +7,6 @@
  */
 import { CHUNK, total, widenAdd } from './lanes';
 import {
-  batch,
   columnCoefU,
   columnCoefV,
   columnU,
@@ -33,13 +32,14 @@ const ROW_U: usize = 0;
 const ROW_V: usize = 16;
 const PROJECTION: usize = 32;
 
-export function backward(gradient: usize, rowScale: f64, colScale: f64): void {
+/** Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address). */
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
   for (let j = 0; j < stride; j++) {
     store<f32>(columnCoefU + (<usize>j << 2), <f32>(-colScale * load<f64>(columnU + (<usize>j << 3))));
     store<f32>(columnCoefV + (<usize>j << 2), <f32>(colScale * load<f64>(columnV + (<usize>j << 3))));
   }
   const rowBytes = <usize>stride << 2;
-  for (let i = 0; i < batch; i++) {
+  for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
     // Per-row constants go through memory: see `loopConstants`.
     v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));

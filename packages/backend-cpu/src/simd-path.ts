@@ -1,0 +1,129 @@
+/**
+ * The default path: the WebAssembly SIMD kernel (@dist-kd/kernel-wasm) on every core. A call copies
+ * the caller's logits into the kernel's memory and the gradient out of it, before it returns, so the
+ * caller may reuse its arrays as soon as `compute` has returned its promise; a binding keeps its
+ * logits there between calls.
+ */
+import {
+  allocateGradient,
+  checkLogitValues,
+  degenerateError,
+  DistInputError,
+  type DistInput,
+  type DistResult,
+  type DistTerms,
+} from '@dist-kd/core';
+import { ParallelSimdKernel, type KernelRegion } from '@dist-kd/kernel-wasm';
+
+export interface SimdPathOptions {
+  readonly threads?: number;
+  readonly parallelThreshold?: number;
+}
+
+/** Logits (and a gradient matrix) in the kernel's memory, for one call or for a binding's life. */
+export interface ResidentInput {
+  readonly input: DistInput;
+  readonly student: KernelRegion;
+  readonly teacher: KernelRegion;
+  readonly gradient: KernelRegion;
+}
+
+export class SimdPath {
+  readonly kernel: ParallelSimdKernel;
+  /** The matrices of unbound calls, kept while calls fit in them. */
+  private unbound: ResidentInput | undefined;
+
+  constructor(options: SimdPathOptions) {
+    this.kernel = new ParallelSimdKernel({ ...options, owner: 'cpu' });
+  }
+
+  compute(input: DistInput): DistResult {
+    const resident = this.residentFor(input);
+    const terms = this.run(resident, input.gradient);
+    if (!input.gradient) return terms;
+    const gradient = allocateGradient(input);
+    this.kernel.read(resident.gradient, input.batch, input.classes, gradient);
+    return { ...terms, gradient };
+  }
+
+  /** Copies the logits into regions of their own, for a binding; `release` frees them. */
+  keep(input: DistInput): ResidentInput {
+    const regions = this.allocateMatrices(input);
+    this.kernel.write(input.student, input.batch, input.classes, regions.student);
+    this.kernel.write(input.teacher, input.batch, input.classes, regions.teacher);
+    return { input, ...regions };
+  }
+
+  release(resident: ResidentInput): void {
+    for (const region of [resident.student, resident.teacher, resident.gradient]) this.kernel.free(region);
+  }
+
+  /** Loss and terms of resident logits; with `gradient`, the gradient left in `resident.gradient`. */
+  run(resident: ResidentInput, gradient: boolean): DistTerms {
+    const { input } = resident;
+    const terms = this.kernel.run(
+      { batch: input.batch, classes: input.classes },
+      resident.student,
+      resident.teacher,
+      gradient ? resident.gradient : undefined,
+      input.options,
+    );
+    if (!terms) throw tooLarge(input, this.bytesFor(input), this.kernel.maxBytes);
+    if (!Number.isFinite(terms.loss)) {
+      // The kernel's NaN says a logit was bad (the values were not read before) or eps = 0 met a
+      // constant row or column.
+      checkLogitValues(input, 'float32');
+      throw degenerateError(`eps = ${input.options.eps} (${Math.fround(input.options.eps)} in float32)`);
+    }
+    return terms;
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+  }
+
+  private residentFor(input: DistInput): ResidentInput {
+    const bytes = ParallelSimdKernel.matrixBytes(input.batch, input.classes);
+    if (!this.unbound || this.unbound.student.bytes < bytes) {
+      if (this.unbound) this.release(this.unbound);
+      this.unbound = undefined;
+      this.unbound = { input, ...this.allocateMatrices(input) };
+    }
+    const resident = { ...this.unbound, input };
+    this.kernel.write(input.student, input.batch, input.classes, resident.student);
+    this.kernel.write(input.teacher, input.batch, input.classes, resident.teacher);
+    return resident;
+  }
+
+  /** Bytes of kernel memory a call on these logits needs: its three matrices and the kernel's scratch. */
+  private bytesFor(input: DistInput): number {
+    const shape = { batch: input.batch, classes: input.classes };
+    return 3 * ParallelSimdKernel.matrixBytes(input.batch, input.classes) + this.kernel.scratchBytes(shape);
+  }
+
+  private allocateMatrices(input: DistInput): Omit<ResidentInput, 'input'> {
+    const bytes = ParallelSimdKernel.matrixBytes(input.batch, input.classes);
+    const needed = this.bytesFor(input);
+    // Refused before anything is allocated when it can never fit.
+    if (needed > this.kernel.maxBytes) throw tooLarge(input, needed, this.kernel.maxBytes);
+    const taken: KernelRegion[] = [];
+    for (let k = 0; k < 3; k++) {
+      const region = this.kernel.allocate(bytes);
+      if (!region) {
+        taken.forEach((r) => this.kernel.free(r));
+        throw tooLarge(input, needed, this.kernel.maxBytes);
+      }
+      taken.push(region);
+    }
+    return { student: taken[0], teacher: taken[1], gradient: taken[2] };
+  }
+}
+
+function tooLarge(input: DistInput, needed: number, maxBytes: number): DistInputError {
+  return new DistInputError(
+    'TOO_LARGE',
+    `[${input.batch}, ${input.classes}] logits need ${Math.ceil(needed / 2 ** 20)} MiB of WebAssembly memory, ` +
+      `and this backend can hold at most ${Math.floor(maxBytes / 2 ** 20)} MiB (with its bindings' logits); ` +
+      'split the batch into smaller ones, or dispose bindings you no longer need',
+  );
+}

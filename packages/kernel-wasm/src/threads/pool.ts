@@ -1,0 +1,196 @@
+/**
+ * The kernel on several threads: one shared WebAssembly memory, an instance of the kernel on the
+ * calling thread and one in each worker, and the rows of a call split between them (dist-call.ts).
+ * The calling thread copies the caller's arrays in, runs its own part, and runs any part a worker
+ * has not claimed yet (protocol.ts), so a call never waits for a worker to start; it waits only for
+ * parts that workers are running. A call is synchronous from start to end: nothing of it is in
+ * flight when it returns, whatever the caller does next.
+ */
+import { BackendRuntimeError } from '@dist-kd/core';
+import type { PartRunner } from '../dist-call.js';
+import { instantiate, type KernelExports } from '../module.js';
+import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, Word } from './protocol.js';
+import { startWorker, type WorkerHandle } from './platform.js';
+
+const PAGE = 65536;
+/** A wasm32 memory's limit: 65536 pages of 64 KiB, 4 GiB. */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
+
+/** Why a wait for a worker gives up: no part runs this long unless its thread has stopped. */
+const WORKER_TIMEOUT_MS = 60_000;
+
+/** Where the calling thread can block in Atomics.wait (Node, workers) and where it must spin (a browser's main thread). */
+function canBlock(words: Int32Array): boolean {
+  try {
+    Atomics.wait(words, 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class WorkerPool {
+  readonly memory: WebAssembly.Memory;
+  /** The kernel instance of the calling thread. */
+  readonly kernel: KernelExports;
+  private readonly words: Int32Array;
+  private readonly floats: Float64Array;
+  private readonly workers: WorkerHandle[] = [];
+  private readonly blocking: boolean;
+  /** Set when a worker died or timed out: its parts then run on the calling thread. */
+  private failure: string | undefined;
+
+  /**
+   * A pool of `workers` worker threads (besides the calling thread) over a new shared memory; errors
+   * name `owner`, the backend it serves.
+   */
+  constructor(
+    module: WebAssembly.Module,
+    workers: number,
+    private readonly owner: string,
+  ) {
+    this.memory = new WebAssembly.Memory({ initial: CONTROL_BYTES / PAGE, maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
+    this.kernel = instantiate(module, this.memory);
+    this.words = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
+    this.floats = new Float64Array(this.memory.buffer, 0, CONTROL_BYTES / 8);
+    this.blocking = canBlock(this.words);
+    const protocol = { state: JobState, kind: JobKind, word: Word, float: Float, floatOffset: FLOAT_OFFSET };
+    for (let w = 0; w < workers; w++) {
+      this.workers.push(
+        startWorker({ module, memory: this.memory, slot: w * JOB_BYTES, protocol }, (reason) => {
+          this.failure ??= reason;
+        }),
+      );
+    }
+  }
+
+  /** Threads a call is split across: the calling thread and the workers. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Why the workers no longer take parts, if they don't. */
+  get workerFailure(): string | undefined {
+    return this.failure;
+  }
+
+  /** Parts go to part k's worker (k >= 1; part 0 is the calling thread's); unclaimed ones come back. */
+  readonly runner: PartRunner = {
+    forward: (shape, regions, matrices, ranges, params) => {
+      const results = new Array<number>(ranges.length).fill(0);
+      this.runParts(
+        ranges.length,
+        (k) => {
+          this.post(k, JobKind.forward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
+            words[Word.student] = matrices.student;
+            words[Word.teacher] = matrices.teacher;
+            words[Word.statistics] = regions.statistics[k];
+            floats[Float.log2eOverTau] = params.log2eOverTau;
+            floats[Float.eps] = params.eps;
+            floats[Float.epsInside] = params.epsInside;
+            floats[Float.limit] = params.limit;
+          });
+        },
+        (k) => {
+          this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
+          const range = ranges[k];
+          results[k] = this.kernel.forwardRows(matrices.student, matrices.teacher, range.first, range.count, params.log2eOverTau, params.eps, params.epsInside, params.limit, regions.statistics[k]);
+        },
+        (k) => {
+          results[k] = this.floats[(this.slot(k) + FLOAT_OFFSET) / 8 + Float.result];
+        },
+      );
+      return results;
+    },
+    backward: (shape, regions, gradient, ranges, rowScale, colScale) => {
+      this.runParts(
+        ranges.length,
+        (k) => {
+          this.post(k, JobKind.backward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
+            words[Word.gradient] = gradient;
+            floats[Float.rowScale] = rowScale;
+            floats[Float.colScale] = colScale;
+          });
+        },
+        (k) => {
+          this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
+          this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, colScale);
+        },
+        () => {},
+      );
+    },
+  };
+
+  /** Stops the workers; the memory goes with the last reference to the pool. */
+  terminate(): void {
+    this.failure ??= 'the pool was terminated';
+    for (const worker of this.workers) worker.terminate();
+    this.workers.length = 0;
+  }
+
+  private slot(part: number): number {
+    return (part - 1) * JOB_BYTES;
+  }
+
+  /**
+   * Posts parts 1.. to their workers, runs part 0 here, then for each posted part either takes it
+   * back (unclaimed) and runs it here, or waits for its worker and collects its result.
+   */
+  private runParts(parts: number, post: (part: number) => void, runHere: (part: number) => void, collect: (part: number) => void): void {
+    const toWorkers = this.failure === undefined ? Math.min(parts - 1, this.workers.length) : 0;
+    for (let k = 1; k <= toWorkers; k++) post(k);
+    runHere(0);
+    for (let k = 1; k < parts; k++) {
+      if (k > toWorkers || this.reclaim(k)) {
+        runHere(k);
+      } else {
+        this.awaitDone(k);
+        collect(k);
+      }
+    }
+  }
+
+  private post(
+    part: number,
+    kind: number,
+    shape: { batch: number; classes: number },
+    batchBase: number,
+    threadBase: number,
+    range: { first: number; count: number },
+    fill: (words: Int32Array, floats: Float64Array) => void,
+  ): void {
+    const at = this.slot(part);
+    const words = this.words.subarray(at / 4, at / 4 + 16);
+    const floats = this.floats.subarray((at + FLOAT_OFFSET) / 8, (at + FLOAT_OFFSET) / 8 + 8);
+    words[Word.kind] = kind;
+    words[Word.batch] = shape.batch;
+    words[Word.classes] = shape.classes;
+    words[Word.batchBase] = batchBase;
+    words[Word.threadBase] = threadBase;
+    words[Word.first] = range.first;
+    words[Word.count] = range.count;
+    fill(words, floats);
+    // The store publishes the job's words (Atomics order the plain writes before it).
+    Atomics.store(this.words, at / 4 + Word.state, JobState.posted);
+    Atomics.notify(this.words, at / 4 + Word.state);
+  }
+
+  /** Takes back part `part` if its worker has not claimed it. */
+  private reclaim(part: number): boolean {
+    const index = this.slot(part) / 4 + Word.state;
+    return Atomics.compareExchange(this.words, index, JobState.posted, JobState.reclaimed) === JobState.posted;
+  }
+
+  private awaitDone(part: number): void {
+    const index = this.slot(part) / 4 + Word.state;
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    while (Atomics.load(this.words, index) === JobState.claimed) {
+      if (Date.now() > deadline) {
+        this.terminate();
+        this.failure = `a worker thread did not finish its part within ${WORKER_TIMEOUT_MS / 1000} s`;
+        throw new BackendRuntimeError(this.owner, `${this.failure}; later calls run on the calling thread`);
+      }
+      if (this.blocking) Atomics.wait(this.words, index, JobState.claimed, 100);
+    }
+  }
+}

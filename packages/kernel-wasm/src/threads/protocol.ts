@@ -1,0 +1,36 @@
+/**
+ * How the calling thread hands a part of a call to a worker: one job slot per worker in the shared
+ * memory's first bytes, its state changed with Atomics (no message, so no event loop, on either
+ * side). The calling thread posts a job; the worker claims it (compare-exchange) and runs it, or,
+ * when the calling thread is done with its own part first and the job is still unclaimed (a worker
+ * still starting, or descheduled), the calling thread reclaims it and runs it itself. A part's rows
+ * and its statistics slot do not depend on who runs it, so the results are the same either way.
+ */
+
+export const JobState = { idle: 0, posted: 1, claimed: 2, done: 3, reclaimed: 4 } as const;
+export const JobKind = { forward: 1, backward: 2 } as const;
+
+/** Bytes of one job slot: 16 int32 words, then 8 float64s. */
+export const JOB_BYTES = 128;
+/** Bytes kept for job slots at the start of the shared memory (room for 512 workers). */
+export const CONTROL_BYTES = 65536;
+
+// Int32 word indices within a slot (addresses are read back as unsigned: `>>> 0`).
+export const Word = {
+  state: 0,
+  kind: 1,
+  batch: 2,
+  classes: 3,
+  batchBase: 4,
+  threadBase: 5,
+  first: 6,
+  count: 7,
+  student: 8,
+  teacher: 9,
+  statistics: 10,
+  gradient: 11,
+} as const;
+
+// Float64 indices within a slot, after the 16 int32 words.
+export const Float = { log2eOverTau: 0, eps: 1, epsInside: 2, limit: 3, rowScale: 4, colScale: 5, result: 6 } as const;
+export const FLOAT_OFFSET = 64;

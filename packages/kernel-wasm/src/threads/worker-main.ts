@@ -1,0 +1,58 @@
+/**
+ * The worker's whole program. Its source text is what a worker runs (`String(workerMain)`, see
+ * platform.ts), so it refers to nothing outside itself: the protocol's numbers (protocol.ts) arrive
+ * as arguments, checked against protocol.ts by the tests.
+ */
+import type { KernelExports } from '../module.js';
+
+export interface WorkerStart {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** This worker's job slot, in bytes from the start of the memory. */
+  readonly slot: number;
+  readonly protocol: {
+    readonly state: Record<'idle' | 'posted' | 'claimed' | 'done' | 'reclaimed', number>;
+    readonly kind: Record<'forward' | 'backward', number>;
+    readonly word: Record<string, number>;
+    readonly float: Record<string, number>;
+    readonly floatOffset: number;
+  };
+}
+
+/** Waits for jobs in its slot and runs them, for ever (the pool terminates the worker). */
+export function workerMain(start: WorkerStart): void {
+  const { module, memory, slot, protocol } = start;
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+  const { state: S, kind: K, word: W, float: F } = protocol;
+  const words = new Int32Array(memory.buffer, slot, 16);
+  const floats = new Float64Array(memory.buffer, slot + protocol.floatOffset, 8);
+  const at = (word: number) => words[word] >>> 0;
+  for (;;) {
+    const state = Atomics.load(words, W.state);
+    if (state === S.posted) {
+      if (Atomics.compareExchange(words, W.state, S.posted, S.claimed) === S.posted) {
+        kernel.layOut(words[W.batch], words[W.classes], at(W.batchBase), at(W.threadBase));
+        if (words[W.kind] === K.forward) {
+          floats[F.result] = kernel.forwardRows(
+            at(W.student),
+            at(W.teacher),
+            words[W.first],
+            words[W.count],
+            floats[F.log2eOverTau],
+            floats[F.eps],
+            floats[F.epsInside],
+            floats[F.limit],
+            at(W.statistics),
+          );
+        } else {
+          kernel.backwardRows(at(W.gradient), words[W.first], words[W.count], floats[F.rowScale], floats[F.colScale]);
+        }
+        Atomics.store(words, W.state, S.done);
+        Atomics.notify(words, W.state);
+      }
+      continue;
+    }
+    // Sleeps while the slot stays idle, done or reclaimed; the next post wakes it.
+    Atomics.wait(words, W.state, state);
+  }
+}

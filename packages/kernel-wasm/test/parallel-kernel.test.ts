@@ -1,0 +1,92 @@
+import { referenceDist, resolveOptions } from '@dist-kd/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ParallelSimdKernel, SimdKernel, ownMemoryHost, simdKernelModule } from '../src/index.js';
+
+function logits(length: number, seed: number, scale = 4): Float32Array {
+  let state = seed >>> 0;
+  return Float32Array.from({ length }, () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return (state / 2 ** 32 - 0.5) * 2 * scale;
+  });
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+  return worst;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k]));
+  return worst;
+}
+
+const kernels: ParallelSimdKernel[] = [];
+afterAll(() => kernels.forEach((kernel) => kernel.dispose()));
+
+function compute(kernel: ParallelSimdKernel, student: Float32Array, teacher: Float32Array, batch: number, classes: number, options = resolveOptions({})) {
+  const bytes = ParallelSimdKernel.matrixBytes(batch, classes);
+  const [s, t, g] = [kernel.allocate(bytes)!, kernel.allocate(bytes)!, kernel.allocate(bytes)!];
+  kernel.write(student, batch, classes, s);
+  kernel.write(teacher, batch, classes, t);
+  const terms = kernel.run({ batch, classes }, s, t, g, options)!;
+  const gradient = new Float32Array(batch * classes);
+  kernel.read(g, batch, classes, gradient);
+  [s, t, g].forEach((region) => kernel.free(region));
+  return { ...terms, gradient };
+}
+
+describe('the kernel split across threads', () => {
+  const shapes: [number, number][] = [
+    [1, 7],
+    [3, 5],
+    [64, 1001],
+    [257, 130],
+    [40, 4096],
+  ];
+  for (const threads of [1, 2, 3]) {
+    for (const [batch, classes] of shapes) {
+      it(`matches the float64 reference at ${batch}x${classes} on ${threads} thread(s)`, () => {
+        const kernel = new ParallelSimdKernel({ threads, parallelThreshold: 0, owner: 'test' });
+        kernels.push(kernel);
+        expect(kernel.threads).toBe(threads);
+        const student = logits(batch * classes, 1 + batch);
+        const teacher = logits(batch * classes, 2 + classes);
+        const options = resolveOptions({ tau: 4, beta: 1, gamma: 1 });
+        const result = compute(kernel, student, teacher, batch, classes, options);
+        const reference = referenceDist({ student, teacher, shape: [batch, classes], options, gradient: true });
+        expect(Math.abs(result.loss - reference.loss)).toBeLessThan(1e-5 * Math.max(1, reference.loss));
+        expect(Math.abs(result.intra - reference.intra)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(result.gradient, reference.gradient!)).toBeLessThan(1e-4 * maxAbs(reference.gradient!));
+      });
+    }
+  }
+
+  it('gives the same bits whoever runs a part (workers or the calling thread)', () => {
+    const [batch, classes] = [96, 2000];
+    const student = logits(batch * classes, 11);
+    const teacher = logits(batch * classes, 12);
+    const pooled = new ParallelSimdKernel({ threads: 3, parallelThreshold: 0, owner: 'test' });
+    kernels.push(pooled);
+    const runs = Array.from({ length: 5 }, () => compute(pooled, student, teacher, batch, classes));
+    for (const run of runs.slice(1)) {
+      expect(run.loss).toBe(runs[0].loss);
+      expect(maxAbsDiff(run.gradient, runs[0].gradient)).toBe(0);
+    }
+  });
+
+  it('agrees with the single-host kernel that tfjs uses', () => {
+    const [batch, classes] = [33, 515];
+    const student = logits(batch * classes, 21);
+    const teacher = logits(batch * classes, 22);
+    const options = resolveOptions({});
+    const single = new SimdKernel(simdKernelModule()!, ownMemoryHost());
+    const gradient = new Float32Array(batch * classes);
+    const terms = single.run({ values: student }, { values: teacher }, batch, classes, options, { values: gradient });
+    const kernel = new ParallelSimdKernel({ threads: 1, owner: 'test' });
+    const result = compute(kernel, student, teacher, batch, classes, options);
+    expect(result.loss).toBe(terms.loss);
+    expect(maxAbsDiff(result.gradient, gradient)).toBe(0);
+  });
+});
