@@ -14,7 +14,7 @@ export interface RunOutcome {
 
 export interface BenchSubject {
   readonly name: string;
-  readonly role: 'backend' | 'baseline';
+  readonly role: 'backend' | 'baseline' | 'ceiling';
   readonly precision?: string;
   /** Never throws. */
   availability(): Promise<Availability>;

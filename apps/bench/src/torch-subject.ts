@@ -3,14 +3,13 @@
  * @dist-kd/conformance) in a child process and times each call itself, so the JSON round trip is
  * not counted. Node only.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DistOptions } from '@dist-kd/core';
 import type { BenchInputs } from './inputs.js';
+import { startLineWorker, type LineWorker } from './line-worker.js';
 import { findPackage } from './package-root.js';
 import type { Op } from './sizes.js';
 import { unavailableSubject, type BenchSubject } from './subject.js';
@@ -42,96 +41,14 @@ export async function createTorchSubject(options: DistOptions, pythons: readonly
   }
   const reasons: string[] = [];
   for (const python of pythons) {
-    const started = await startWorker(python, folder);
+    const started = await startLineWorker(python, [SCRIPT, folder], { timeoutMs: START_TIMEOUT_MS, label: 'python' });
     if ('worker' in started) return torchSubject(started.worker, options);
     reasons.push(`${python}: ${started.reason}`);
   }
   return unavailableSubject('pytorch', `no python could import torch (${reasons.join('; ')})`, TORCH_HINT);
 }
 
-interface Hello {
-  ready: boolean;
-  reason?: string;
-  python?: string;
-  torch?: string;
-  threads?: number;
-}
-
-interface Worker {
-  readonly python: string;
-  readonly hello: Hello;
-  request(message: object): Promise<Record<string, unknown>>;
-  close(): void;
-}
-
-function startWorker(python: string, designNoteFolder: string): Promise<{ worker: Worker } | { reason: string }> {
-  return new Promise((resolve) => {
-    let child: ChildProcessWithoutNullStreams;
-    try {
-      child = spawn(python, [SCRIPT, designNoteFolder], { stdio: 'pipe' });
-    } catch (error) {
-      resolve({ reason: (error as Error).message });
-      return;
-    }
-    const lines = createInterface({ input: child.stdout });
-    const waiting: Array<(line: string) => void> = [];
-    let stderr = '';
-    let settled = false;
-    const settle = (value: { worker: Worker } | { reason: string }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if ('reason' in value) child.kill();
-      resolve(value);
-    };
-    const timer = setTimeout(() => settle({ reason: `no answer within ${START_TIMEOUT_MS / 1000} s` }), START_TIMEOUT_MS);
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-2000);
-    });
-    child.on('error', (error) => settle({ reason: error.message }));
-    child.on('exit', (code) => {
-      const reason = `exited with code ${code}${stderr ? `: ${stderr.trim()}` : ''}`;
-      settle({ reason });
-      for (const answer of waiting.splice(0)) answer(JSON.stringify({ ok: false, error: `python ${reason}` }));
-    });
-    lines.on('line', (line) => {
-      if (!settled) {
-        const hello = JSON.parse(line) as Hello;
-        if (!hello.ready) settle({ reason: hello.reason ?? 'torch could not be imported' });
-        else settle({ worker: makeWorker(python, hello, child, waiting) });
-        return;
-      }
-      waiting.shift()?.(line);
-    });
-  });
-}
-
-function makeWorker(
-  python: string,
-  hello: Hello,
-  child: ChildProcessWithoutNullStreams,
-  waiting: Array<(line: string) => void>,
-): Worker {
-  // Requests are answered in order, one line each.
-  return {
-    python,
-    hello,
-    request: (message) =>
-      new Promise((resolve, reject) => {
-        waiting.push((line) => {
-          const answer = JSON.parse(line) as Record<string, unknown>;
-          if (answer.ok) resolve(answer);
-          else reject(new Error(`pytorch: ${String(answer.error)}`));
-        });
-        child.stdin.write(JSON.stringify(message) + '\n');
-      }),
-    close: () => {
-      child.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
-    },
-  };
-}
-
-function torchSubject(worker: Worker, options: DistOptions): BenchSubject {
+function torchSubject(worker: LineWorker, options: DistOptions): BenchSubject {
   const { hello } = worker;
   return {
     name: 'pytorch',
@@ -139,9 +56,9 @@ function torchSubject(worker: Worker, options: DistOptions): BenchSubject {
     precision: 'float32',
     availability: async () => ({
       available: true,
-      device: `PyTorch ${hello.torch} on the CPU, ${hello.threads} threads (design note's DIST class, fp32)`,
+      device: `PyTorch ${String(hello.torch)} on the CPU, ${String(hello.threads)} threads (design note's DIST class, fp32)`,
       details: {
-        python: `${worker.python} ${hello.python}`,
+        python: `${worker.command} ${String(hello.python)}`,
         torch: String(hello.torch),
         threads: String(hello.threads),
       },
