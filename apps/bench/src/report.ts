@@ -38,7 +38,7 @@ export interface MachineInfo {
 export interface BackendEntry {
   readonly name: string;
   /** Baselines are what the backends are compared with: the naive tfjs composition and PyTorch. */
-  readonly role: 'backend' | 'baseline';
+  readonly role: 'backend' | 'baseline' | 'ceiling';
   readonly available: boolean;
   readonly precision?: string;
   readonly device?: string;
