@@ -61,9 +61,17 @@ export class BackendLifecycle {
     return tracked;
   }
 
-  /** A BoundDist on the backend's side `calls`, with the binding lifecycle around them. */
+  /**
+   * A BoundDist on the backend's side `calls`, with the binding lifecycle around them (a plain
+   * object of bound functions, so that spreading it keeps them).
+   */
   bind(calls: BoundCalls): BoundDist {
-    return new Binding(this, calls);
+    const binding = new Binding(this, calls);
+    return {
+      compute: (gradient) => binding.compute(gradient),
+      readGradient: () => binding.readGradient(),
+      dispose: () => binding.dispose(),
+    };
   }
 
   /**
@@ -90,7 +98,7 @@ export class BackendLifecycle {
   }
 }
 
-class Binding implements BoundDist {
+class Binding {
   /** The latest call made on this binding; the next one starts after it settles. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposeCalled = false;
