@@ -1,4 +1,4 @@
-import { BackendUnavailableError, allocateGradient, type BoundDist, type DistBinding, type DistInput, type DistTerms } from '@dist-kd/core';
+import { allocateGradient, type BoundCalls, type DistBinding, type DistInput, type DistTerms } from '@dist-kd/core';
 import type { GradientOutput } from './single-thread.js';
 
 /** How a binding runs: the backend's own compute path, writing into the gradient it is given. */
@@ -12,30 +12,15 @@ export interface BoundRunner {
  * Validated logits kept for repeated calls, with one gradient array that every `compute(true)`
  * writes into: host memory is where this backend computes, so a call allocates nothing of size B*C
  * and, on the worker pool, sends the workers nothing but the go signal after the first call.
+ * Core's lifecycle (`BackendLifecycle.bind`) runs these calls one at a time, in call order, and
+ * reads the gradient only after a successful compute(true).
  */
-export function createBoundDist(input: DistInput, runner: BoundRunner): BoundDist {
-  // Dropped by dispose, with the runner that holds the logits, so that both can be collected.
-  let live: { runner: BoundRunner; gradient: GradientOutput } | undefined = { runner, gradient: allocateGradient(input) };
-  /** Whether the gradient array holds the gradient of the last call. */
-  let gradientReady = false;
+export function boundCalls(input: DistInput, runner: BoundRunner): BoundCalls {
+  const gradient = allocateGradient(input);
   return {
-    async compute(withGradient) {
-      if (!live) throw new BackendUnavailableError('cpu', 'this binding was disposed; bind the logits again');
-      gradientReady = false;
-      const terms = await live.runner.run(withGradient ? live.gradient : undefined);
-      gradientReady = withGradient;
-      return terms;
-    },
-    async readGradient() {
-      if (!live || !gradientReady) throw new Error('cpu: readGradient needs a successful compute(true) first');
-      return live.gradient.slice();
-    },
-    async dispose() {
-      const released = live?.runner;
-      live = undefined;
-      gradientReady = false;
-      await released?.release();
-    },
+    compute: (withGradient) => runner.run(withGradient ? gradient : undefined),
+    readGradient: async () => gradient.slice(),
+    release: () => runner.release(),
   };
 }
 

@@ -1,5 +1,6 @@
 import {
-  BackendRuntimeError,
+  BackendLifecycle,
+  unknownVariantError,
   validateRequest,
   type BackendConfig,
   type BoundDist,
@@ -10,7 +11,7 @@ import {
   type DistResult,
   type DistTerms,
 } from '@dist-kd/core';
-import { createBoundDist, ownLogits, type BoundRunner } from './bound.js';
+import { boundCalls, ownLogits, type BoundRunner } from './bound.js';
 import type { Residency } from './parallel/pool.js';
 import { SingleThreadDist, type GradientOutput } from './single-thread.js';
 
@@ -49,9 +50,10 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
  */
 export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBackend {
   const threshold = backendOptions.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
-  let single: SingleThreadDist | undefined = new SingleThreadDist();
+  const single = new SingleThreadDist();
   let parallel: Promise<ParallelRunner | undefined> | undefined;
-  const disposed = () => new BackendRuntimeError('cpu', 'this backend was disposed; create a new one');
+  // Core's lifecycle: dispose waits for the calls in flight (a worker call included) before it stops the workers.
+  const lifecycle = new BackendLifecycle('cpu');
 
   /** The worker pool when this input is large enough for it, else undefined (the calling thread). */
   const parallelFor = async (input: DistInput): Promise<ParallelRunner | undefined> => {
@@ -67,25 +69,19 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
     if (runner) {
       const residency: Residency = Symbol('cpu binding');
       return {
-        run: async (gradient) => {
-          if (!single) throw disposed();
-          return runner.computeInto(input, gradient, residency);
-        },
+        run: (gradient) => runner.computeInto(input, gradient, residency),
         release: () => runner.release(residency),
       };
     }
     const own = new SingleThreadDist();
     return {
-      run: async (gradient) => {
-        if (!single) throw disposed();
-        return own.computeInto(input, gradient);
-      },
+      run: async (gradient) => own.computeInto(input, gradient),
       release: async () => {},
     };
   };
 
   const computeSync = (request: DistRequest): DistResult => {
-    if (!single) throw disposed();
+    if (lifecycle.disposed) throw lifecycle.disposedError();
     return single.compute(validateRequest(request, 'float64'));
   };
 
@@ -101,25 +97,25 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
         details: { threads: String(threads), parallelThreshold: String(threshold) },
       };
     },
-    async compute(request) {
-      if (!single) throw disposed();
-      const input = validateRequest(request, 'float64');
-      const runner = await parallelFor(input);
-      return runner ? runner.compute(input) : single.compute(input);
-    },
+    compute: (request) =>
+      lifecycle.run(async () => {
+        const input = validateRequest(request, 'float64');
+        const runner = await parallelFor(input);
+        return runner ? runner.compute(input) : single.compute(input);
+      }),
     computeSync,
-    async bind(binding) {
-      if (!single) throw disposed();
-      // The values are checked here once, and the binding keeps its own copy, so no call checks them.
-      const input = ownLogits(validateRequest({ ...binding, gradient: false }, 'float64'), binding);
-      return createBoundDist(input, await boundRunner(input));
-    },
-    async dispose() {
-      single = undefined;
-      const runner = await parallel;
-      parallel = undefined;
-      await runner?.dispose();
-    },
+    bind: (binding) =>
+      lifecycle.run(async () => {
+        // The values are checked here once, and the binding keeps its own copy, so no call checks them.
+        const input = ownLogits(validateRequest({ ...binding, gradient: false }, 'float64'), binding);
+        return lifecycle.bind(boundCalls(input, await boundRunner(input)));
+      }),
+    dispose: () =>
+      lifecycle.dispose(async () => {
+        const runner = await parallel;
+        parallel = undefined;
+        await runner?.dispose();
+      }),
   };
 }
 
@@ -139,7 +135,7 @@ async function startParallel(requested: number | undefined): Promise<ParallelRun
 /** The `BackendModule` entry point: `loadBackend('cpu')` calls this. */
 export function createBackend(config: BackendConfig = {}): CpuBackend {
   if (config.variant !== undefined) {
-    throw new Error(`the cpu backend has no variants; got "${config.variant}"`);
+    throw unknownVariantError('cpu', config.variant, []);
   }
   return createCpuBackend();
 }

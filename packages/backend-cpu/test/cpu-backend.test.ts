@@ -93,7 +93,7 @@ describe('cpu backend behaviour', () => {
   it('refuses to run after dispose', async () => {
     const backend = createCpuBackend({ threads: 2 });
     await backend.dispose();
-    await expect(backend.compute(request(2, 2, 1))).rejects.toMatchObject({ code: 'BACKEND_RUNTIME' });
+    await expect(backend.compute(request(2, 2, 1))).rejects.toMatchObject({ name: 'DistUsageError', code: 'BACKEND_DISPOSED' });
   });
 
   it('reports its thread count in availability()', async () => {
@@ -101,7 +101,7 @@ describe('cpu backend behaviour', () => {
   });
 
   it('rejects unknown variants', () => {
-    expect(() => createBackend({ variant: 'gpu' })).toThrow(/no variants/);
+    expect(() => createBackend({ variant: 'gpu' })).toThrow(expect.objectContaining({ name: 'DistUsageError', code: 'UNKNOWN_VARIANT', message: expect.stringMatching(/no variants/) }));
   });
 
   it('does not keep a process alive once its work is done, without dispose', () => {

@@ -27,6 +27,7 @@ export {
   checkLogitValues,
   type ValidateSettings,
   allocateGradient,
+  copyLogits,
   type DistInput,
   type DistRequest,
   type DistResult,

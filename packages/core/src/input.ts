@@ -149,6 +149,14 @@ export function checkLogitValues(input: DistInput, precision: Precision): void {
   checkFinite('teacher', input.teacher, input.classes, limit, tau);
 }
 
+/**
+ * The input with copies of its logits (of the same array types), for a backend that reads them
+ * after `compute` or `bind` returned: the caller may reuse its arrays from then on (the contract).
+ */
+export function copyLogits(input: DistInput): DistInput {
+  return { ...input, student: input.student.slice(), teacher: input.teacher.slice() };
+}
+
 /** The array type a backend returns the gradient in, as `DistResult.gradient` promises. */
 export function allocateGradient(input: DistInput): Float32Array | Float64Array {
   const length = input.batch * input.classes;

@@ -1,5 +1,5 @@
 import type { DistBackend, DistBinding } from './backend.js';
-import { validateRequest, type DistInput } from './input.js';
+import { copyLogits, validateRequest, type DistInput } from './input.js';
 import { BackendLifecycle } from './lifecycle.js';
 import { referenceDist, referenceDistValidated } from './reference.js';
 
@@ -21,9 +21,8 @@ export function createReferenceBackend(): DistBackend {
 
 /** Bound logits in host memory: validated once and copied, each call computes on them. */
 function bindReference(lifecycle: BackendLifecycle, binding: DistBinding) {
-  const validated = validateRequest({ ...binding, gradient: true }, 'float64');
   // Copies: later writes to the caller's arrays must not reach logits that were validated once.
-  let input: DistInput | undefined = { ...validated, student: validated.student.slice(), teacher: validated.teacher.slice() };
+  let input: DistInput | undefined = copyLogits(validateRequest({ ...binding, gradient: true }, 'float64'));
   let gradient: Float32Array | Float64Array | undefined;
   return lifecycle.bind({
     async compute(withGradient) {

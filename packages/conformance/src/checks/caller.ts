@@ -16,7 +16,40 @@ export const WIDE_PROBLEMS: readonly Problem[] = [
 ];
 
 export function callerChecks(): ConformanceCheck[] {
-  return [overlappingComputesCheck(), reusedArraysCheck(), reusedArraysWhileBusyCheck()];
+  return [overlappingComputesCheck(), reusedArraysCheck(), reusedArraysWhileBusyCheck(), sharedMemoryCheck()];
+}
+
+/**
+ * Logits in a SharedArrayBuffer (what a worker pool shares), to compute and to bind: the answer of
+ * the same values in an ordinary array (webgpu's Dawn bindings used to crash the process on them).
+ * Where SharedArrayBuffer does not exist (a page that is not cross-origin isolated) no caller can
+ * pass one, and there is nothing to check.
+ */
+function sharedMemoryCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[0];
+  return {
+    name: 'caller/shared-array-buffer-logits',
+    run: async (backend) => {
+      if (typeof SharedArrayBuffer === 'undefined') return;
+      const request = requestFor(backend.precision, problem);
+      const shared = (values: Float32Array | Float64Array) => {
+        const view = new (values.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(values.byteLength));
+        view.set(values);
+        return view;
+      };
+      const sharedRequest = { ...request, student: shared(request.student as Float32Array), teacher: shared(request.teacher as Float32Array) };
+      const result = await settledValue(computeChecked(backend, { ...sharedRequest, gradient: true }), problem);
+      expectReferenceResult(`${problem.label} in SharedArrayBuffers`, result, problem, backend.precision);
+      if (!backend.bind) return;
+      const bound = await backend.bind(sharedRequest);
+      try {
+        const terms = await bound.compute(true);
+        expectReferenceResult(`${problem.label} bound from SharedArrayBuffers`, { ...terms, gradient: await bound.readGradient() }, problem, backend.precision);
+      } finally {
+        await bound.dispose();
+      }
+    },
+  };
 }
 
 /** Twelve calls in flight at once, wide and small, with and without the gradient: each its own answer. */
