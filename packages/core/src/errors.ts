@@ -19,7 +19,9 @@ export type DistInputErrorCode =
   /** An option is unknown, non-finite or out of range. */
   | 'BAD_OPTION'
   /** eps = 0 met a zero-variance vector, so a correlation would be 0/0. */
-  | 'DEGENERATE';
+  | 'DEGENERATE'
+  /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
+  | 'BAD_LABEL';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';
