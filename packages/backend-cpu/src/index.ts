@@ -1,14 +1,17 @@
 import {
-  BackendRuntimeError,
+  allocateGradient,
+  BackendLifecycle,
+  unknownVariantError,
   validateRequest,
   type BackendConfig,
   type BoundDist,
   type DistBackend,
   type DistBinding,
   type DistRequest,
+  type DistInput,
   type DistResult,
+  type DistTerms,
 } from '@dist-kd/core';
-import { createBoundDist, type BoundRunner } from './bound.js';
 import { SimdPath } from './simd-path.js';
 import { SingleThreadDist } from './single-thread.js';
 
@@ -44,10 +47,20 @@ export interface CpuBackend extends DistBackend {
   bind(binding: DistBinding): Promise<BoundDist>;
 }
 
+/** How a binding runs on one of the paths: synchronous calls on logits the path keeps. */
+interface BoundRunner {
+  /** Loss and terms; with `gradient`, the gradient kept for `readGradient`. */
+  run(gradient: boolean): DistTerms;
+  /** The gradient of the last `run(true)`, copied into `into`. */
+  readGradient(into: Float32Array | Float64Array): void;
+  /** Frees what the runner keeps for this binding. */
+  release(): void;
+}
+
 /** Where a call runs: the SIMD kernel's memory, or float64 arrays. */
 interface CpuPath {
   compute(request: DistRequest): DistResult;
-  bind(binding: DistBinding): { input: ReturnType<typeof validateRequest>; runner: BoundRunner };
+  bind(binding: DistBinding): { input: DistInput; runner: BoundRunner };
   describe(): { device: string; details: Record<string, string> };
   dispose(): void;
 }
@@ -59,31 +72,35 @@ interface CpuPath {
  */
 export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBackend {
   const precision = backendOptions.precision ?? 'float32';
-  let path: CpuPath | undefined = precision === 'float64' ? float64Path() : float32Path(backendOptions);
-  const live = (): CpuPath => {
-    if (!path) throw new BackendRuntimeError(name, 'this backend was disposed; create a new one');
-    return path;
-  };
   const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
-  const computeSync = (request: DistRequest): DistResult => live().compute(request);
+  const path: CpuPath = precision === 'float64' ? float64Path() : float32Path(backendOptions);
+  const lifecycle = new BackendLifecycle(name);
+  const computeSync = (request: DistRequest): DistResult => {
+    if (lifecycle.disposed) throw lifecycle.disposedError();
+    return path.compute(request);
+  };
   return {
     name,
     precision,
     async availability() {
-      return { available: true, ...live().describe() };
+      return { available: true, ...path.describe() };
     },
-    async compute(request) {
-      return computeSync(request);
-    },
+    compute: (request) => lifecycle.run(async () => path.compute(request)),
     computeSync,
-    async bind(binding) {
-      const { input, runner } = live().bind(binding);
-      return createBoundDist(input, runner, () => path !== undefined);
-    },
-    async dispose() {
-      path?.dispose();
-      path = undefined;
-    },
+    bind: (binding) =>
+      lifecycle.run(async () => {
+        const { input, runner } = path.bind(binding);
+        return lifecycle.bind({
+          compute: async (gradient) => runner.run(gradient),
+          readGradient: async () => {
+            const gradient = allocateGradient(input);
+            runner.readGradient(gradient);
+            return gradient;
+          },
+          release: () => runner.release(),
+        });
+      }),
+    dispose: () => lifecycle.dispose(() => path.dispose()),
   };
 }
 
@@ -144,7 +161,7 @@ function float64Path(): CpuPath {
 export function createBackend(config: BackendConfig = {}): CpuBackend {
   const { variant } = config;
   if (variant !== undefined && !(CPU_VARIANTS as readonly string[]).includes(variant)) {
-    throw new Error(`the cpu backend's variants are ${CPU_VARIANTS.join(', ')}; got "${variant}"`);
+    throw unknownVariantError('cpu', variant, CPU_VARIANTS);
   }
   return createCpuBackend({ precision: variant as CpuPrecision | undefined });
 }

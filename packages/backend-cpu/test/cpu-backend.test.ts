@@ -130,7 +130,8 @@ describe('cpu backend behaviour', () => {
   it('refuses to run after dispose', async () => {
     const backend = createCpuBackend({ threads: 2 });
     await backend.dispose();
-    await expect(backend.compute(request(2, 2, 1))).rejects.toMatchObject({ code: 'BACKEND_RUNTIME' });
+    await expect(backend.compute(request(2, 2, 1))).rejects.toMatchObject({ name: 'DistUsageError', code: 'BACKEND_DISPOSED' });
+    expect(() => backend.computeSync(request(2, 2, 1))).toThrow(expect.objectContaining({ code: 'BACKEND_DISPOSED' }));
   });
 
   it('reports its path and thread count in availability()', async () => {
@@ -144,7 +145,9 @@ describe('cpu backend behaviour', () => {
     const made = createBackend({ variant: 'float64' });
     expect(made.precision).toBe('float64');
     await made.dispose();
-    expect(() => createBackend({ variant: 'gpu' })).toThrow(/float32, float64/);
+    expect(() => createBackend({ variant: 'gpu' })).toThrow(
+      expect.objectContaining({ name: 'DistUsageError', code: 'UNKNOWN_VARIANT', message: expect.stringMatching(/float32, float64/) }),
+    );
   });
 
   it('does not keep a process alive once its work is done, without dispose', () => {

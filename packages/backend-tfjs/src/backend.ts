@@ -7,13 +7,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  BackendLifecycle,
   BackendRuntimeError,
   BackendUnavailableError,
   checkLogitValues,
-  DistInputError,
+  copyLogits,
+  unknownVariantError,
   validateRequest,
   type Availability,
   type BackendConfig,
+  type BoundCalls,
   type BoundDist,
   type DistBackend,
   type DistBinding,
@@ -55,24 +58,18 @@ type Compute = (student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions
 
 export function createBackend(config: BackendConfig = {}): DistBackend {
   const variant = config.variant ?? 'auto';
-  if (!TFJS_VARIANTS.includes(variant)) {
-    throw new DistInputError(
-      'BAD_OPTION',
-      `unknown tfjs backend variant "${variant}"; the variants are ${TFJS_VARIANTS.join(', ')}`,
-    );
-  }
+  if (!TFJS_VARIANTS.includes(variant)) throw unknownVariantError('tfjs', variant, TFJS_VARIANTS);
   const naive = variant.startsWith(NAIVE_PREFIX);
   const implementation: DistImplementation = variant.startsWith(OPS_PREFIX) ? 'ops' : 'auto';
   const platform = variant.replace(NAIVE_PREFIX, '').replace(OPS_PREFIX, '') as TfjsPlatformChoice;
   const name = variant === 'auto' ? 'tfjs' : `tfjs-${variant}`;
   const compute: Compute = naive ? naiveTerms : fusedTerms(implementation);
   const checkGradient = naive ? rejectNaiveNaN(name) : undefined;
-  let disposed = false;
+  const lifecycle = new BackendLifecycle(name);
   // The platform once it started: `auto` would otherwise probe its candidates again on every call.
   let started: ReadyPlatform | undefined;
 
   const ready = async (): Promise<ReadyPlatform> => {
-    if (disposed) throw new BackendUnavailableError(name, 'this backend was disposed');
     if (started) return started;
     try {
       started = await startPlatform(platform);
@@ -83,6 +80,17 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       }
       throw error;
     }
+  };
+
+  /**
+   * The platform when it is running and is tfjs's active backend, so that a call can put the
+   * caller's arrays into tensors before its first await; undefined when it has to wait for it.
+   */
+  const activeNow = (): ReadyPlatform | undefined => (started && tf.getBackend() === started.tfjsBackend ? started : undefined);
+
+  /** The logit check this platform needs: none when the SIMD kernel turns a bad logit into a NaN loss. */
+  const checkValues = (input: DistInput, ready: ReadyPlatform): void => {
+    if (naive || !runsDistKernel(implementation, ready.tfjsBackend)) checkLogitValues(input, 'float32');
   };
 
   return {
@@ -102,26 +110,34 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         return { available: false, reason: reason ?? String(error), ...(hint ? { hint } : {}) };
       }
     },
-    async compute(request: DistRequest): Promise<DistResult> {
-      const input = validateRequest(request, 'float32', { values: 'deferred' });
-      const platform = await ready();
-      // tfjs has one active backend per process: make this one active for the computation.
-      await activate(platform);
-      // The DIST kernel turns a bad logit into a NaN loss, so the values need reading only then.
-      const kernelChecksValues = !naive && runsDistKernel(implementation, platform.tfjsBackend);
-      if (!kernelChecksValues) checkLogitValues(input, 'float32');
-      return run(input, compute, checkGradient);
+    compute(request: DistRequest): Promise<DistResult> {
+      return lifecycle.run(async () => {
+        const input = validateRequest(request, 'float32', { values: 'deferred' });
+        // The contract: the caller's arrays are read before compute returns. A running, active
+        // platform takes them into tensors now; otherwise copies hold them until it is ready.
+        const now = activeNow();
+        if (now) {
+          checkValues(input, now);
+          return run(input, compute, checkGradient);
+        }
+        const own = copyLogits(input);
+        const later = await ready();
+        // tfjs has one active backend per process: make this one active for the computation.
+        await activate(later);
+        checkValues(own, later);
+        return run(own, compute, checkGradient);
+      });
     },
-    async bind(binding: DistBinding): Promise<BoundDist> {
-      // The values are checked once here, so no call needs to.
-      const input = validateRequest({ ...binding, gradient: false }, 'float32');
-      const platform = await ready();
-      await activate(platform);
-      return bindTensors(name, input, platform, compute, checkGradient);
+    bind(binding: DistBinding): Promise<BoundDist> {
+      return lifecycle.run(async () => {
+        // The values are checked once here, so no call needs to; the copies are the binding's own.
+        const input = copyLogits(validateRequest({ ...binding, gradient: false }, 'float32'));
+        const platform = await ready();
+        await activate(platform);
+        return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
+      });
     },
-    async dispose(): Promise<void> {
-      disposed = true;
-    },
+    dispose: () => lifecycle.dispose(() => undefined),
   };
 }
 
@@ -193,22 +209,19 @@ async function run(
 
 /** The logits as tensors kept for repeated calls, each call's gradient kept until the next. */
 function bindTensors(
-  name: string,
   input: DistInput,
   platform: ReadyPlatform,
   compute: Compute,
   checkGradient?: (gradient: Float32Array | Float64Array) => void,
-): BoundDist {
+): BoundCalls {
   const shape: [number, number] = [input.batch, input.classes];
-  // Copies of the caller's arrays: tfjs-cpu would keep a Float32Array by reference, and the caller's
-  // later writes must not reach logits that were validated once.
-  const student = tf.tensor2d(Float32Array.from(input.student), shape);
-  const teacher = tf.tensor2d(Float32Array.from(input.teacher), shape);
+  // The input's logits are copies of the caller's (copyLogits), which the tensors may keep
+  // (tfjs-cpu keeps a Float32Array by reference).
+  const student = tf.tensor2d(toFloat32(input.student), shape);
+  const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
   let gradient: tf.Tensor | undefined;
-  let disposed = false;
   return {
     async compute(withGradient) {
-      if (disposed) throw new BackendUnavailableError(name, 'this binding was disposed');
       await activate(platform);
       gradient?.dispose();
       gradient = undefined;
@@ -220,12 +233,8 @@ function bindTensors(
         tensors.scalars.dispose();
       }
     },
-    async readGradient() {
-      if (!gradient) throw new Error(`${name}: readGradient needs a compute(true) first`);
-      return readGradient(gradient, input, checkGradient);
-    },
-    async dispose() {
-      disposed = true;
+    readGradient: () => readGradient(gradient!, input, checkGradient),
+    release() {
       tf.dispose([student, teacher, ...(gradient ? [gradient] : [])]);
       gradient = undefined;
     },

@@ -4,7 +4,7 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendRuntimeError, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, checkTauRange, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
@@ -34,6 +34,7 @@ export function distLoss(
 ): tf.Scalar {
   const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
+  checkTauRange(resolved, 'float32');
   checkImplementation(implementation);
   checkLogitTensors(teacherLogits, studentLogits);
   return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate, implementation);
@@ -45,7 +46,7 @@ export function distLoss(
  */
 export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
   const { validate: _validate, implementation = 'auto', ...distOptions } = options;
-  resolveOptions(distOptions);
+  checkTauRange(resolveOptions(distOptions), 'float32');
   checkImplementation(implementation);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);
 }

@@ -27,18 +27,19 @@ export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
   }
   return tf.tidy(() => {
     const dist = distLoss(teacherLogits, studentLogits, options);
-    const targets = oneHotTargets(labels, studentLogits);
+    const targets = oneHotTargets(labels, studentLogits, options?.validate ?? true);
     const crossEntropy = tf.losses.softmaxCrossEntropy(targets, studentLogits);
     return tf.add(crossEntropy, tf.mul(dist, weight)) as tf.Scalar;
   });
 }
 
-function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor): tf.Tensor {
+function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, validate: boolean): tf.Tensor {
   if (!(labels instanceof tf.Tensor)) {
     throw new DistInputError('BAD_INPUT_TYPE', 'labels must be a tf.Tensor of class indices [B] or one-hot labels [B, C]');
   }
   const [batch, classes] = studentLogits.shape;
   if (labels.rank === 1 && labels.shape[0] === batch) {
+    if (validate) checkClassIndices(labels, classes);
     return tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes);
   }
   if (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === classes) return labels;
@@ -46,4 +47,22 @@ function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor): tf.Tensor {
     'SHAPE_MISMATCH',
     `labels are [${labels.shape.join(', ')}]; expected class indices [${batch}] or one-hot labels [${batch}, ${classes}]`,
   );
+}
+
+/**
+ * Class indices must be integers in [0, C): tf.oneHot gives an all-zero row (cross-entropy 0) for
+ * one outside, and the int32 cast truncates 0.9 and 1.6. Reads the B labels (a synchronous read of
+ * B numbers, skipped with `validate: false` like distLoss's checks).
+ */
+function checkClassIndices(labels: tf.Tensor, classes: number): void {
+  const values = labels.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const label = values[i];
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+      throw new DistInputError(
+        'BAD_LABEL',
+        `labels[${i}] = ${label} is not a class index: class indices are integers in [0, ${classes}) for C = ${classes} classes`,
+      );
+    }
+  }
 }

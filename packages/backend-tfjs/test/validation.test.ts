@@ -83,4 +83,29 @@ describe('distLoss rejects bad input with DistInputError codes', () => {
       'BAD_OPTION',
     );
   });
+
+  it('rejects class indices that are not classes: out of range or fractional (cross-entropy 0 or truncated)', () => {
+    const a = good();
+    const classes = a.shape[1];
+    const rows = a.shape[0];
+    const indices = (last: number, dtype: 'int32' | 'float32') => tf.tensor1d([...Array.from({ length: rows - 1 }, () => 0), last], dtype);
+    for (const [last, dtype] of [[classes, 'int32'], [-1, 'int32'], [0.9, 'float32'], [1.6, 'float32'], [Number.NaN, 'float32']] as const) {
+      const labels = indices(last, dtype);
+      let error: unknown;
+      try {
+        distillationLoss({ labels, studentLogits: a, teacherLogits: a });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, `label ${last}`).toMatchObject({ name: 'DistInputError', code: 'BAD_LABEL', message: expect.stringContaining(`labels[${rows - 1}]`) });
+      labels.dispose();
+    }
+    const fine = indices(classes - 1, 'float32');
+    expect(Number.isFinite(distillationLoss({ labels: fine, studentLogits: a, teacherLogits: a }).dataSync()[0])).toBe(true);
+  });
+
+  it('rejects tau beyond the float32 range, as compute does', () => {
+    expect(codeOf(() => distLoss(good(), good(), { tau: 2e19 }))).toBe('BAD_OPTION');
+    expect(codeOf(() => distLoss(good(), good(), { tau: 1e-30 }))).toBe('BAD_OPTION');
+  });
 });

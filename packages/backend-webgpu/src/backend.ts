@@ -1,6 +1,7 @@
 import {
-  BackendRuntimeError,
+  BackendLifecycle,
   BackendUnavailableError,
+  copyLogits,
   validateRequest,
   type Availability,
   type BackendConfig,
@@ -12,7 +13,7 @@ import {
   type DistResult,
 } from '@dist-kd/core';
 import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
-import { BoundLogits, type BindingHost } from './bound.js';
+import { boundLogits } from './bound.js';
 import { planChunks, type ChunkPlan } from './chunk-plan.js';
 import { DeviceContext } from './device-context.js';
 import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
@@ -78,18 +79,25 @@ interface Runtime {
 
 export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   const name = config.variant ? `webgpu-${config.variant}` : 'webgpu';
+  const lifecycle = new BackendLifecycle(name);
   let runtime: Promise<Runtime> | undefined;
+  /** The runtime once it started, so that a call can reach the GPU before its first await. */
+  let started: Runtime | undefined;
   let workspace: Workspace | undefined;
-  let disposed = false;
   // Calls share one workspace per shape, so they run one at a time (bound calls too: one queue).
   let queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running; with none, the next call starts at once. */
+  let busy = 0;
 
   const start = async (): Promise<Runtime> => {
-    if (disposed) throw new BackendRuntimeError(name, 'the backend has been disposed');
-    runtime ??= openRuntime(name, config).catch((error: unknown) => {
-      runtime = undefined;
-      throw error;
-    });
+    if (lifecycle.disposed) throw lifecycle.disposedError();
+    runtime ??= openRuntime(name, config).then(
+      (opened) => (started = opened),
+      (error: unknown) => {
+        runtime = undefined;
+        throw error;
+      },
+    );
     return runtime;
   };
 
@@ -109,16 +117,21 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     return workspace;
   };
 
+  /** Runs `work` after every earlier call has settled; at once (synchronously) when there is none. */
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
+    const next = busy === 0 ? work() : queue.then(work, work);
+    busy++;
+    queue = next.then(
+      () => busy--,
+      () => busy--,
+    );
     return next;
   };
 
   /** Loads `source` into the shared workspace of its shape and runs the kernels there. */
   const run = (batch: number, classes: number, source: InputSource, options: DistOptions, target: GradientTarget) =>
     exclusive(async () => {
-      const rt = await start();
+      const rt = started ?? (await start());
       const { sums, hostGradient, gpuGradient } = await workspaceFor(rt, batch, classes).run(options, target, source);
       try {
         return { ...termsFromSums(sums, batch, classes, options), hostGradient, gpuGradient };
@@ -127,10 +140,6 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
         throw error;
       }
     });
-
-  // Bindings own their workspaces; the backend releases those still alive when it is disposed.
-  const bindings = new Set<BoundLogits>();
-  const bindingHost: BindingHost = { name, exclusive, forget: (binding) => bindings.delete(binding) };
 
   return {
     name,
@@ -149,56 +158,65 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }
     },
 
-    async compute(request: DistRequest): Promise<DistResult> {
-      const input = validateRequest(request, 'float32');
-      const target: GradientTarget = input.gradient ? 'host' : 'none';
-      const source: InputSource = { kind: 'host', student: input.student, teacher: input.teacher };
-      const { loss, inter, intra, hostGradient } = await run(input.batch, input.classes, source, input.options, target);
-      if (!hostGradient) return { loss, inter, intra };
-      return { loss, inter, intra, gradient: gradientFor(input.student instanceof Float32Array, hostGradient) };
-    },
-
-    async computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
-      const [batch, classes] = request.shape;
-      const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
-      const target: GradientTarget = request.gradient ? 'gpu' : 'none';
-      const { loss, inter, intra, gpuGradient } = await run(batch, classes, source, request.options, target);
-      return { loss, inter, intra, gradient: gpuGradient };
-    },
-
-    async bind(binding: DistBinding): Promise<BoundDist> {
-      // The values are checked once here, so that no compute on the binding needs to.
-      const input = validateRequest({ ...binding, gradient: false }, 'float32');
-      return exclusive(async () => {
-        const rt = await start();
-        const own = new Workspace(rt.context, planFor(rt, input.batch, input.classes));
-        try {
-          await own.load({ kind: 'host', student: input.student, teacher: input.teacher });
-        } catch (error) {
-          own.destroy();
-          throw error;
-        }
-        const { batch, classes, options } = input;
-        const bound = new BoundLogits(bindingHost, own, { batch, classes, options, float32Student: input.student instanceof Float32Array });
-        bindings.add(bound);
-        return bound;
+    compute(request: DistRequest): Promise<DistResult> {
+      return lifecycle.run(async () => {
+        const input = validateRequest(request, 'float32');
+        // The contract: the caller's arrays are read before compute returns. An idle, started
+        // backend writes them to the GPU now; a call that has to wait for its turn takes copies.
+        const { student, teacher } = started && busy === 0 ? input : copyLogits(input);
+        const target: GradientTarget = input.gradient ? 'host' : 'none';
+        const source: InputSource = { kind: 'host', student, teacher };
+        const { loss, inter, intra, hostGradient } = await run(input.batch, input.classes, source, input.options, target);
+        if (!hostGradient) return { loss, inter, intra };
+        return { loss, inter, intra, gradient: gradientFor(input.student instanceof Float32Array, hostGradient) };
       });
     },
 
-    async device(): Promise<GPUDevice> {
-      return (await start()).context.device;
+    computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
+      return lifecycle.run(async () => {
+        const [batch, classes] = request.shape;
+        const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
+        const target: GradientTarget = request.gradient ? 'gpu' : 'none';
+        const { loss, inter, intra, gpuGradient } = await run(batch, classes, source, request.options, target);
+        return { loss, inter, intra, gradient: gpuGradient };
+      });
     },
 
-    async dispose(): Promise<void> {
-      disposed = true;
-      await queue;
-      for (const binding of [...bindings]) binding.release();
-      workspace?.destroy();
-      workspace = undefined;
-      const rt = await runtime?.catch(() => undefined);
-      rt?.context.destroy();
-      runtime = undefined;
+    bind(binding: DistBinding): Promise<BoundDist> {
+      return lifecycle.run(async () => {
+        // The values are checked once here, so that no compute on the binding needs to; the copies
+        // are read when the binding's buffers are loaded, after this call returned.
+        const input = copyLogits(validateRequest({ ...binding, gradient: false }, 'float32'));
+        const own = await exclusive(async () => {
+          const rt = await start();
+          const loaded = new Workspace(rt.context, planFor(rt, input.batch, input.classes));
+          try {
+            await loaded.load({ kind: 'host', student: input.student, teacher: input.teacher });
+          } catch (error) {
+            loaded.destroy();
+            throw error;
+          }
+          return loaded;
+        });
+        const { batch, classes, options } = input;
+        return lifecycle.bind(boundLogits(exclusive, own, { batch, classes, options, float32Student: input.student instanceof Float32Array }));
+      });
     },
+
+    device(): Promise<GPUDevice> {
+      return lifecycle.run(async () => (await start()).context.device);
+    },
+
+    dispose: () =>
+      lifecycle.dispose(async () => {
+        await queue;
+        workspace?.destroy();
+        workspace = undefined;
+        const rt = await runtime?.catch(() => undefined);
+        rt?.context.destroy();
+        runtime = undefined;
+        started = undefined;
+      }),
   };
 }
 

@@ -267,6 +267,7 @@ export class Workspace {
 }
 
 function asFloat32(values: Float32Array | Float64Array): Float32Array<ArrayBuffer> {
-  // Host arrays are never SharedArrayBuffer views here: validateRequest copies or passes the caller's.
-  return (values instanceof Float32Array ? values : Float32Array.from(values)) as Float32Array<ArrayBuffer>;
+  // Dawn's Node bindings crash the process (SIGSEGV) on a view of a SharedArrayBuffer: copy those.
+  const shared = typeof SharedArrayBuffer !== 'undefined' && values.buffer instanceof SharedArrayBuffer;
+  return (values instanceof Float32Array && !shared ? values : Float32Array.from(values)) as Float32Array<ArrayBuffer>;
 }

@@ -71,7 +71,8 @@ describe('dispose', () => {
     const own = createBackend();
     await own.dispose();
     await expect(own.compute({ student: logits(4, 1), teacher: logits(4, 2), shape: [2, 2] })).rejects.toMatchObject({
-      code: 'BACKEND_RUNTIME',
+      name: 'DistUsageError',
+      code: 'BACKEND_DISPOSED',
     });
   });
 });

@@ -3,7 +3,7 @@
  * a gradient of the right type and length) and every bad input for a typed rejection.
  */
 import type { DistBackend, DistRequest, DistResult, Precision, Shape } from '@dist-kd/core';
-import { fail } from './check.js';
+import { CheckFailure, fail } from './check.js';
 
 export interface CheckedResult extends DistResult {
   readonly gradient: Float32Array | Float64Array;
@@ -84,4 +84,56 @@ export function describeError(error: unknown): string {
 /** The typed array a backend of this precision is fed: float32 backends get what they compute in. */
 export function typedFor(precision: Precision, values: ArrayLike<number>): Float32Array | Float64Array {
   return precision === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+}
+
+/**
+ * The codes of `DistUsageError`, core's error for calls the lifecycle does not allow: on a disposed
+ * backend, on a disposed binding, and `readGradient` with no gradient of the latest bound call.
+ */
+export type UsageErrorCode = 'BACKEND_DISPOSED' | 'BINDING_DISPOSED' | 'GRADIENT_NOT_READY';
+
+/** Passes when `call` returns a promise rejected with a DistUsageError of one of `codes`. */
+export async function expectUsageError(what: string, call: () => Promise<unknown>, ...codes: UsageErrorCode[]): Promise<void> {
+  const expected = `a DistUsageError with code ${codes.join(' or ')}`;
+  let pending: Promise<unknown>;
+  try {
+    pending = call();
+  } catch (error) {
+    fail(`${what} threw synchronously (${describeError(error)}); it must return a promise rejected with ${expected}`);
+  }
+  try {
+    await pending;
+  } catch (error) {
+    if (!isUsageError(error, codes)) fail(`${what} rejected with ${describeError(error)}, expected ${expected}`);
+    if (!(error as Error).message) fail(`${what}: the DistUsageError has an empty message; say what to do instead`);
+    return;
+  }
+  fail(`${what} resolved; expected ${expected}`);
+}
+
+export function isUsageError(error: unknown, codes: readonly UsageErrorCode[]): boolean {
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  return name === 'DistUsageError' && codes.includes(code as UsageErrorCode);
+}
+
+/** Rejects with a CheckFailure naming `what` when `pending` has not settled within `limitMs`. */
+export async function settleWithin<T>(what: string, pending: Promise<T>, limitMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`${what} did not settle within ${limitMs / 1000} s`)), limitMs);
+  });
+  try {
+    return await Promise.race([pending, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Marks a promise a check will await later as handled now, so that a rejection while the check
+ * awaits something else (or after it failed) is not an unhandled rejection; returns the promise.
+ */
+export function awaitLater<T>(pending: Promise<T>): Promise<T> {
+  pending.catch(() => undefined);
+  return pending;
 }

@@ -4,6 +4,7 @@
  */
 import { loadBackend, type BackendSpec, type DistBackend } from '@dist-kd/core';
 import { loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
+import { checkContext } from './check.js';
 import { goldenSources, requireAvailable } from './run.js';
 import { conformanceChecks, type BackendFeatures } from './suite.js';
 
@@ -39,9 +40,17 @@ export function defineConformanceTests(create: (() => DistBackend | Promise<Dist
       await requireAvailable(made);
       return made;
     })());
+  const fresh = async () => (typeof create === 'function' ? create() : loadBackend(create));
   const register = () => {
     for (const check of conformanceChecks(golden, options.features)) {
-      options.test(check.name, async () => check.run(await ready()));
+      options.test(check.name, async () => {
+        const { context, disposeFresh } = checkContext(fresh);
+        try {
+          await check.run(await ready(), context);
+        } finally {
+          await disposeFresh();
+        }
+      });
     }
     options.afterAll?.(async () => {
       const made = await backend?.catch(() => undefined);

@@ -1,7 +1,7 @@
 export { runConformance, runCheck, requireAvailable, type CheckResult, type ConformanceOptions, type ConformanceReport } from './run.js';
 export { defineConformanceTests, type DefineOptions } from './define-tests.js';
 export { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
-export { CheckFailure, type ConformanceCheck } from './check.js';
+export { CheckFailure, type CheckContext, type ConformanceCheck } from './check.js';
 export {
   GOLDEN_FORMAT,
   GoldenFormatError,

@@ -11,7 +11,8 @@ import {
 } from '@dist-kd/core';
 import { computeWithGradient, typedFor, type CheckedResult } from './backend-calls.js';
 import { randomLogits } from './random-logits.js';
-import { forPrecision, modelTolerance, type Tolerance } from './tolerance.js';
+import { expectArrayClose, expectClose } from './compare.js';
+import { forPrecision, modelTolerance, termTolerance, type Tolerance } from './tolerance.js';
 
 export interface Problem {
   readonly label: string;
@@ -58,8 +59,16 @@ export function solve(backend: DistBackend, problem: Problem): Promise<CheckedRe
   return computeWithGradient(backend, requestFor(backend.precision, problem));
 }
 
+const references = new WeakMap<Problem, Required<DistResult>>();
+
+/** The float64 reference's result for a problem, computed once (callers must not write into it). */
 export function referenceOf(problem: Problem): Required<DistResult> {
-  return referenceDist({ ...problem, gradient: true }) as Required<DistResult>;
+  let result = references.get(problem);
+  if (!result) {
+    result = referenceDist({ ...problem, gradient: true }) as Required<DistResult>;
+    references.set(problem, result);
+  }
+  return result;
 }
 
 const float32Tolerances = new WeakMap<Problem, Tolerance>();
@@ -84,3 +93,17 @@ export const BASE_PROBLEMS: readonly Problem[] = [
   makeProblem('3x40 design-note defaults', [3, 40], 12),
   makeProblem('4x6 official tau=1', [4, 6], 13, { epsMode: 'official', beta: 1, gamma: 1, tau: 1 }),
 ];
+
+/**
+ * A result of `problem` against the float64 reference, within the backend's tolerance: the loss,
+ * the two terms, and the gradient when the result has one. `what` names the call in messages.
+ */
+export function expectReferenceResult(what: string, result: DistResult, problem: Problem, precision: Precision): void {
+  const expected = referenceOf(problem);
+  const tolerance = toleranceOf(problem, precision);
+  expectClose(`${what}: loss`, result.loss, expected.loss, tolerance.loss);
+  for (const term of ['inter', 'intra'] as const) {
+    expectClose(`${what}: ${term}`, result[term], expected[term], termTolerance(tolerance.loss, problem.options, term));
+  }
+  if (result.gradient) expectArrayClose(`${what}: gradient`, result.gradient, expected.gradient, tolerance.gradient, problem.shape[1]);
+}

@@ -1,7 +1,7 @@
 /** Running the suite on one backend and collecting a verdict per check. */
 import { BackendUnavailableError, loadBackend, type BackendSpec, type DistBackend, type Precision } from '@dist-kd/core';
 import { describeError } from './backend-calls.js';
-import type { ConformanceCheck } from './check.js';
+import { checkContext, type ConformanceCheck } from './check.js';
 import { BUNDLED_GOLDEN, loadGoldenFiles, type GoldenSource } from './golden-files.js';
 import { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
 
@@ -31,6 +31,11 @@ export interface ConformanceOptions {
   readonly onResult?: (result: CheckResult) => void;
   /** A check that has not settled after this long fails, so a hung backend cannot stall the suite. */
   readonly checkTimeoutMs?: number;
+  /**
+   * Makes a new backend of the kind under test, for the checks that dispose one (lifecycle). Needed
+   * only when `spec` is a backend object; a name or module is loaded again instead.
+   */
+  readonly createBackend?: () => DistBackend | Promise<DistBackend>;
 }
 
 const DEFAULT_CHECK_TIMEOUT_MS = 120_000;
@@ -48,8 +53,9 @@ export async function runConformance(spec: BackendSpec, options: ConformanceOpti
     await requireAvailable(backend);
     const results: CheckResult[] = [];
     const features = featuresOf(backend);
+    const create = options.createBackend ?? (loadedHere ? () => loadBackend(spec) : undefined);
     for (const check of conformanceChecks(golden, features)) {
-      const result = await runCheck(check, backend, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+      const result = await runCheck(check, backend, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, create && (async () => create()));
       results.push(result);
       options.onResult?.(result);
     }
@@ -70,18 +76,26 @@ export async function requireAvailable(backend: DistBackend): Promise<void> {
   if (!availability.available) throw new BackendUnavailableError(backend.name, availability.reason, availability.hint);
 }
 
-export async function runCheck(check: ConformanceCheck, backend: DistBackend, timeoutMs: number): Promise<CheckResult> {
+/** Runs one check with a time limit; `create` makes the fresh backends it may ask for. */
+export async function runCheck(
+  check: ConformanceCheck,
+  backend: DistBackend,
+  timeoutMs: number,
+  create?: () => Promise<DistBackend>,
+): Promise<CheckResult> {
+  const { context, disposeFresh } = checkContext(create);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not settle within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
-    await Promise.race([check.run(backend), timeout]);
+    await Promise.race([check.run(backend, context), timeout]);
     return { name: check.name, ok: true, message: '' };
   } catch (error) {
     const message = (error as Error | null)?.name === 'CheckFailure' ? (error as Error).message : `threw ${describeError(error)}`;
     return { name: check.name, ok: false, message };
   } finally {
     clearTimeout(timer);
+    await disposeFresh();
   }
 }

@@ -1,11 +1,14 @@
 import type { ConformanceCheck } from './check.js';
 import { badInputChecks } from './checks/bad-input.js';
 import { boundChecks } from './checks/bound.js';
+import { callerChecks } from './checks/caller.js';
 import { goldenChecks } from './checks/golden-checks.js';
 import { invarianceChecks } from './checks/invariance.js';
 import { contractChecks } from './checks/contract.js';
 import { edgeCaseChecks } from './checks/edge-cases.js';
 import { finiteDifferenceChecks } from './checks/finite-differences.js';
+import { interleavingChecks } from './checks/interleavings.js';
+import { lifecycleChecks } from './checks/lifecycle.js';
 import { valueChecks } from './checks/values.js';
 import type { GoldenFile } from './golden.js';
 
@@ -21,8 +24,8 @@ export function featuresOf(backend: { readonly bind?: unknown }): BackendFeature
 }
 
 /**
- * Every check, in a fixed order: golden cases, properties, bad input, then the checks of the
- * optional features the backend offers.
+ * Every check, in a fixed order: golden cases, properties, bad input, what callers do around their
+ * calls (overlap, reused arrays, dispose), then the checks of the optional features the backend offers.
  */
 export function conformanceChecks(golden: readonly GoldenFile[], features: BackendFeatures = {}): ConformanceCheck[] {
   const checks = [
@@ -33,6 +36,9 @@ export function conformanceChecks(golden: readonly GoldenFile[], features: Backe
     ...contractChecks(),
     ...edgeCaseChecks(),
     ...badInputChecks(),
+    ...callerChecks(),
+    ...lifecycleChecks(),
+    ...interleavingChecks(features.bind === true),
     ...(features.bind ? boundChecks() : []),
   ];
   // Two golden files of the same file name would give two checks one name; number the repeats.

@@ -21,7 +21,9 @@ export type DistInputErrorCode =
   /** eps = 0 met a zero-variance vector, so a correlation would be 0/0. */
   | 'DEGENERATE'
   /** The call needs more memory than the backend can have; the message says how much and the limit. */
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
+  | 'BAD_LABEL';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';
@@ -46,6 +48,39 @@ export class BackendUnavailableError extends Error {
   ) {
     super(`backend "${backend}" is unavailable: ${reason}${hint ? ` (${hint})` : ''}`);
   }
+}
+
+/** What the lifecycle of a backend or a binding does not allow, or a backend that was named wrongly. */
+export type DistUsageErrorCode =
+  /** A call on a backend after its `dispose()` began (or on a binding of that backend). */
+  | 'BACKEND_DISPOSED'
+  /** A call on a binding after its `dispose()`. */
+  | 'BINDING_DISPOSED'
+  /** `readGradient` when the latest `compute` on the binding was not a successful `compute(true)`. */
+  | 'GRADIENT_NOT_READY'
+  /** `createBackend({ variant })` with a variant the backend does not have. */
+  | 'UNKNOWN_VARIANT';
+
+/**
+ * A call the lifecycle does not allow: the same codes and wording on every backend (see
+ * `BackendLifecycle`), each message saying what to do instead.
+ */
+export class DistUsageError extends Error {
+  override readonly name = 'DistUsageError';
+  constructor(
+    readonly code: DistUsageErrorCode,
+    /** The backend the call was made on. */
+    readonly backend: string,
+    message: string,
+  ) {
+    super(`backend "${backend}": ${message}`);
+  }
+}
+
+/** The UNKNOWN_VARIANT error of `createBackend({ variant })`, listing the variants there are. */
+export function unknownVariantError(backend: string, variant: string, variants: readonly string[]): DistUsageError {
+  const known = variants.length > 0 ? `the variants are ${variants.join(', ')}` : 'it has no variants; leave variant out';
+  return new DistUsageError('UNKNOWN_VARIANT', backend, `unknown variant ${JSON.stringify(variant)}; ${known}`);
 }
 
 /** A backend failed at run time for a reason that is not the caller's input (a lost GPU device, say). */

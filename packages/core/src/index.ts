@@ -1,4 +1,14 @@
-export { DistInputError, BackendUnavailableError, BackendRuntimeError, degenerateError, type DistInputErrorCode } from './errors.js';
+export {
+  DistInputError,
+  DistUsageError,
+  BackendUnavailableError,
+  BackendRuntimeError,
+  degenerateError,
+  unknownVariantError,
+  type DistInputErrorCode,
+  type DistUsageErrorCode,
+} from './errors.js';
+export { BackendLifecycle, type BoundCalls } from './lifecycle.js';
 export {
   DEFAULT_OPTIONS,
   EPS_MODES,
@@ -12,9 +22,12 @@ export {
 export {
   validateRequest,
   logitLimit,
+  tauRange,
+  checkTauRange,
   checkLogitValues,
   type ValidateSettings,
   allocateGradient,
+  copyLogits,
   type DistInput,
   type DistRequest,
   type DistResult,

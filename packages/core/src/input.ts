@@ -46,6 +46,8 @@ export interface DistInput {
 export type Precision = 'float32' | 'float64';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+const FLOAT64_MIN_NORMAL = 2 ** -1022;
 
 /**
  * Checks a request and flattens it. Every backend calls this first, so every backend rejects the
@@ -71,6 +73,31 @@ export function logitLimit(precision: Precision, tau: number): number {
   return Math.min(largest, largest * tau);
 }
 
+/**
+ * The temperatures a backend of this precision supports with these weights: tau^2 must be a normal
+ * number of its arithmetic (below, the loss's scale underflows: tau = 1e-30 gives a float32 loss of
+ * 0 where the reference gives 6e-60), and the largest loss, 2 * (|beta| + |gamma|) * tau^2 (each term
+ * is at most 2), must be finite (above, float32 kernels return NaN). For float32 with beta = gamma = 2:
+ * [1.08e-19, 6.52e18].
+ */
+export function tauRange(precision: Precision, weights: Pick<DistOptions, 'beta' | 'gamma'>): { min: number; max: number } {
+  const [smallest, largest] = precision === 'float32' ? [FLOAT32_MIN_NORMAL, FLOAT32_MAX] : [FLOAT64_MIN_NORMAL, Number.MAX_VALUE];
+  const weight = 2 * Math.max(Math.abs(weights.beta) + Math.abs(weights.gamma), 1);
+  return { min: Math.sqrt(smallest), max: Math.sqrt(largest / weight) };
+}
+
+/** Throws BAD_OPTION when tau is outside `tauRange` for this precision and these weights. */
+export function checkTauRange(options: DistOptions, precision: Precision): void {
+  const { min, max } = tauRange(precision, options);
+  if (options.tau >= min && options.tau <= max) return;
+  throw new DistInputError(
+    'BAD_OPTION',
+    `option tau = ${options.tau} is outside [${min.toPrecision(3)}, ${max.toPrecision(3)}], the range a ${precision} backend ` +
+      `supports with beta = ${options.beta} and gamma = ${options.gamma}: tau^2 must not underflow, and the largest loss, ` +
+      `2 * (|beta| + |gamma|) * tau^2, must be finite in ${precision}; rescale the logits rather than tau`,
+  );
+}
+
 export function validateRequest(
   request: DistRequest,
   precision: Precision = 'float64',
@@ -80,6 +107,7 @@ export function validateRequest(
     throw new DistInputError('BAD_INPUT_TYPE', `the request must be an object, got ${describe(request)}`);
   }
   const options = resolveOptions(request.options);
+  checkTauRange(options, precision);
   const shape = request.shape === undefined ? undefined : checkShape(request.shape);
   const student = flatten('student', request.student, shape);
   const teacher = flatten('teacher', request.teacher, shape);
@@ -119,6 +147,14 @@ export function checkLogitValues(input: DistInput, precision: Precision): void {
   const limit = logitLimit(precision, tau);
   checkFinite('student', input.student, input.classes, limit, tau);
   checkFinite('teacher', input.teacher, input.classes, limit, tau);
+}
+
+/**
+ * The input with copies of its logits (of the same array types), for a backend that reads them
+ * after `compute` or `bind` returned: the caller may reuse its arrays from then on (the contract).
+ */
+export function copyLogits(input: DistInput): DistInput {
+  return { ...input, student: input.student.slice(), teacher: input.teacher.slice() };
 }
 
 /** The array type a backend returns the gradient in, as `DistResult.gradient` promises. */
@@ -182,7 +218,17 @@ function flatten(which: string, logits: Logits, shape: Shape | undefined): Flat 
         `${which} rows are ragged: row 0 has ${classes} values, row ${i} has ${length}`,
       );
     }
-    for (let j = 0; j < classes; j++) data[i * classes + j] = Number(row[j]);
+    for (let j = 0; j < classes; j++) {
+      const value = row[j];
+      // Number() would read null, '' and false as 0 and true as 1: logits that were never numbers.
+      if (typeof value !== 'number') {
+        throw new DistInputError(
+          'BAD_INPUT_TYPE',
+          `${which}[${i}][${j}] is ${describe(value)}, not a number; nested logits must be numbers`,
+        );
+      }
+      data[i * classes + j] = value;
+    }
   }
   if (shape !== undefined && (shape[0] !== batch || shape[1] !== classes)) {
     throw new DistInputError(

@@ -1,6 +1,6 @@
-import type { BoundDist, DistBackend, DistBinding } from './backend.js';
-import { BackendUnavailableError } from './errors.js';
-import { validateRequest, type DistInput } from './input.js';
+import type { DistBackend, DistBinding } from './backend.js';
+import { copyLogits, validateRequest, type DistInput } from './input.js';
+import { BackendLifecycle } from './lifecycle.js';
 import { referenceDist, referenceDistValidated } from './reference.js';
 
 /**
@@ -8,36 +8,34 @@ import { referenceDist, referenceDistValidated } from './reference.js';
  * suite itself, and a new backend's author can diff against it.
  */
 export function createReferenceBackend(): DistBackend {
+  const lifecycle = new BackendLifecycle('reference');
   return {
     name: 'reference',
     precision: 'float64',
     availability: async () => ({ available: true, device: 'float64 reference (JavaScript)' }),
-    compute: async (request) => referenceDist(request),
-    bind: async (binding) => bindReference(binding),
-    dispose: async () => {},
+    compute: (request) => lifecycle.run(async () => referenceDist(request)),
+    bind: (binding) => lifecycle.run(async () => bindReference(lifecycle, binding)),
+    dispose: () => lifecycle.dispose(() => undefined),
   };
 }
 
 /** Bound logits in host memory: validated once and copied, each call computes on them. */
-function bindReference(binding: DistBinding): BoundDist {
-  const validated = validateRequest({ ...binding, gradient: true }, 'float64');
+function bindReference(lifecycle: BackendLifecycle, binding: DistBinding) {
   // Copies: later writes to the caller's arrays must not reach logits that were validated once.
-  let input: DistInput | undefined = { ...validated, student: validated.student.slice(), teacher: validated.teacher.slice() };
+  let input: DistInput | undefined = copyLogits(validateRequest({ ...binding, gradient: true }, 'float64'));
   let gradient: Float32Array | Float64Array | undefined;
-  return {
+  return lifecycle.bind({
     async compute(withGradient) {
-      if (!input) throw new BackendUnavailableError('reference', 'this binding was disposed');
-      const { gradient: computed, ...terms } = referenceDistValidated({ ...input, gradient: withGradient });
+      const { gradient: computed, ...terms } = referenceDistValidated({ ...input!, gradient: withGradient });
       gradient = computed;
       return terms;
     },
     async readGradient() {
-      if (!gradient) throw new Error('reference: readGradient needs a compute(true) as the latest call');
-      return gradient.slice();
+      return gradient!.slice();
     },
-    async dispose() {
+    release() {
       input = undefined;
       gradient = undefined;
     },
-  };
+  });
 }

@@ -55,6 +55,14 @@ const BAD_INPUTS: readonly BadInput[] = [
   { code: 'BAD_INPUT_TYPE', what: 'student-null', request: withStudent(null) },
   { code: 'BAD_INPUT_TYPE', what: 'rows-are-numbers', request: withStudent([1, 2, 3]) },
   { code: 'BAD_INPUT_TYPE', what: 'teacher-an-object', request: { student: rows, teacher: { 0: [1, 2, 3] } } },
+  // Number(null), Number('') and Number(true) are 0, 0 and 1: a row holding them is not logits.
+  { code: 'BAD_INPUT_TYPE', what: 'row-holds-null', request: withStudent([[1, null, 3], [3, 1, 2]]) },
+  { code: 'BAD_INPUT_TYPE', what: 'row-holds-empty-string', request: withStudent([[1, 2, 3], ['', 1, 2]]) },
+  { code: 'BAD_INPUT_TYPE', what: 'row-holds-true', request: { student: rows, teacher: [[1, 2, true], [3, 1, 2]] } },
+  { code: 'BAD_INPUT_TYPE', what: 'row-holds-numeric-string', request: withStudent([[1, '2', 3], [3, 1, 2]]) },
+  // Outside every precision's range: tau^2 underflows, or the loss (at most 2 * (beta + gamma) * tau^2) overflows.
+  { code: 'BAD_OPTION', what: 'tau-1e-160', request: withOptions({ tau: 1e-160 }) },
+  { code: 'BAD_OPTION', what: 'tau-1e160', request: withOptions({ tau: 1e160 }) },
 ];
 
 export function badInputChecks(): ConformanceCheck[] {
@@ -64,7 +72,25 @@ export function badInputChecks(): ConformanceCheck[] {
       run: (backend: DistBackend) => expectInputError(backend, request, code),
     })),
     float32OverflowCheck(),
+    float32TauRangeCheck(),
   ];
+}
+
+/**
+ * tau = 2e19 (tau^2 overflows float32) and 1e-30 (tau^2 underflows it) are beyond what a float32
+ * kernel represents, so float32 backends refuse them; float64 backends compute them.
+ */
+function float32TauRangeCheck(): ConformanceCheck {
+  const requests = [2e19, 1e-30].map((tau) => ({ ...good, options: { tau } }));
+  return {
+    name: 'bad-input/BAD_OPTION/tau-beyond-float32 (float64 backends accept it)',
+    run: async (backend) => {
+      for (const request of requests) {
+        if (backend.precision === 'float32') await expectInputError(backend, request, 'BAD_OPTION');
+        else await computeChecked(backend, { ...request, gradient: true });
+      }
+    },
+  };
 }
 
 /** 1e39 overflows float32 but not float64: each backend judges it in its own arithmetic. */

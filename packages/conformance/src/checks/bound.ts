@@ -4,14 +4,22 @@
  * bind, bindings are independent and keep their own logits, and a disposed binding refuses to compute.
  */
 import type { BoundDist, DistBackend, DistBinding } from '@dist-kd/core';
-import { expectGradientContract, expectInputErrorFrom } from '../backend-calls.js';
+import { awaitLater, expectGradientContract, expectInputErrorFrom, expectUsageError } from '../backend-calls.js';
 import { fail, type ConformanceCheck } from '../check.js';
 import { expectArrayClose, expectClose } from '../compare.js';
 import { termTolerance } from '../tolerance.js';
 import { BASE_PROBLEMS, makeProblem, requestFor, solve, sumOf, toleranceOf, type Problem } from '../problems.js';
 
 export function boundChecks(): ConformanceCheck[] {
-  return [matchesComputeCheck(), gradientOnDemandCheck(), independentBindingsCheck(), ownsItsLogitsCheck(), badInputCheck(), disposeCheck()];
+  return [
+    matchesComputeCheck(),
+    gradientOnDemandCheck(),
+    independentBindingsCheck(),
+    ownsItsLogitsCheck(),
+    badInputCheck(),
+    disposeCheck(),
+    callOrderCheck(),
+  ];
 }
 
 function bindOf(backend: DistBackend): (binding: DistBinding) => Promise<BoundDist> {
@@ -62,11 +70,7 @@ function gradientOnDemandCheck(): ConformanceCheck {
       try {
         const lossOnly = await bound.compute(false);
         expectClose('loss of compute(false)', lossOnly.loss, expected.loss, 2 * toleranceOf(problem, backend.precision).loss);
-        const read = await bound.readGradient().then(
-          () => true,
-          () => false,
-        );
-        if (read) fail('readGradient resolved after compute(false); there is no gradient of the latest call to read');
+        await expectUsageError('readGradient after compute(false)', () => bound.readGradient(), 'GRADIENT_NOT_READY');
       } finally {
         await bound.dispose();
       }
@@ -144,20 +148,52 @@ function badInputCheck(): ConformanceCheck {
   };
 }
 
-/** A disposed binding rejects instead of computing on released memory. */
+/**
+ * A disposed binding rejects with BINDING_DISPOSED instead of computing on released memory, a
+ * gradient that was never computed with GRADIENT_NOT_READY; a second dispose resolves.
+ */
 function disposeCheck(): ConformanceCheck {
   const problem = BASE_PROBLEMS[0];
   return {
     name: 'bind/dispose',
     run: async (backend) => {
       const bound = await bindOf(backend)(bindingFor(backend, problem));
+      await expectUsageError('readGradient before any compute', () => bound.readGradient(), 'GRADIENT_NOT_READY');
       await bound.compute(true);
       await bound.dispose();
-      const computed = await bound.compute(true).then(
-        () => true,
-        () => false,
-      );
-      if (computed) fail('compute resolved after dispose(); a disposed binding must reject');
+      await expectUsageError('compute after dispose()', () => bound.compute(true), 'BINDING_DISPOSED');
+      await expectUsageError('readGradient after dispose()', () => bound.readGradient(), 'BINDING_DISPOSED');
+      await bound.dispose();
+      // The backend itself is not disposed with one of its bindings.
+      await solve(backend, problem);
+    },
+  };
+}
+
+/**
+ * Calls on one binding that overlap take effect in the order they were made: a readGradient made
+ * right after compute(true) reads that call's gradient, one made after compute(false) has none.
+ */
+function callOrderCheck(): ConformanceCheck {
+  const problem = BASE_PROBLEMS[2];
+  return {
+    name: 'bind/overlapping-calls-in-call-order',
+    run: async (backend) => {
+      const expected = await solve(backend, problem);
+      const bound = await bindOf(backend)(bindingFor(backend, problem));
+      try {
+        const withGradient = awaitLater(bound.compute(true));
+        const gradient = awaitLater(bound.readGradient());
+        const lossOnly = awaitLater(bound.compute(false));
+        const tooEarly = awaitLater(expectUsageError('readGradient made right after compute(false)', () => bound.readGradient(), 'GRADIENT_NOT_READY'));
+        const tolerance = sumOf(toleranceOf(problem, backend.precision), toleranceOf(problem, backend.precision));
+        expectClose('loss of compute(true)', (await withGradient).loss, expected.loss, tolerance.loss);
+        expectArrayClose('gradient read right after compute(true)', await gradient, expected.gradient, tolerance.gradient, problem.shape[1]);
+        expectClose('loss of compute(false)', (await lossOnly).loss, expected.loss, tolerance.loss);
+        await tooEarly;
+      } finally {
+        await bound.dispose();
+      }
     },
   };
 }

@@ -5,7 +5,7 @@
 import { resolveOptions, type DistBackend } from '@dist-kd/core';
 import type { ConformanceCheck } from '../check.js';
 import { expectArrayClose, expectClose } from '../compare.js';
-import { BASE_PROBLEMS, makeProblem, referenceOf, solve, toleranceOf, withLogits, type Problem } from '../problems.js';
+import { BASE_PROBLEMS, expectReferenceResult, makeProblem, solve, toleranceOf, withLogits, type Problem } from '../problems.js';
 import { termTolerance } from '../tolerance.js';
 
 export function edgeCaseChecks(): ConformanceCheck[] {
@@ -69,9 +69,6 @@ function singleClassCheck(): ConformanceCheck {
 
 async function expectReference(backend: DistBackend, problem: Problem) {
   const result = await solve(backend, problem);
-  const expected = referenceOf(problem);
-  const tolerance = toleranceOf(problem, backend.precision);
-  expectClose(`loss (${problem.label})`, result.loss, expected.loss, tolerance.loss);
-  expectArrayClose(`gradient (${problem.label})`, result.gradient, expected.gradient, tolerance.gradient, problem.shape[1]);
+  expectReferenceResult(problem.label, result, problem, backend.precision);
   return result;
 }
