@@ -1,4 +1,5 @@
 import type { DistRequest, DistResult, Precision } from './input.js';
+import type { ShardStatistics } from './shards.js';
 
 /** A request without `gradient`: the logits and options that `bind` keeps. */
 export type DistBinding = Omit<DistRequest, 'gradient'>;
@@ -66,8 +67,27 @@ export interface DistBackend {
    * and returns calls that run there (the bench's `--resident` mode times these).
    */
   bind?(binding: DistBinding): Promise<BoundDist>;
+  /**
+   * Optional: DIST of a batch split across shards, exactly as the whole batch (`shards.ts` in core;
+   * SPEC.md, "Shards of one batch").
+   */
+  readonly shards?: DistShards;
   /** Releases workers, GPU buffers, tensors. The backend is not used afterwards. */
   dispose(): Promise<void>;
+}
+
+/**
+ * The two phases of DIST across the shards of one batch. A shard is a request like any other (its
+ * rows, the options every shard shares); it may have no rows (flat logits with shape [0, C]).
+ */
+export interface DistShards {
+  /** Phase 1: the shard's statistics (a versioned Float64Array, O(C) numbers; merge with `mergeShardStatistics`). */
+  statistics(shard: DistBinding): Promise<ShardStatistics>;
+  /**
+   * Phase 2: the whole batch's loss, inter and intra from the merged statistics of every shard, and
+   * with `shard.gradient` the gradient of that loss with respect to this shard's student rows.
+   */
+  compute(shard: DistRequest, merged: ShardStatistics): Promise<DistResult>;
 }
 
 export interface BackendConfig {

@@ -23,7 +23,9 @@ export type DistInputErrorCode =
   /** The call needs more memory than the backend can have; the message says how much and the limit. */
   | 'TOO_LARGE'
   /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
-  | 'BAD_LABEL';
+  | 'BAD_LABEL'
+  /** Shard statistics that are not statistics, or were computed with other classes or options. */
+  | 'BAD_STATISTICS';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';

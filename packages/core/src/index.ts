@@ -37,8 +37,19 @@ export {
 } from './input.js';
 export { composeLoss, epsPlacement, termWeights } from './numerics.js';
 export { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
+export {
+  SHARD_STATISTICS_VERSION,
+  checkShardStatisticsFor,
+  emptyShardStatistics,
+  mergeShardStatistics,
+  readShardStatistics,
+  shardStatistics,
+  type ShardStatistics,
+  type ShardStatisticsView,
+} from './shards.js';
+export { referenceShardCompute, referenceShardStatistics } from './reference-shards.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';
-export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistTerms } from './backend.js';
+export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistShards, DistTerms } from './backend.js';
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';

@@ -62,6 +62,11 @@ export interface ValidateSettings {
    * throw the error that says which logit was wrong. It saves a pass over both inputs per call.
    */
   readonly values?: 'checked' | 'deferred';
+  /**
+   * `reject` (default): B = 0 is an EMPTY error. `allow`: a batch of no rows (and at least one class)
+   * is valid, for the shards of a batch (one may be empty); flat logits need `shape` then.
+   */
+  readonly rows?: 'at-least-one' | 'any';
 }
 
 /**
@@ -119,7 +124,7 @@ export function validateRequest(
     );
   }
   const { batch, classes } = student;
-  if (batch === 0 || classes === 0) {
+  if ((batch === 0 && settings.rows !== 'any') || classes === 0) {
     throw new DistInputError(
       'EMPTY',
       `the logits are empty ([${batch}, ${classes}]); DIST needs at least one sample and one class`,

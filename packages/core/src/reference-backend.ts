@@ -2,6 +2,7 @@ import type { DistBackend, DistBinding } from './backend.js';
 import { copyLogits, validateRequest, type DistInput } from './input.js';
 import { BackendLifecycle } from './lifecycle.js';
 import { referenceDist, referenceDistValidated } from './reference.js';
+import { referenceShardCompute, referenceShardStatistics } from './reference-shards.js';
 
 /**
  * The reference as a backend: slow, float64, always available. Conformance runs it to check the
@@ -15,6 +16,10 @@ export function createReferenceBackend(): DistBackend {
     availability: async () => ({ available: true, device: 'float64 reference (JavaScript)' }),
     compute: (request) => lifecycle.run(async () => referenceDist(request)),
     bind: (binding) => lifecycle.run(async () => bindReference(lifecycle, binding)),
+    shards: {
+      statistics: (shard) => lifecycle.run(async () => referenceShardStatistics(validateRequest({ ...shard, gradient: false }, 'float64', { rows: 'any' }))),
+      compute: (shard, merged) => lifecycle.run(async () => referenceShardCompute(validateRequest(shard, 'float64', { rows: 'any' }), merged)),
+    },
     dispose: () => lifecycle.dispose(() => undefined),
   };
 }

@@ -14,7 +14,7 @@ export function referenceDist(request: DistRequest): DistResult {
 }
 
 /** Pearson correlation of two vectors, with what its gradient needs. */
-interface Correlation {
+export interface Correlation {
   /** corr(x, y) */
   r: number;
   /** x - mean(x), y - mean(y) */
@@ -42,6 +42,11 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options:
     sxx += xc[k] * xc[k];
     syy += yc[k] * yc[k];
   }
+  return { ...correlationOfSums(sxy, sxx, syy, options), xc, yc };
+}
+
+/** corr, a, b and D from the centred sums (SPEC.md's eps placement); DEGENERATE when D = 0. */
+export function correlationOfSums(sxy: number, sxx: number, syy: number, options: DistOptions): { r: number; a: number; b: number; D: number } {
   const { eps, epsInside } = epsPlacement(options);
   const a = Math.sqrt(sxx + epsInside);
   const b = Math.sqrt(syy + epsInside);
@@ -49,14 +54,14 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options:
   if (D === 0) {
     throw degenerateError();
   }
-  return { r: sxy / D, xc, yc, a, b, D };
+  return { r: sxy / D, a, b, D };
 }
 
 /**
  * d corr / dx_k = yc_k / D - r * (b / a) * xc_k / D (the centring drops out because the centred
  * values sum to zero). When a = 0 every xc_k is 0 and the second term's limit is 0.
  */
-function correlationGradient(c: Correlation): Float64Array {
+export function correlationGradient(c: Correlation): Float64Array {
   const n = c.xc.length;
   const grad = new Float64Array(n);
   const ratio = c.a === 0 ? 0 : c.b / c.a;
@@ -74,7 +79,7 @@ function centred(v: ArrayLike<number>): Float64Array {
 }
 
 /** Row-wise softmax of logits / tau, as B rows. */
-function softmaxRows(logits: ArrayLike<number>, batch: number, classes: number, tau: number): Float64Array[] {
+export function softmaxRows(logits: ArrayLike<number>, batch: number, classes: number, tau: number): Float64Array[] {
   const rows: Float64Array[] = [];
   for (let i = 0; i < batch; i++) {
     const row = new Float64Array(classes);

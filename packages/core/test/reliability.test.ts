@@ -35,7 +35,7 @@ describe('BackendLifecycle', () => {
     await disposing;
     expect(events).toEqual(['released']);
     await expect(lifecycle.run(async () => 1)).rejects.toMatchObject({ name: 'DistUsageError', code: 'BACKEND_DISPOSED' });
-    await expect(lifecycle.dispose(() => events.push('again'))).resolves.toBeUndefined();
+    await expect(lifecycle.dispose(() => void events.push('again'))).resolves.toBeUndefined();
     expect(events).toEqual(['released']);
   });
 
