@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { KNOWN_BACKENDS } from '@dist-kd/core';
 import { describeError } from './backend-calls.js';
 import { runConformance, type CheckResult } from './run.js';
+import { featureNames } from './suite.js';
 
 const USAGE = `Usage: dist-kd-conformance --backend <name | module path> [--golden FILE ...] [options]
 
@@ -74,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Before the totals, which stay the last line for scripts that read it.
-  console.log(`optional features checked: ${report.features.bind ? 'bind' : 'none (the backend offers no bind())'}`);
+  const features = featureNames(report.features);
+  console.log(`optional features checked: ${features.length > 0 ? features.join(', ') : 'none (the backend offers neither bind() nor shards)'}`);
   console.log(`${report.passed} passed, ${report.failed} failed`);
   return report.failed > 0 ? 1 : 0;
 }

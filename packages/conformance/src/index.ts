@@ -1,6 +1,6 @@
 export { runConformance, runCheck, requireAvailable, type CheckResult, type ConformanceOptions, type ConformanceReport } from './run.js';
 export { defineConformanceTests, type DefineOptions } from './define-tests.js';
-export { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
+export { conformanceChecks, featureNames, featuresOf, type BackendFeatures } from './suite.js';
 export { CheckFailure, type CheckContext, type ConformanceCheck } from './check.js';
 export {
   GOLDEN_FORMAT,

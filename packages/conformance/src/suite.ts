@@ -9,6 +9,7 @@ import { edgeCaseChecks } from './checks/edge-cases.js';
 import { finiteDifferenceChecks } from './checks/finite-differences.js';
 import { interleavingChecks } from './checks/interleavings.js';
 import { lifecycleChecks } from './checks/lifecycle.js';
+import { shardChecks } from './checks/shards.js';
 import { valueChecks } from './checks/values.js';
 import type { GoldenFile } from './golden.js';
 
@@ -16,11 +17,18 @@ import type { GoldenFile } from './golden.js';
 export interface BackendFeatures {
   /** `bind` (bound logits, the bench's resident mode). */
   readonly bind?: boolean;
+  /** `shards` (a batch split across shards, exactly as the whole). */
+  readonly shards?: boolean;
 }
 
-/** The optional features a backend object offers. */
-export function featuresOf(backend: { readonly bind?: unknown }): BackendFeatures {
-  return { bind: typeof backend.bind === 'function' };
+/** The optional features a backend object offers, from its own members. */
+export function featuresOf(backend: { readonly bind?: unknown; readonly shards?: unknown }): BackendFeatures {
+  return { bind: typeof backend.bind === 'function', shards: typeof backend.shards === 'object' && backend.shards !== null };
+}
+
+/** The names of the features in `features` that are on, for reports ("bind, shards"). */
+export function featureNames(features: BackendFeatures): string[] {
+  return (Object.keys(features) as (keyof BackendFeatures)[]).filter((name) => features[name] === true);
 }
 
 /**
@@ -40,6 +48,7 @@ export function conformanceChecks(golden: readonly GoldenFile[], features: Backe
     ...lifecycleChecks(),
     ...interleavingChecks(features.bind === true),
     ...(features.bind ? boundChecks() : []),
+    ...(features.shards ? shardChecks(golden) : []),
   ];
   // Two golden files of the same file name would give two checks one name; number the repeats.
   const seen = new Map<string, number>();

@@ -78,7 +78,11 @@ describe('dist-kd-conformance CLI', () => {
     const { status, lines, last } = run('--backend', 'reference', '--golden', file, '--no-bundled-golden', '--verbose');
     expect(lines).toContain('ok   golden/mine/small_4x5');
     expect(lines).toContainEqual(expect.stringMatching(/^FAIL golden\/mine\/shifted: loss = /));
-    expect(last).toMatch(/^\d+ passed, 1 failed$/);
+    // The reference offers shards: each --golden case also runs split two and three ways.
+    expect(lines).toContain('ok   shards/mine/small_4x5 [3+1]');
+    expect(lines).toContainEqual(expect.stringMatching(/^FAIL shards\/mine\/shifted \[1\+0\+3\]: shard 0 loss = /));
+    expect(lines).toContain('optional features checked: bind, shards');
+    expect(last).toMatch(/^\d+ passed, 3 failed$/);
     expect(status).toBe(1);
   });
 

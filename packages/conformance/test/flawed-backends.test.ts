@@ -51,6 +51,16 @@ describe('the suite catches each deliberate flaw', () => {
     expect(resultOf(report, 'bad-input/DEGENERATE/eps-zero-single-row').ok).toBe(true);
   });
 
+  it('the per-shard (local) loss instead of the whole batch\'s: the shard checks fail, nothing else', async () => {
+    const report = await reportFor('shards-local');
+    const failed = failedNames(report);
+    expect(failed.length).toBeGreaterThan(20);
+    expect(failed.every((name) => name.startsWith('shards/'))).toBe(true);
+    expect(resultOf(report, 'shards/design-note/small_4x5 [3+1]').message).toMatch(/loss|intra|gradient/);
+    // Splits whose rows are all in one shard have no other shard to differ from.
+    expect(resultOf(report, 'shards/design-note/single_row_1x7 [1+0]').ok).toBe(true);
+  });
+
   it('state kept between calls fails determinism only', async () => {
     const report = await reportFor('stateful');
     expect(failedNames(report)).toEqual(['property/determinism [16x300]']);

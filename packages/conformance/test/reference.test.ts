@@ -3,4 +3,4 @@ import { createReferenceBackend } from '@dist-kd/core';
 import { afterAll, describe, it } from 'vitest';
 import { defineConformanceTests } from '../src/index.js';
 
-defineConformanceTests(() => createReferenceBackend(), { test: it, describe, afterAll, title: 'reference backend' });
+defineConformanceTests(() => createReferenceBackend(), { test: it, describe, afterAll, title: 'reference backend', features: { bind: true, shards: true } });
