@@ -1,6 +1,8 @@
 import {
   allocateGradient,
   BackendLifecycle,
+  checkShardStatisticsFor,
+  shardStatistics,
   unknownVariantError,
   validateRequest,
   type BackendConfig,
@@ -11,6 +13,7 @@ import {
   type DistInput,
   type DistResult,
   type DistTerms,
+  type ShardStatistics,
 } from '@dist-kd/core';
 import { SimdPath } from './simd-path.js';
 import { SingleThreadDist } from './single-thread.js';
@@ -61,6 +64,8 @@ interface BoundRunner {
 interface CpuPath {
   compute(request: DistRequest): DistResult;
   bind(binding: DistBinding): { input: DistInput; runner: BoundRunner };
+  shardStatistics(shard: DistBinding): ShardStatistics;
+  shardCompute(shard: DistRequest, merged: ShardStatistics): DistResult;
   describe(): { device: string; details: Record<string, string> };
   dispose(): void;
 }
@@ -100,8 +105,17 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
           release: () => runner.release(),
         });
       }),
+    shards: {
+      statistics: (shard) => lifecycle.run(async () => path.shardStatistics(shard)),
+      compute: (shard, merged) => lifecycle.run(async () => path.shardCompute(shard, merged)),
+    },
     dispose: () => lifecycle.dispose(() => path.dispose()),
   };
+}
+
+/** A shard's request validated as any other, except that it may have no rows (flat logits, shape [0, C]). */
+function validateShard(shard: DistRequest, precision: CpuPrecision, values: 'checked' | 'deferred') {
+  return validateRequest(shard, precision, { values, rows: 'any' });
 }
 
 function float32Path(options: CpuBackendOptions): CpuPath {
@@ -129,6 +143,15 @@ function float32Path(options: CpuBackendOptions): CpuPath {
         details: { path: 'cpu', threads: String(threads), ...(why ? { singleThreadReason: why } : {}) },
       };
     },
+    shardStatistics(shard) {
+      const input = validateShard({ ...shard, gradient: false }, 'float32', 'deferred');
+      const { interSum, columns } = simd.statistics(input);
+      return shardStatistics(input.classes, input.options, input.batch, interSum, columns);
+    },
+    shardCompute(shard, merged) {
+      const input = validateShard(shard, 'float32', 'deferred');
+      return simd.compute(input, checkShardStatisticsFor(merged, input.classes, input.options));
+    },
     dispose: () => simd.dispose(),
   };
 }
@@ -153,6 +176,11 @@ function float64Path(): CpuPath {
       };
     },
     describe: () => ({ device: 'TypeScript, float64, 1 thread', details: { path: 'cpu-float64', threads: '1' } }),
+    shardStatistics: (shard) => single.statistics(validateShard({ ...shard, gradient: false }, 'float64', 'checked')),
+    shardCompute(shard, merged) {
+      const input = validateShard(shard, 'float64', 'checked');
+      return single.compute(input, checkShardStatisticsFor(merged, input.classes, input.options));
+    },
     dispose: () => {},
   };
 }

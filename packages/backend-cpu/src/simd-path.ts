@@ -13,7 +13,7 @@ import {
   type DistResult,
   type DistTerms,
 } from '@dist-kd/core';
-import { ParallelSimdKernel, type KernelRegion } from '@dist-kd/kernel-wasm';
+import { ParallelSimdKernel, type KernelRegion, type WholeBatch } from '@dist-kd/kernel-wasm';
 
 export interface SimdPathOptions {
   readonly threads?: number;
@@ -37,9 +37,10 @@ export class SimdPath {
     this.kernel = new ParallelSimdKernel({ ...options, owner: 'cpu' });
   }
 
-  compute(input: DistInput): DistResult {
+  /** With `whole`, the loss of the whole batch this input is a shard of, and its rows of the gradient. */
+  compute(input: DistInput, whole?: WholeBatch): DistResult {
     const resident = this.residentFor(input);
-    const terms = this.run(resident, input.gradient);
+    const terms = this.run(resident, input.gradient, whole);
     if (!input.gradient) return terms;
     const gradient = allocateGradient(input);
     this.kernel.read(resident.gradient, input.batch, input.classes, gradient);
@@ -59,7 +60,7 @@ export class SimdPath {
   }
 
   /** Loss and terms of resident logits; with `gradient`, the gradient left in `resident.gradient`. */
-  run(resident: ResidentInput, gradient: boolean): DistTerms {
+  run(resident: ResidentInput, gradient: boolean, whole?: WholeBatch): DistTerms {
     const { input } = resident;
     const terms = this.kernel.run(
       { batch: input.batch, classes: input.classes },
@@ -67,15 +68,20 @@ export class SimdPath {
       resident.teacher,
       gradient ? resident.gradient : undefined,
       input.options,
+      whole,
     );
     if (!terms) throw tooLarge(input, this.bytesFor(input), this.kernel.maxBytes);
-    if (!Number.isFinite(terms.loss)) {
-      // The kernel's NaN says a logit was bad (the values were not read before) or eps = 0 met a
-      // constant row or column.
-      checkLogitValues(input, 'float32');
-      throw degenerateError(`eps = ${input.options.eps} (${Math.fround(input.options.eps)} in float32)`);
-    }
+    if (!Number.isFinite(terms.loss)) explainNaN(input);
     return terms;
+  }
+
+  /** Phase 1 of a shard: its rows' sum of 1 - r_i and column statistics. */
+  statistics(input: DistInput): WholeBatch {
+    const resident = this.residentFor(input);
+    const statistics = this.kernel.statistics({ batch: input.batch, classes: input.classes }, resident.student, resident.teacher, input.options);
+    if (!statistics) throw tooLarge(input, this.bytesFor(input), this.kernel.maxBytes);
+    if (!Number.isFinite(statistics.interSum)) explainNaN(input);
+    return statistics;
   }
 
   dispose(): void {
@@ -117,6 +123,15 @@ export class SimdPath {
     }
     return { student: taken[0], teacher: taken[1], gradient: taken[2] };
   }
+}
+
+/**
+ * The kernel's NaN says a logit was bad (the values were not read before) or eps = 0 met a constant
+ * row or column: throws the error that says which.
+ */
+function explainNaN(input: DistInput): never {
+  checkLogitValues(input, 'float32');
+  throw degenerateError(`eps = ${input.options.eps} (${Math.fround(input.options.eps)} in float32)`);
 }
 
 function tooLarge(input: DistInput, needed: number, maxBytes: number): DistInputError {

@@ -1,6 +1,15 @@
-import { allocateGradient, composeLoss, type DistInput, type DistResult, type DistTerms } from '@dist-kd/core';
+import {
+  allocateGradient,
+  composeLoss,
+  shardStatistics,
+  type DistInput,
+  type DistResult,
+  type DistTerms,
+  type ShardStatistics,
+  type ShardStatisticsView,
+} from '@dist-kd/core';
 import { computeColumnCoefficients } from './kernels/backward-rows.js';
-import { finishColumns } from './kernels/column-stats.js';
+import { finishColumns, partialStatistics } from './kernels/column-stats.js';
 import { Workspace } from './workspace.js';
 
 /** A gradient array for `computeInto`, of the type and length `DistResult.gradient` has. */
@@ -10,27 +19,34 @@ export type GradientOutput = Float32Array | Float64Array;
 export class SingleThreadDist {
   private workspace: Workspace | undefined;
 
-  compute(input: DistInput): DistResult {
+  /**
+   * Loss, terms and (with `input.gradient`) the gradient; with `whole`, the merged statistics of
+   * every shard of the batch this input is a shard of, the whole batch's loss and this shard's rows.
+   */
+  compute(input: DistInput, whole?: ShardStatisticsView): DistResult {
     const gradient = input.gradient ? allocateGradient(input) : undefined;
-    const terms = this.computeInto(input, gradient);
+    const terms = this.computeInto(input, gradient, whole);
     return gradient ? { ...terms, gradient } : terms;
   }
 
   /** Loss and terms; with `gradient`, dloss/dstudent written into it (whatever `input.gradient` says). */
-  computeInto(input: DistInput, gradient: GradientOutput | undefined): DistTerms {
+  computeInto(input: DistInput, gradient: GradientOutput | undefined, whole?: ShardStatisticsView): DistTerms {
     const { batch, classes, options, student, teacher } = input;
     const ws = (this.workspace = Workspace.reuse(this.workspace, batch, classes, gradient !== undefined));
     const interSum = ws.forward(student, teacher, options);
-    const intraSum = finishColumns([ws.partial], options, ws.columnStats);
-    const terms = lossTerms(input, interSum, intraSum);
+    const intraSum = finishColumns(whole?.columns ?? partialStatistics(ws.partial), options, ws.columnStats);
+    const rows = whole?.rows ?? batch;
+    const terms = composeLoss(options, (whole?.interSum ?? interSum) / rows, intraSum / classes);
     if (!gradient) return terms;
     computeColumnCoefficients(ws.columnStats, options, ws.coefficients);
-    ws.backward(batch, options, ws.coefficients, gradient);
+    ws.backward(rows, options, ws.coefficients, gradient);
     return terms;
   }
-}
 
-/** loss, inter and intra from the summed (1 - r) of rows and columns. */
-export function lossTerms(input: DistInput, interSum: number, intraSum: number): DistTerms {
-  return composeLoss(input.options, interSum / input.batch, intraSum / input.classes);
+  /** Phase 1 of a shard: its sum of 1 - r_i and its column statistics. */
+  statistics(input: DistInput): ShardStatistics {
+    const ws = (this.workspace = Workspace.reuse(this.workspace, input.batch, input.classes, false));
+    const interSum = ws.forward(input.student, input.teacher, input.options);
+    return shardStatistics(input.classes, input.options, input.batch, interSum, partialStatistics(ws.partial));
+  }
 }

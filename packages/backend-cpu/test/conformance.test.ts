@@ -11,5 +11,5 @@ const paths = [
   ['cpu-float64', () => createBackend({ variant: 'float64' })],
 ] as const;
 for (const [title, create] of paths) {
-  defineConformanceTests(create, { test: it, describe, afterAll, title: `conformance: ${title}`, features: { bind: true } });
+  defineConformanceTests(create, { test: it, describe, afterAll, title: `conformance: ${title}`, features: { bind: true, shards: true } });
 }

@@ -54,6 +54,13 @@ export interface CallTerms {
   readonly intra: number;
 }
 
+/** The statistics of a whole batch that a call's rows are one shard of (core's ShardStatisticsView). */
+export interface WholeBatch {
+  readonly rows: number;
+  readonly interSum: number;
+  readonly columns: ColumnStatistics;
+}
+
 /** Bytes a call of [batch, classes] in `parts` parts needs besides its logit and gradient matrices. */
 export function callBytes(kernel: KernelExports, shape: CallShape, parts: number): number {
   return kernel.batchBytes(shape.batch, shape.classes) + parts * (kernel.threadBytes(shape.classes) + kernel.statisticsBytes(shape.classes));
@@ -82,9 +89,10 @@ export function splitRows(batch: number, parts: number): RowRange[] {
 }
 
 /**
- * DIST of the logits at `matrices`, with the gradient of `upstream * loss` written at
- * `matrices.gradient` when given. The loss is NaN when a logit is not finite or beyond core's
- * `logitLimit`, or when eps = 0 meets a constant row or column: the caller explains which.
+ * DIST of the logits at `matrices`, with the gradient of the loss written at `matrices.gradient`
+ * when given; with `whole`, of the whole batch these rows are a shard of. The loss is NaN when a
+ * logit is not finite or beyond core's `logitLimit`, or when eps = 0 meets a constant row or column:
+ * the caller explains which.
  */
 export function runCall(
   kernel: KernelExports,
@@ -94,9 +102,66 @@ export function runCall(
   regions: CallRegions,
   matrices: CallMatrices,
   options: DistOptions,
-  upstream = 1,
+  whole?: WholeBatch,
 ): CallTerms {
   const ranges = splitRows(shape.batch, regions.threadBases.length);
+  const { eps, epsInside } = epsPlacement(options);
+  const { interSum } = forwardAndMerge(kernel, memory, runner, shape, regions, matrices, options, ranges);
+  // The columns of the whole batch: this call's rows, or every shard's merged statistics.
+  if (whole) writeStatistics(statisticsAt(memory, regions.statistics[0], kernel.rowStride(), whole.rows), whole.columns, shape.classes);
+  kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
+  const intraSum = kernel.finishColumns(regions.statistics[0], eps, epsInside);
+  const rows = whole?.rows ?? shape.batch;
+  const terms = composeLoss(options, (whole?.interSum ?? interSum) / rows, intraSum / shape.classes);
+  if (matrices.gradient !== undefined && Number.isFinite(terms.loss)) {
+    // The loss's weights times the softmax backward's 1 / tau, over the means' counts.
+    const weights = termWeights(options);
+    const rowScale = weights.inter / options.tau / rows;
+    const colScale = weights.intra / options.tau / shape.classes;
+    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale);
+  }
+  return terms;
+}
+
+/**
+ * Phase 1 of a shard: the forward over its rows, whose sum of 1 - r_i and column statistics (copied
+ * out, `classes` wide) it returns. NaN in the sum when a logit is bad, as `runCall`'s loss.
+ */
+export function runStatistics(
+  kernel: KernelExports,
+  memory: WebAssembly.Memory,
+  runner: PartRunner,
+  shape: CallShape,
+  regions: CallRegions,
+  matrices: CallMatrices,
+  options: DistOptions,
+): WholeBatch {
+  const ranges = splitRows(shape.batch, regions.threadBases.length);
+  const { interSum } = forwardAndMerge(kernel, memory, runner, shape, regions, matrices, options, ranges);
+  const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), shape.batch);
+  const copy = (values: Float64Array) => values.slice(0, shape.classes);
+  const columns = {
+    rows: shape.batch,
+    meanStudent: copy(merged.meanStudent),
+    meanTeacher: copy(merged.meanTeacher),
+    squaresStudent: copy(merged.squaresStudent),
+    squaresTeacher: copy(merged.squaresTeacher),
+    coMoment: copy(merged.coMoment),
+  };
+  return { rows: shape.batch, interSum, columns };
+}
+
+/** Each part's forward, then the parts' column statistics merged into part 0's. */
+function forwardAndMerge(
+  kernel: KernelExports,
+  memory: WebAssembly.Memory,
+  runner: PartRunner,
+  shape: CallShape,
+  regions: CallRegions,
+  matrices: CallMatrices,
+  options: DistOptions,
+  ranges: readonly RowRange[],
+): { interSum: number } {
   const { eps, epsInside } = epsPlacement(options);
   const params = { log2eOverTau: Math.LOG2E / options.tau, eps, epsInside, limit: float32AtMost(logitLimit('float32', options.tau)) };
   const interSums = runner.forward(shape, regions, matrices, ranges, params);
@@ -104,18 +169,22 @@ export function runCall(
     const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), ranges[0].count);
     for (let k = 1; k < ranges.length; k++) mergeColumnStatistics(merged, statisticsAt(memory, regions.statistics[k], kernel.rowStride(), ranges[k].count));
   }
-  kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-  const intraSum = kernel.finishColumns(regions.statistics[0], eps, epsInside);
-  const inter = interSums.reduce((sum, part) => sum + part, 0) / shape.batch;
-  const terms = composeLoss(options, inter, intraSum / shape.classes);
-  if (matrices.gradient !== undefined && Number.isFinite(terms.loss)) {
-    // The loss's weights times the softmax backward's 1 / tau, over the means' counts.
-    const weights = termWeights(options);
-    const rowScale = (upstream * weights.inter) / options.tau / shape.batch;
-    const colScale = (upstream * weights.intra) / options.tau / shape.classes;
-    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale);
+  return { interSum: interSums.reduce((sum, part) => sum + part, 0) };
+}
+
+/** Writes `columns` (`classes` wide) into kernel statistics, zero in the padding columns. */
+function writeStatistics(into: ColumnStatistics, columns: ColumnStatistics, classes: number): void {
+  const pairs: [Float64Array, Float64Array][] = [
+    [into.meanStudent, columns.meanStudent],
+    [into.meanTeacher, columns.meanTeacher],
+    [into.squaresStudent, columns.squaresStudent],
+    [into.squaresTeacher, columns.squaresTeacher],
+    [into.coMoment, columns.coMoment],
+  ];
+  for (const [target, source] of pairs) {
+    target.fill(0);
+    target.set(source.subarray(0, classes));
   }
-  return terms;
 }
 
 /** The column statistics at `address` (assembly/layout.ts: five arrays of `stride` f64) as views. */

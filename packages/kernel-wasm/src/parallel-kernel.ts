@@ -5,7 +5,18 @@
  * gradient. Every call is synchronous: the caller's arrays are read before it returns.
  */
 import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
-import { callBytes, callingThreadRunner, callRegions, runCall, type CallShape, type CallTerms, type PartRunner } from './dist-call.js';
+import {
+  callBytes,
+  callingThreadRunner,
+  callRegions,
+  runCall,
+  runStatistics,
+  type CallRegions,
+  type CallShape,
+  type CallTerms,
+  type PartRunner,
+  type WholeBatch,
+} from './dist-call.js';
 import { copyRows, rowStrideOf } from './matrices.js';
 import { instantiate, simdKernelError, simdKernelModule, type KernelExports } from './module.js';
 import { RegionAllocator } from './regions.js';
@@ -119,9 +130,10 @@ export class ParallelSimdKernel {
   }
 
   /**
-   * DIST of the matrices; writes the gradient into `gradient` when given. The loss is NaN when a
-   * logit is not finite or beyond core's `logitLimit`, or when eps = 0 meets a constant row or
-   * column: the caller explains which. Returns undefined when the memory cannot hold the call's scratch.
+   * DIST of the matrices; writes the gradient into `gradient` when given; with `whole`, the loss of
+   * the whole batch these rows are a shard of, and their rows of its gradient. The loss is NaN when
+   * a logit is not finite or beyond core's `logitLimit`, or when eps = 0 meets a constant row or
+   * column: the caller explains which. Undefined when the memory cannot hold the call's scratch.
    */
   run(
     shape: CallShape,
@@ -129,7 +141,26 @@ export class ParallelSimdKernel {
     teacher: KernelRegion,
     gradient: KernelRegion | undefined,
     options: DistOptions,
+    whole?: WholeBatch,
   ): CallTerms | undefined {
+    const call = this.layOut(shape);
+    if (!call) return undefined;
+    const matrices = { student: student.address, teacher: teacher.address, gradient: gradient?.address };
+    return runCall(this.kernel, this.memory, call.runner, shape, call.regions, matrices, options, whole);
+  }
+
+  /**
+   * Phase 1 of a shard: the rows' sum of 1 - r_i (NaN for a bad logit) and their column statistics.
+   * Undefined when the memory cannot hold the call's scratch.
+   */
+  statistics(shape: CallShape, student: KernelRegion, teacher: KernelRegion, options: DistOptions): WholeBatch | undefined {
+    const call = this.layOut(shape);
+    if (!call) return undefined;
+    return runStatistics(this.kernel, this.memory, call.runner, shape, call.regions, { student: student.address, teacher: teacher.address }, options);
+  }
+
+  /** The scratch of a call (kept while calls fit in it) and who runs its parts. */
+  private layOut(shape: CallShape): { regions: CallRegions; runner: PartRunner } | undefined {
     const parts = this.partsFor(shape);
     const bytes = callBytes(this.kernel, shape, parts);
     if (!this.scratch || this.scratch.bytes < bytes) {
@@ -137,9 +168,7 @@ export class ParallelSimdKernel {
       this.scratch = this.allocate(bytes);
       if (!this.scratch) return undefined;
     }
-    const regions = callRegions(this.kernel, shape, parts, this.scratch.address);
-    const matrices = { student: student.address, teacher: teacher.address, gradient: gradient?.address };
-    return runCall(this.kernel, this.memory, parts > 1 ? this.runner : this.single, shape, regions, matrices, options);
+    return { regions: callRegions(this.kernel, shape, parts, this.scratch.address), runner: parts > 1 ? this.runner : this.single };
   }
 
   /** Stops the worker threads. */
@@ -148,6 +177,6 @@ export class ParallelSimdKernel {
   }
 
   private partsFor(shape: CallShape): number {
-    return shape.batch * shape.classes < this.threshold ? 1 : Math.min(this.threads, shape.batch);
+    return shape.batch * shape.classes < this.threshold ? 1 : Math.max(1, Math.min(this.threads, shape.batch));
   }
 }

@@ -5,7 +5,18 @@
  * and a memory of its own (JavaScript arrays copied in and out).
  */
 import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
-import { callBytes, callingThreadRunner, callRegions, runCall, type CallTerms, type PartRunner } from './dist-call.js';
+import {
+  callBytes,
+  callingThreadRunner,
+  callRegions,
+  runCall,
+  runStatistics,
+  type CallMatrices,
+  type CallRegions,
+  type CallTerms,
+  type PartRunner,
+  type WholeBatch,
+} from './dist-call.js';
 import { copyRows, rowStrideOf } from './matrices.js';
 import { instantiate, type KernelExports } from './module.js';
 
@@ -37,9 +48,9 @@ export class SimdKernel {
   /**
    * DIST of [batch, classes] logits; the loss is NaN when a logit is not finite or beyond core's
    * `logitLimit`, as `validateRequest`'s deferred mode requires. With `gradient`, also writes
-   * dloss/dstudent (for an upstream gradient of 1) there. Logits and gradient are used in place when
-   * they are in the host's memory and `classes` is a multiple of 4 (the kernel's row stride), and
-   * copied otherwise.
+   * dloss/dstudent (for an upstream gradient of 1) there; with `whole`, of the whole batch these rows
+   * are a shard of. Logits and gradient are used in place when they are in the host's memory and
+   * `classes` is a multiple of 4 (the kernel's row stride), and copied otherwise.
    */
   run(
     student: KernelMatrix,
@@ -48,7 +59,31 @@ export class SimdKernel {
     classes: number,
     options: DistOptions,
     gradient?: KernelMatrix,
+    whole?: WholeBatch,
   ): CallTerms {
+    return this.withCall(student, teacher, batch, classes, gradient, (regions, matrices) => {
+      const terms = runCall(this.exports, this.host.memory, this.runner, { batch, classes }, regions, matrices, options, whole);
+      return { result: terms, gradientWritten: Number.isFinite(terms.loss) };
+    });
+  }
+
+  /** Phase 1 of a shard: its rows' sum of 1 - r_i (NaN for a bad logit) and column statistics. */
+  statistics(student: KernelMatrix, teacher: KernelMatrix, batch: number, classes: number, options: DistOptions): WholeBatch {
+    return this.withCall(student, teacher, batch, classes, undefined, (regions, matrices) => ({
+      result: runStatistics(this.exports, this.host.memory, this.runner, { batch, classes }, regions, matrices, options),
+      gradientWritten: false,
+    }));
+  }
+
+  /** Lays out a call's scratch and matrices (copying inputs in), runs `work`, copies the gradient out. */
+  private withCall<T>(
+    student: KernelMatrix,
+    teacher: KernelMatrix,
+    batch: number,
+    classes: number,
+    gradient: KernelMatrix | undefined,
+    work: (regions: CallRegions, matrices: CallMatrices) => { result: T; gradientWritten: boolean },
+  ): T {
     const shape = { batch, classes };
     const stride = rowStrideOf(classes);
     const matrixBytes = batch * stride * 4;
@@ -79,11 +114,11 @@ export class SimdKernel {
       return at;
     };
     const matrices = { student: place(student, true), teacher: place(teacher, true), gradient: gradient && place(gradient, false) };
-    const terms = runCall(this.exports, this.host.memory, this.runner, shape, regions, matrices, options);
-    if (gradient && copied(gradient) && Number.isFinite(terms.loss)) {
+    const { result, gradientWritten } = work(regions, matrices);
+    if (gradient && copied(gradient) && gradientWritten) {
       copyRows(memory.subarray(matrices.gradient! / 4), stride, valuesOf(gradient, memory, batch * classes), 0, classes, batch);
     }
-    return terms;
+    return result;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DistOptions } from '@dist-kd/core';
+import type { ColumnStatistics, DistOptions } from '@dist-kd/core';
 import { correlationTerms, type CorrelationTerms } from './correlation.js';
 
 /**
@@ -8,8 +8,8 @@ import { correlationTerms, type CorrelationTerms } from './correlation.js';
  * centre would cost a full read of both matrices. Shifted sums give the centred ones exactly in
  * exact arithmetic, Sxy = sum((x-K)(y-K')) - n * mean(x-K) * mean(y-K'), and because K_j is one of
  * the column's own values the subtraction does not cancel catastrophically (the "shifted data"
- * variance algorithm). Ranges computed by different threads are merged with Chan et al.'s
- * pairwise update.
+ * variance algorithm). The shards of a batch merge their statistics with core's
+ * `mergeColumnStatistics` (Chan et al.'s pairwise update).
  */
 export interface ColumnPartial {
   /** Rows accumulated so far. */
@@ -122,57 +122,42 @@ export function createColumnStats(classes: number): ColumnStats {
   };
 }
 
+/** The partial's rows as core's column statistics: means and centred sums, from the shifted sums. */
+export function partialStatistics(partial: ColumnPartial): ColumnStatistics {
+  const classes = partial.shiftStudent.length;
+  const m = partial.rows;
+  const statistics = {
+    rows: m,
+    meanStudent: new Float64Array(classes),
+    meanTeacher: new Float64Array(classes),
+    squaresStudent: new Float64Array(classes),
+    squaresTeacher: new Float64Array(classes),
+    coMoment: new Float64Array(classes),
+  };
+  if (m === 0) return statistics;
+  for (let j = 0; j < classes; j++) {
+    const shiftedMeanS = partial.sumStudent[j] / m;
+    const shiftedMeanT = partial.sumTeacher[j] / m;
+    statistics.meanStudent[j] = partial.shiftStudent[j] + shiftedMeanS;
+    statistics.meanTeacher[j] = partial.shiftTeacher[j] + shiftedMeanT;
+    statistics.squaresStudent[j] = partial.sxx[j] - m * shiftedMeanS * shiftedMeanS;
+    statistics.squaresTeacher[j] = partial.syy[j] - m * shiftedMeanT * shiftedMeanT;
+    statistics.coMoment[j] = partial.sxy[j] - m * shiftedMeanS * shiftedMeanT;
+  }
+  return statistics;
+}
+
 /**
- * Merges the partials of disjoint row ranges into centred sums, computes each column's
- * correlation terms into `stats`, and returns sum over columns of (1 - r).
+ * Each column's correlation terms into `stats` from the statistics of all the batch's rows (this
+ * call's, or the merged statistics of every shard); returns the sum over columns of (1 - r).
  */
-export function finishColumns(
-  partials: readonly ColumnPartial[],
-  options: DistOptions,
-  stats: ColumnStats,
-): number {
+export function finishColumns(statistics: ColumnStatistics, options: DistOptions, stats: ColumnStats): number {
   const classes = stats.meanStudent.length;
   let sumOneMinusR = 0;
   for (let j = 0; j < classes; j++) {
-    let n = 0;
-    let meanS = 0;
-    let meanT = 0;
-    let cxy = 0;
-    let cxx = 0;
-    let cyy = 0;
-    for (const part of partials) {
-      const m = part.rows;
-      if (m === 0) continue;
-      const shiftedMeanS = part.sumStudent[j] / m;
-      const shiftedMeanT = part.sumTeacher[j] / m;
-      const partMeanS = part.shiftStudent[j] + shiftedMeanS;
-      const partMeanT = part.shiftTeacher[j] + shiftedMeanT;
-      const partCxy = part.sxy[j] - m * shiftedMeanS * shiftedMeanT;
-      const partCxx = part.sxx[j] - m * shiftedMeanS * shiftedMeanS;
-      const partCyy = part.syy[j] - m * shiftedMeanT * shiftedMeanT;
-      if (n === 0) {
-        n = m;
-        meanS = partMeanS;
-        meanT = partMeanT;
-        cxy = partCxy;
-        cxx = partCxx;
-        cyy = partCyy;
-        continue;
-      }
-      const total = n + m;
-      const dS = partMeanS - meanS;
-      const dT = partMeanT - meanT;
-      const weight = (n * m) / total;
-      cxy += partCxy + dS * dT * weight;
-      cxx += partCxx + dS * dS * weight;
-      cyy += partCyy + dT * dT * weight;
-      meanS += (dS * m) / total;
-      meanT += (dT * m) / total;
-      n = total;
-    }
-    stats.meanStudent[j] = meanS;
-    stats.meanTeacher[j] = meanT;
-    correlationTerms(cxy, cxx, cyy, options, stats.terms, j);
+    stats.meanStudent[j] = statistics.meanStudent[j];
+    stats.meanTeacher[j] = statistics.meanTeacher[j];
+    correlationTerms(statistics.coMoment[j], statistics.squaresStudent[j], statistics.squaresTeacher[j], options, stats.terms, j);
     sumOneMinusR += 1 - stats.terms.r[j];
   }
   return sumOneMinusR;
