@@ -36,7 +36,7 @@ describe.each(['wasm', 'cpu'])('tfjs-%s: 2,000 calls leak nothing', (variant) =>
     const measured: Record<string, LeakMeasurement> = {
       compute: await measureLeak(() => backend.compute(request), WARMED),
       // Always with the gradient, so that the binding holds the same tensors at both ends.
-      bound: await measureLeak(async (k) => {
+      bound: await measureLeak(async (k: number) => {
         await bound.compute(true);
         if (k % 2 === 0) await bound.readGradient();
       }, WARMED),

@@ -38,7 +38,7 @@ describe('2,000 calls leak nothing', () => {
     const createdByFirstCalls = created;
 
     const computes = await measureLeak(() => backend.compute(request));
-    const boundCalls = await measureLeak(async (k) => {
+    const boundCalls = await measureLeak(async (k: number) => {
       await bound.compute(k % 2 === 0);
       if (k % 2 === 0) await bound.readGradient();
     });
