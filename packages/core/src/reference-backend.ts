@@ -1,5 +1,5 @@
-import type { BackendConfig, DistBackend, DistBinding } from './backend.js';
-import { copyLogits, validateRequest, type DistInput, type DistRequest } from './input.js';
+import type { BackendConfig, DistBackend } from './backend.js';
+import { copyLogits, validateRequest, type DistInput } from './input.js';
 import { BackendLifecycle } from './lifecycle.js';
 import { checkMemory, hostMemoryLimit } from './memory.js';
 import { referenceDistValidated } from './reference.js';
@@ -11,8 +11,7 @@ import { referenceDistValidated } from './reference.js';
 export function createReferenceBackend(config: Pick<BackendConfig, 'memoryLimitBytes'> = {}): DistBackend {
   const lifecycle = new BackendLifecycle('reference');
   const limit = hostMemoryLimit(config.memoryLimitBytes);
-  const checked = <T extends DistRequest | DistBinding>(request: T): DistInput => {
-    const input = validateRequest({ ...request, gradient: (request as DistRequest).gradient ?? false }, 'float64');
+  const withinMemory = (input: DistInput): DistInput => {
     checkMemory('reference', REFERENCE_MEMORY, input.batch, input.classes, limit);
     return input;
   };
@@ -20,8 +19,9 @@ export function createReferenceBackend(config: Pick<BackendConfig, 'memoryLimitB
     name: 'reference',
     precision: 'float64',
     availability: async () => ({ available: true, device: 'float64 reference (JavaScript)' }),
-    compute: (request) => lifecycle.run(async () => referenceDistValidated(checked(request))),
-    bind: (binding) => lifecycle.run(async () => bindReference(lifecycle, checked(binding))),
+    compute: (request) => lifecycle.run(async () => referenceDistValidated(withinMemory(validateRequest(request, 'float64')))),
+    bind: (binding) =>
+      lifecycle.run(async () => bindReference(lifecycle, withinMemory(validateRequest({ ...binding, gradient: false }, 'float64')))),
     dispose: () => lifecycle.dispose(() => undefined),
   };
 }
