@@ -1,7 +1,9 @@
 import {
   allocateGradient,
   BackendLifecycle,
+  checkMemory,
   checkShardStatisticsFor,
+  hostMemoryLimit,
   shardStatistics,
   unknownVariantError,
   validateRequest,
@@ -42,6 +44,12 @@ export interface CpuBackendOptions {
    * @default 32768
    */
   readonly parallelThreshold?: number;
+  /**
+   * The memory a call may use, in bytes; calls that need more are refused with `MemoryLimitError`
+   * (MEMORY_LIMIT) before anything is allocated.
+   * @default this machine's memory (or the process's cgroup limit), and 4 GiB for the SIMD kernel's WebAssembly memory
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 export interface CpuBackend extends DistBackend {
@@ -78,7 +86,7 @@ interface CpuPath {
 export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBackend {
   const precision = backendOptions.precision ?? 'float32';
   const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
-  const path: CpuPath = precision === 'float64' ? float64Path() : float32Path(backendOptions);
+  const path: CpuPath = precision === 'float64' ? float64Path(backendOptions) : float32Path(backendOptions);
   const lifecycle = new BackendLifecycle(name);
   const computeSync = (request: DistRequest): DistResult => {
     if (lifecycle.disposed) throw lifecycle.disposedError();
@@ -114,8 +122,8 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
 }
 
 /** A shard's request validated as any other, except that it may have no rows (flat logits, shape [0, C]). */
-function validateShard(shard: DistRequest, precision: CpuPrecision, values: 'checked' | 'deferred') {
-  return validateRequest(shard, precision, { values, rows: 'any' });
+function validateShard(shard: DistRequest): DistInput {
+  return validateRequest(shard, 'float32', { values: 'deferred', rows: 'any' });
 }
 
 function float32Path(options: CpuBackendOptions): CpuPath {
@@ -144,24 +152,36 @@ function float32Path(options: CpuBackendOptions): CpuPath {
       };
     },
     shardStatistics(shard) {
-      const input = validateShard({ ...shard, gradient: false }, 'float32', 'deferred');
+      const input = validateShard({ ...shard, gradient: false });
       const { interSum, columns } = simd.statistics(input);
       return shardStatistics(input.classes, input.options, input.batch, interSum, columns);
     },
     shardCompute(shard, merged) {
-      const input = validateShard(shard, 'float32', 'deferred');
+      const input = validateShard(shard);
       return simd.compute(input, checkShardStatisticsFor(merged, input.classes, input.options));
     },
     dispose: () => simd.dispose(),
   };
 }
 
-function float64Path(): CpuPath {
+/**
+ * What a float64 call holds at once (the softmax of both inputs kept for the backward, the gradient,
+ * copies of nested inputs; per row and per class the workspace's statistics), rounded up.
+ */
+const FLOAT64_MEMORY = { perElement: 40, perRow: 64, perClass: 200 };
+
+function float64Path(options: CpuBackendOptions): CpuPath {
   const single = new SingleThreadDist();
+  const limit = hostMemoryLimit(options.memoryLimitBytes);
+  const validated = (request: DistRequest, rows: 'at-least-one' | 'any' = 'at-least-one'): DistInput => {
+    const input = validateRequest(request, 'float64', { rows });
+    checkMemory('cpu-float64', FLOAT64_MEMORY, input.batch, input.classes, limit);
+    return input;
+  };
   return {
-    compute: (request) => single.compute(validateRequest(request, 'float64')),
+    compute: (request) => single.compute(validated(request)),
     bind(binding) {
-      const input = validateRequest({ ...binding, gradient: false }, 'float64');
+      const input = validated({ ...binding, gradient: false });
       // Its own copies, so that later writes to the caller's arrays cannot reach the binding.
       const own = { ...input, student: input.student.slice(), teacher: input.teacher.slice() };
       const dist = new SingleThreadDist();
@@ -176,9 +196,9 @@ function float64Path(): CpuPath {
       };
     },
     describe: () => ({ device: 'TypeScript, float64, 1 thread', details: { path: 'cpu-float64', threads: '1' } }),
-    shardStatistics: (shard) => single.statistics(validateShard({ ...shard, gradient: false }, 'float64', 'checked')),
+    shardStatistics: (shard) => single.statistics(validated({ ...shard, gradient: false }, 'any')),
     shardCompute(shard, merged) {
-      const input = validateShard(shard, 'float64', 'checked');
+      const input = validated(shard, 'any');
       return single.compute(input, checkShardStatisticsFor(merged, input.classes, input.options));
     },
     dispose: () => {},
@@ -187,9 +207,9 @@ function float64Path(): CpuPath {
 
 /** The `BackendModule` entry point: `loadBackend('cpu')` and `loadBackend('cpu-float64')` call this. */
 export function createBackend(config: BackendConfig = {}): CpuBackend {
-  const { variant } = config;
+  const { variant, memoryLimitBytes } = config;
   if (variant !== undefined && !(CPU_VARIANTS as readonly string[]).includes(variant)) {
     throw unknownVariantError('cpu', variant, CPU_VARIANTS);
   }
-  return createCpuBackend({ precision: variant as CpuPrecision | undefined });
+  return createCpuBackend({ precision: variant as CpuPrecision | undefined, memoryLimitBytes });
 }

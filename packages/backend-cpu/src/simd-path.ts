@@ -8,7 +8,7 @@ import {
   allocateGradient,
   checkLogitValues,
   degenerateError,
-  DistInputError,
+  MemoryLimitError,
   type DistInput,
   type DistResult,
   type DistTerms,
@@ -18,6 +18,7 @@ import { ParallelSimdKernel, type KernelRegion, type WholeBatch } from '@dist-kd
 export interface SimdPathOptions {
   readonly threads?: number;
   readonly parallelThreshold?: number;
+  readonly memoryLimitBytes?: number;
 }
 
 /** Logits (and a gradient matrix) in the kernel's memory, for one call or for a binding's life. */
@@ -33,8 +34,12 @@ export class SimdPath {
   /** The matrices of unbound calls, kept while calls fit in them. */
   private unbound: ResidentInput | undefined;
 
+  /** The most memory this path may hold: the kernel's (4 GiB, wasm32), or less when so configured. */
+  private readonly maxBytes: number;
+
   constructor(options: SimdPathOptions) {
     this.kernel = new ParallelSimdKernel({ ...options, owner: 'cpu' });
+    this.maxBytes = Math.min(this.kernel.maxBytes, options.memoryLimitBytes ?? Infinity);
   }
 
   /** With `whole`, the loss of the whole batch this input is a shard of, and its rows of the gradient. */
@@ -70,7 +75,7 @@ export class SimdPath {
       input.options,
       whole,
     );
-    if (!terms) throw tooLarge(input, this.bytesFor(input), this.kernel.maxBytes);
+    if (!terms) throw tooLarge(input, this.bytesFor(input), this.maxBytes);
     if (!Number.isFinite(terms.loss)) explainNaN(input);
     return terms;
   }
@@ -79,7 +84,7 @@ export class SimdPath {
   statistics(input: DistInput): WholeBatch {
     const resident = this.residentFor(input);
     const statistics = this.kernel.statistics({ batch: input.batch, classes: input.classes }, resident.student, resident.teacher, input.options);
-    if (!statistics) throw tooLarge(input, this.bytesFor(input), this.kernel.maxBytes);
+    if (!statistics) throw tooLarge(input, this.bytesFor(input), this.maxBytes);
     if (!Number.isFinite(statistics.interSum)) explainNaN(input);
     return statistics;
   }
@@ -111,13 +116,13 @@ export class SimdPath {
     const bytes = ParallelSimdKernel.matrixBytes(input.batch, input.classes);
     const needed = this.bytesFor(input);
     // Refused before anything is allocated when it can never fit.
-    if (needed > this.kernel.maxBytes) throw tooLarge(input, needed, this.kernel.maxBytes);
+    if (needed > this.maxBytes) throw tooLarge(input, needed, this.maxBytes);
     const taken: KernelRegion[] = [];
     for (let k = 0; k < 3; k++) {
       const region = this.kernel.allocate(bytes);
       if (!region) {
         taken.forEach((r) => this.kernel.free(r));
-        throw tooLarge(input, needed, this.kernel.maxBytes);
+        throw tooLarge(input, needed, this.maxBytes);
       }
       taken.push(region);
     }
@@ -134,11 +139,15 @@ function explainNaN(input: DistInput): never {
   throw degenerateError(`eps = ${input.options.eps} (${Math.fround(input.options.eps)} in float32)`);
 }
 
-function tooLarge(input: DistInput, needed: number, maxBytes: number): DistInputError {
-  return new DistInputError(
-    'TOO_LARGE',
+/** Core's MEMORY_LIMIT error, with the kernel's own count of the bytes (its layout, not an estimate). */
+function tooLarge(input: DistInput, needed: number, maxBytes: number): MemoryLimitError {
+  return new MemoryLimitError(
+    'cpu',
+    needed,
+    maxBytes,
     `[${input.batch}, ${input.classes}] logits need ${Math.ceil(needed / 2 ** 20)} MiB of WebAssembly memory, ` +
       `and this backend can hold at most ${Math.floor(maxBytes / 2 ** 20)} MiB (with its bindings' logits); ` +
-      'split the batch into smaller ones, or dispose bindings you no longer need',
+      'split the batch into shards of fewer rows (the intra term\'s statistics merge exactly across shards), ' +
+      'or dispose bindings you no longer need',
   );
 }

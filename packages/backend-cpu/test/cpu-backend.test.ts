@@ -122,7 +122,7 @@ describe('cpu backend behaviour', () => {
     // of wasm32. The logits' pages are never touched: the float32 path reads no value before the kernel.
     const wide = new Float32Array(2 * 30_000_000);
     const call = single.compute({ student: wide, teacher: wide, shape: [2, 30_000_000] });
-    await expect(call).rejects.toMatchObject({ name: 'DistInputError', code: 'TOO_LARGE', message: expect.stringMatching(/MiB.*at most 4096 MiB/) });
+    await expect(call).rejects.toMatchObject({ name: 'MemoryLimitError', code: 'MEMORY_LIMIT', message: expect.stringMatching(/MiB.*at most 4096 MiB/) });
     // Nothing was kept: a normal call still runs.
     await expect(single.compute(request(8, 8, 1))).resolves.toHaveProperty('loss');
   });

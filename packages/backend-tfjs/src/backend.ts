@@ -11,6 +11,7 @@ import {
   BackendRuntimeError,
   BackendUnavailableError,
   checkLogitValues,
+  checkMemory,
   copyLogits,
   unknownVariantError,
   validateRequest,
@@ -25,11 +26,14 @@ import {
   type DistRequest,
   type DistResult,
   type DistTerms,
+  type MemoryLimit,
+  type MemoryModel,
 } from '@dist-kd/core';
 import { distPass, runsDistKernel, type DistImplementation } from './dist-pass.js';
 import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
 import { distKernelConfig } from './kernels/register-all.js';
 import { naiveDist } from './naive-dist.js';
+import { cpuDistKernel, wasmDistKernel } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
@@ -88,9 +92,14 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
    */
   const activeNow = (): ReadyPlatform | undefined => (started && tf.getBackend() === started.tfjsBackend ? started : undefined);
 
-  /** The logit check this platform needs: none when the SIMD kernel turns a bad logit into a NaN loss. */
-  const checkValues = (input: DistInput, ready: ReadyPlatform): void => {
-    if (naive || !runsDistKernel(implementation, ready.tfjsBackend)) checkLogitValues(input, 'float32');
+  /**
+   * The checks of the platform: the logits' values unless the SIMD kernel turns a bad one into a NaN
+   * loss, and, where the SIMD kernel runs, its memory, before anything is allocated.
+   */
+  const checkInput = (input: DistInput, ready: ReadyPlatform): void => {
+    const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend);
+    if (!kernel) checkLogitValues(input, 'float32');
+    else if (SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
   };
 
   return {
@@ -117,14 +126,14 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         // platform takes them into tensors now; otherwise copies hold them until it is ready.
         const now = activeNow();
         if (now) {
-          checkValues(input, now);
+          checkInput(input, now);
           return run(input, compute, checkGradient);
         }
         const own = copyLogits(input);
         const later = await ready();
         // tfjs has one active backend per process: make this one active for the computation.
         await activate(later);
-        checkValues(own, later);
+        checkInput(own, later);
         return run(own, compute, checkGradient);
       });
     },
@@ -134,11 +143,41 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const input = copyLogits(validateRequest({ ...binding, gradient: false }, 'float32'));
         const platform = await ready();
         await activate(platform);
+        // Bound calls compute with the gradient: checked as such once, here.
+        if (!naive && runsDistKernel(implementation, platform.tfjsBackend) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
+          checkMemory(name, simdKernelMemory(platform.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(platform.tfjsBackend, config.memoryLimitBytes));
+        }
         return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
       });
     },
     dispose: () => lifecycle.dispose(() => undefined),
   };
+}
+
+/** The tfjs backends whose DIST kernel is the SIMD kernel, in WebAssembly memory. */
+const SIMD_KERNEL_BACKENDS: readonly string[] = [wasmDistKernel.backendName, cpuDistKernel.backendName];
+
+/** The largest WebAssembly (wasm32) memory: tfjs-wasm's heap (getHeapMax) and the kernel's own memory on tfjs-cpu. */
+const WASM32_MEMORY_BYTES = 4294901760;
+
+/**
+ * What one call of the SIMD kernel holds in WebAssembly memory: its scratch (16 bytes per logit, 80
+ * per row and 116 per class, from the kernel's scratchBytes at 1000x4000 and 1000x8000), the two
+ * logit tensors and the gradient (12 bytes per logit), and the kernel's row-padded copies of those
+ * three when they are not used in place (tfjs-cpu's tensors are JavaScript arrays; on wasm, C not a
+ * multiple of 4).
+ */
+function simdKernelMemory(tfjsBackend: string, classes: number): MemoryModel {
+  const copied = tfjsBackend !== 'wasm' || classes % 4 !== 0;
+  return { perElement: 16 + 12 + (copied ? 12 : 0), perRow: 80, perClass: 116 };
+}
+
+/** The WebAssembly memory left for a call: the wasm heap less the tensors already in it, or `override`. */
+function simdMemoryLimit(tfjsBackend: string, override: number | undefined): MemoryLimit {
+  if (override !== undefined) return { bytes: override, what: 'memoryLimitBytes' };
+  if (tfjsBackend !== 'wasm') return { bytes: WASM32_MEMORY_BYTES, what: "the SIMD kernel's WebAssembly memory (4 GiB)" };
+  const inUse = tf.memory().numBytes;
+  return { bytes: WASM32_MEMORY_BYTES - inUse, what: `tfjs-wasm's WebAssembly heap (4 GiB, of which ${(inUse / 2 ** 20).toFixed(0)} MiB hold tensors)` };
 }
 
 /** What computes DIST on this tfjs backend, for reports. */

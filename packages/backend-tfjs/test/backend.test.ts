@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { referenceDist, type DistBackend } from '@dist-kd/core';
 import { createBackend, TFJS_VARIANTS } from '../src/index.js';
@@ -139,4 +140,18 @@ describe('tfjs backends that cannot run here say why and what to do', () => {
       expect((availability as { hint: string }).hint).toMatch(/VK_ICD_FILENAMES/);
     });
   }
+});
+
+describe('memory guard', () => {
+  it.each(['wasm', 'cpu'])('tfjs-%s refuses a call above the limit with MEMORY_LIMIT before allocating, and computes below it', async (variant) => {
+    // 64x1022 needs about 2.6 MiB of WebAssembly memory (40 bytes per logit: C is not a multiple of 4).
+    const backend = createBackend({ variant, memoryLimitBytes: 2 ** 21 });
+    const wide = { student: new Float32Array(64 * 1022).fill(1), teacher: new Float32Array(64 * 1022), shape: [64, 1022] as const, gradient: true };
+    await expect(backend.compute({ student: [[1, 2, 3]], teacher: [[3, 2, 1]], gradient: true })).resolves.toHaveProperty('loss');
+    const tensors = tf.memory().numTensors;
+    await expect(backend.compute(wide)).rejects.toMatchObject({ name: 'MemoryLimitError', code: 'MEMORY_LIMIT', limitBytes: 2 ** 21 });
+    await expect(backend.bind!(wide)).rejects.toMatchObject({ code: 'MEMORY_LIMIT' });
+    expect(tf.memory().numTensors).toBe(tensors);
+    await backend.dispose();
+  });
 });

@@ -1,7 +1,9 @@
 import {
   BackendLifecycle,
   BackendUnavailableError,
+  checkMemory,
   copyLogits,
+  hostMemoryLimit,
   validateRequest,
   type Availability,
   type BackendConfig,
@@ -88,6 +90,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   let queue: Promise<unknown> = Promise.resolve();
   /** Calls queued or running; with none, the next call starts at once. */
   let busy = 0;
+  const hostLimit = hostMemoryLimit(config.memoryLimitBytes);
 
   const start = async (): Promise<Runtime> => {
     if (lifecycle.disposed) throw lifecycle.disposedError();
@@ -161,6 +164,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
     compute(request: DistRequest): Promise<DistResult> {
       return lifecycle.run(async () => {
         const input = validateRequest(request, 'float32');
+        checkMemory(name, HOST_MEMORY, input.batch, input.classes, hostLimit);
         // The contract: the caller's arrays are read before compute returns. An idle, started
         // backend writes them to the GPU now; a call that has to wait for its turn takes copies.
         const { student, teacher } = started && busy === 0 ? input : copyLogits(input);
@@ -186,7 +190,9 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       return lifecycle.run(async () => {
         // The values are checked once here, so that no compute on the binding needs to; the copies
         // are read when the binding's buffers are loaded, after this call returned.
-        const input = copyLogits(validateRequest({ ...binding, gradient: false }, 'float32'));
+        const validated = validateRequest({ ...binding, gradient: false }, 'float32');
+        checkMemory(name, HOST_MEMORY, validated.batch, validated.classes, hostLimit);
+        const input = copyLogits(validated);
         const own = await exclusive(async () => {
           const rt = await start();
           const loaded = new Workspace(rt.context, planFor(rt, input.batch, input.classes));
@@ -219,6 +225,14 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }),
   };
 }
+
+/**
+ * Host memory one call holds besides the caller's arrays, counted from the code (not measured):
+ * float32 copies of both logits (8 bytes per logit), the mapped gradient readback and its copy (8),
+ * a float64 gradient for a Float64Array student (8). GPU memory has no WebGPU query; a device that
+ * runs out rejects the work, which is a BackendRuntimeError.
+ */
+const HOST_MEMORY = { perElement: 24 };
 
 function lookupGpu(config: WebGpuBackendConfig): Promise<GpuLookup> {
   return config.gpu ? Promise.resolve({ gpu: config.gpu, source: 'the given GPU' }) : findGpu();

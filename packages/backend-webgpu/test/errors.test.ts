@@ -76,3 +76,14 @@ describe('dispose', () => {
     });
   });
 });
+
+describe('memory guard', () => {
+  it('refuses a call above memoryLimitBytes with MEMORY_LIMIT, compute and bind', async () => {
+    const own = createBackend({ memoryLimitBytes: 2 ** 20 });
+    const wide = { student: logits(64 * 1024, 1), teacher: logits(64 * 1024, 2), shape: [64, 1024] as const, gradient: true };
+    await expect(own.compute(wide)).rejects.toMatchObject({ name: 'MemoryLimitError', code: 'MEMORY_LIMIT', limitBytes: 2 ** 20 });
+    await expect(own.bind(wide)).rejects.toMatchObject({ code: 'MEMORY_LIMIT' });
+    await expect(own.compute({ student: logits(12, 1), teacher: logits(12, 2), shape: [3, 4] })).resolves.toHaveProperty('loss');
+    await own.dispose();
+  });
+});

@@ -3,6 +3,7 @@
  * itself, so no --expose-gc flag is needed): how much the JS heap and the resident set grow per
  * call over many calls, as the least-squares slope of samples taken after full collections.
  */
+import { readdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -17,7 +18,7 @@ export interface LeakMeasurement {
 export interface LeakOptions {
   /** Calls measured (default 2000). */
   readonly calls?: number;
-  /** Calls first, unmeasured, so that caches and pools are full (default 100). */
+  /** Calls first, unmeasured, so that caches and pools are full (default 500). */
   readonly warmup?: number;
   /** Samples along the way, the first before the measured calls (default 5). */
   readonly samples?: number;
@@ -38,7 +39,7 @@ function gc(): void {
 
 /** Runs `call(k)` `calls` times, one after another, and measures the growth per call. */
 export async function measureLeak(call: (index: number) => Promise<unknown>, options: LeakOptions = {}): Promise<LeakMeasurement> {
-  const { calls = 2000, warmup = 100, samples = 5 } = options;
+  const { calls = 2000, warmup = 500, samples = 5 } = options;
   for (let k = 0; k < warmup; k++) await call(k);
   const points: { calls: number; heap: number; rss: number }[] = [];
   const sample = async (done: number) => {
@@ -70,4 +71,16 @@ function slope<P extends { calls: number }>(points: readonly P[], get: (point: P
     sxx += (p.calls - meanX) ** 2;
   }
   return sxy / sxx;
+}
+
+/**
+ * The operating-system threads of this process (worker threads, V8's and libuv's own), where Linux
+ * lists them in /proc/self/task; undefined elsewhere. A backend that leaks workers makes it grow.
+ */
+export function processThreadCount(): number | undefined {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return undefined;
+  }
 }

@@ -93,6 +93,11 @@ export interface DistShards {
 export interface BackendConfig {
   /** A flavour of the backend, e.g. "wasm" for the tfjs backend. */
   readonly variant?: string;
+  /**
+   * Refuse (MemoryLimitError, MEMORY_LIMIT) a call whose memory estimate is above this many bytes,
+   * instead of the backend's own limit (this machine's memory, a WebAssembly heap).
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 /**

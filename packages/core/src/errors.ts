@@ -20,8 +20,6 @@ export type DistInputErrorCode =
   | 'BAD_OPTION'
   /** eps = 0 met a zero-variance vector, so a correlation would be 0/0. */
   | 'DEGENERATE'
-  /** The call needs more memory than the backend can have; the message says how much and the limit. */
-  | 'TOO_LARGE'
   /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
   | 'BAD_LABEL'
   /** Shard statistics that are not statistics, or were computed with other classes or options. */

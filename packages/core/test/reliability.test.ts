@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendLifecycle, checkTauRange, resolveOptions, tauRange, unknownVariantError, validateRequest } from '../src/index.js';
+import { BackendLifecycle, checkMemory, createReferenceBackend, hostMemoryLimit, checkTauRange, resolveOptions, tauRange, unknownVariantError, validateRequest } from '../src/index.js';
 
 describe('tauRange', () => {
   it('keeps tau^2 normal and the largest loss finite in the precision', () => {
@@ -35,7 +35,11 @@ describe('BackendLifecycle', () => {
     await disposing;
     expect(events).toEqual(['released']);
     await expect(lifecycle.run(async () => 1)).rejects.toMatchObject({ name: 'DistUsageError', code: 'BACKEND_DISPOSED' });
-    await expect(lifecycle.dispose(() => void events.push('again'))).resolves.toBeUndefined();
+    await expect(
+      lifecycle.dispose(() => {
+        events.push('again');
+      }),
+    ).resolves.toBeUndefined();
     expect(events).toEqual(['released']);
   });
 
@@ -69,4 +73,27 @@ describe('BackendLifecycle', () => {
 
 it('unknownVariantError lists the variants', () => {
   expect(unknownVariantError('cpu', 'gpu', [])).toMatchObject({ name: 'DistUsageError', code: 'UNKNOWN_VARIANT', message: expect.stringMatching(/no variants/) });
+});
+
+describe('memory guards', () => {
+  it('refuse a call above the limit before allocating, saying the estimate and the limit', () => {
+    const model = { perElement: 80, perRow: 700, perClass: 1300 };
+    expect(() => checkMemory('x', model, 2, 50_000_000, { bytes: 2 ** 33, what: "this machine's memory" })).toThrow(
+      expect.objectContaining({ name: 'MemoryLimitError', code: 'MEMORY_LIMIT', limitBytes: 2 ** 33, message: expect.stringMatching(/\[2, 50000000\] logits need about 67\.99 GiB \(80 bytes per logit\), more than the 8\.00 GiB of this machine's memory; split the batch/) }),
+    );
+    expect(() => checkMemory('x', model, 2, 1000, { bytes: 2 ** 33, what: 'it' })).not.toThrow();
+  });
+
+  it("know this machine's memory in Node", () => {
+    expect(hostMemoryLimit()?.bytes).toBeGreaterThan(2 ** 28);
+    expect(hostMemoryLimit(1234)).toEqual({ bytes: 1234, what: 'memoryLimitBytes' });
+  });
+
+  it('are applied by the reference backend to compute and bind', async () => {
+    const backend = createReferenceBackend({ memoryLimitBytes: 2 ** 20 });
+    const wide = { student: new Float64Array(64 * 1024), teacher: new Float64Array(64 * 1024).fill(1), shape: [64, 1024] as const };
+    await expect(backend.compute(wide)).rejects.toMatchObject({ code: 'MEMORY_LIMIT', limitBytes: 2 ** 20 });
+    await expect(backend.bind!(wide)).rejects.toMatchObject({ code: 'MEMORY_LIMIT' });
+    await expect(backend.compute({ student: [[1, 2]], teacher: [[2, 1]] })).resolves.toHaveProperty('loss');
+  });
 });

@@ -27,7 +27,9 @@ export function createColumnCoefficients(classes: number): ColumnCoefficients {
 
 export function computeColumnCoefficients(stats: ColumnStats, options: DistOptions, out: ColumnCoefficients): void {
   const classes = stats.meanStudent.length;
-  const factor = -termWeights(options).intra / classes;
+  // The softmax backward's 1 / tau folded into the loss's weight here, not after: tau^2 alone may
+  // overflow at the top of the supported tau range, tau^2 / tau does not.
+  const factor = -(termWeights(options).intra / options.tau) / classes;
   for (let j = 0; j < classes; j++) out.weight[j] = factor * stats.terms.inverseD[j];
   out.ratio.set(stats.terms.ratio);
   out.meanStudent.set(stats.meanStudent);
@@ -36,7 +38,7 @@ export function computeColumnCoefficients(stats: ColumnStats, options: DistOptio
 
 /**
  * Writes dloss/dstudent for rows [rowStart, rowEnd) into `gradient`, from the softmax of both
- * inputs ([B, C], row-major) and the row and column terms. `rowScratch` holds one row of G.
+ * inputs ([B, C], row-major) and the row and column terms. `rowScratch` holds one row of G / tau.
  */
 export function backwardRows(
   softmaxS: Float64Array,
@@ -51,8 +53,8 @@ export function backwardRows(
   rowScratch: Float64Array,
   gradient: Float32Array | Float64Array,
 ): void {
-  const inverseTau = 1 / options.tau;
-  const rowFactor = -termWeights(options).inter / batch;
+  // 1 / tau folded in, as in computeColumnCoefficients.
+  const rowFactor = -(termWeights(options).inter / options.tau) / batch;
   const { weight, ratio, meanStudent: muS, meanTeacher: muT } = columns;
   const G = rowScratch;
   for (let i = rowStart; i < rowEnd; i++) {
@@ -70,7 +72,7 @@ export function backwardRows(
       dot += x * g;
     }
     for (let j = 0; j < classes; j++) {
-      gradient[o + j] = inverseTau * softmaxS[o + j] * (G[j] - dot);
+      gradient[o + j] = softmaxS[o + j] * (G[j] - dot);
     }
   }
 }

@@ -2,9 +2,9 @@
  * Every bad input is rejected with a DistInputError of the right code (compared by code and name,
  * not instanceof: a backend may carry its own copy of core), never answered with NaN.
  */
-import type { DistBackend, DistInputErrorCode } from '@dist-kd/core';
-import { computeChecked, expectInputError } from '../backend-calls.js';
-import type { ConformanceCheck } from '../check.js';
+import { tauRange, type DistBackend, type DistInputErrorCode } from '@dist-kd/core';
+import { computeChecked, describeError, expectInputError } from '../backend-calls.js';
+import { fail, type ConformanceCheck } from '../check.js';
 
 interface BadInput {
   readonly code: DistInputErrorCode;
@@ -73,7 +73,30 @@ export function badInputChecks(): ConformanceCheck[] {
     })),
     float32OverflowCheck(),
     float32TauRangeCheck(),
+    tauRangeEndsCheck(),
   ];
+}
+
+/**
+ * At both ends of the backend's supported tau range (core's tauRange) the loss and the gradient are
+ * finite numbers: the range is what the arithmetic represents, not less. (Far from 1 the softmax is
+ * one-hot or uniform to the precision, so the values themselves are not compared.)
+ */
+function tauRangeEndsCheck(): ConformanceCheck {
+  return {
+    name: 'bad-input/BAD_OPTION/tau-at-the-ends-of-the-range-computes',
+    run: async (backend) => {
+      for (const weights of [{ beta: 1, gamma: 1 }, { beta: 2, gamma: 0.5 }]) {
+        const { min, max } = tauRange(backend.precision, weights);
+        for (const tau of [min, max]) {
+          await computeChecked(backend, { ...good, options: { ...weights, tau }, gradient: true }).catch((error: unknown) => {
+            if ((error as Error | null)?.name === 'CheckFailure') fail(`tau = ${tau} (${JSON.stringify(weights)}): ${(error as Error).message}`);
+            fail(`tau = ${tau} (${JSON.stringify(weights)}) is inside the supported range but compute rejected: ${describeError(error)}`);
+          });
+        }
+      }
+    },
+  };
 }
 
 /**

@@ -32,6 +32,9 @@ function sharedMemoryCheck(): ConformanceCheck {
     run: async (backend) => {
       if (typeof SharedArrayBuffer === 'undefined') return;
       const request = requestFor(backend.precision, problem);
+      // A first call starts the backend, so that the shared arrays take the path of a warm call
+      // (a cold one may copy them while it starts).
+      await computeChecked(backend, request);
       const shared = (values: Float32Array | Float64Array) => {
         const view = new (values.constructor as Float32ArrayConstructor)(new SharedArrayBuffer(values.byteLength));
         view.set(values);
