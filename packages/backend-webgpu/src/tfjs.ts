@@ -7,7 +7,7 @@
  * The main entry has no tfjs dependency; this one needs @tensorflow/tfjs-core and
  * @tensorflow/tfjs-backend-webgpu (optional peer dependencies) with the `webgpu` backend active.
  */
-import { BackendRuntimeError, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, checkTauRange, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { createBackend, type WebGpuBackend, type WebGpuBackendConfig } from './backend.js';
 
@@ -55,6 +55,7 @@ export async function createTfjsDist(config: Omit<WebGpuBackendConfig, 'device' 
     async compute(student, teacher, options, request = {}) {
       const shape = checkTensors(student, teacher);
       const resolved = resolveOptions(options);
+      checkTauRange(resolved, 'float32');
       const studentData = gpuData(tfBackend, student);
       const teacherData = gpuData(tfBackend, teacher);
       try {

@@ -7,7 +7,7 @@
 import { DistInputError, type DistBinding, type DistResult } from '@dist-kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../src/index.js';
-import { badRequests, expectMatchesReference, logits } from './helpers.js';
+import { badRequests, expectMatchesReference, logits, trackBuffers } from './helpers.js';
 
 const backend = createBackend();
 afterAll(() => backend.dispose());
@@ -142,26 +142,14 @@ describe('dispose', () => {
   it("destroys the binding's buffers, and compute and readGradient reject afterwards", async () => {
     const own = createBackend();
     const device = await own.device();
-    const created: GPUBuffer[] = [];
-    const destroyed = new Set<GPUBuffer>();
-    const createBuffer = device.createBuffer.bind(device);
-    device.createBuffer = (descriptor) => {
-      const buffer = createBuffer(descriptor);
-      const destroy = buffer.destroy.bind(buffer);
-      buffer.destroy = () => {
-        destroyed.add(buffer);
-        destroy();
-      };
-      created.push(buffer);
-      return buffer;
-    };
+    const buffers = trackBuffers(device);
     const bound = await own.bind(binding(10, 7, 17));
     await bound.compute(true);
     await bound.readGradient();
-    expect(created.length).toBeGreaterThan(0);
-    expect(destroyed.size).toBe(0);
+    expect(buffers.created()).toBeGreaterThan(0);
+    expect(buffers.live.size).toBe(buffers.created());
     await bound.dispose();
-    expect(created.every((buffer) => destroyed.has(buffer))).toBe(true);
+    expect(buffers.live.size).toBe(0);
     await expect(bound.compute(false)).rejects.toMatchObject({ name: 'DistUsageError', code: 'BINDING_DISPOSED' });
     await expect(bound.readGradient()).rejects.toMatchObject({ name: 'DistUsageError', code: 'BINDING_DISPOSED' });
     await bound.dispose();

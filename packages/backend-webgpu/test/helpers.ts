@@ -59,3 +59,28 @@ export function badRequests(): [string, DistRequest, DistInputErrorCode][] {
     ['tau <= 0', { ...good, options: { tau: 0 } }, 'BAD_OPTION'],
   ];
 }
+
+/** Buffers a device made since `trackBuffers`: how many, and those not destroyed yet. */
+export interface BufferTracker {
+  readonly live: ReadonlySet<GPUBuffer>;
+  created(): number;
+}
+
+/** Wraps `device.createBuffer` (and each new buffer's `destroy`) to count buffers from now on. */
+export function trackBuffers(device: GPUDevice): BufferTracker {
+  const live = new Set<GPUBuffer>();
+  let created = 0;
+  const createBuffer = device.createBuffer.bind(device);
+  device.createBuffer = (descriptor) => {
+    const buffer = createBuffer(descriptor);
+    const destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => {
+      live.delete(buffer);
+      destroy();
+    };
+    live.add(buffer);
+    created++;
+    return buffer;
+  };
+  return { live, created: () => created };
+}

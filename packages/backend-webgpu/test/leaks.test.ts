@@ -6,7 +6,7 @@
 import { measureLeak } from '@dist-kd/conformance/leaks';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../src/index.js';
-import { logits } from './helpers.js';
+import { logits, trackBuffers } from './helpers.js';
 
 /** Below the 1,400 to 2,200 bytes of heap per call the leak retained; above the noise of a heap sampled after GC. */
 const HEAP_BYTES_PER_CALL = 512;
@@ -15,27 +15,14 @@ describe('2,000 calls leak nothing', () => {
   it('compute and bound compute: heap slope, GPU buffers', async () => {
     const backend = createBackend();
     const device = await backend.device();
-    const live = new Set<GPUBuffer>();
-    let created = 0;
-    const createBuffer = device.createBuffer.bind(device);
-    device.createBuffer = (descriptor) => {
-      const buffer = createBuffer(descriptor);
-      const destroy = buffer.destroy.bind(buffer);
-      buffer.destroy = () => {
-        live.delete(buffer);
-        destroy();
-      };
-      live.add(buffer);
-      created++;
-      return buffer;
-    };
+    const buffers = trackBuffers(device);
     const request = { student: logits(8 * 16, 1), teacher: logits(8 * 16, 2), shape: [8, 16] as const, gradient: true };
     const bound = await backend.bind(request);
     // The first calls make the buffers of the shape (the shared workspace, the readback buffers).
     await backend.compute(request);
     await bound.compute(true);
     await bound.readGradient();
-    const createdByFirstCalls = created;
+    const createdByFirstCalls = buffers.created();
 
     const computes = await measureLeak(() => backend.compute(request));
     const boundCalls = await measureLeak(async (k: number) => {
@@ -45,13 +32,13 @@ describe('2,000 calls leak nothing', () => {
     console.info(
       `webgpu, 2,000 calls: compute ${computes.heapBytesPerCall.toFixed(1)} B/call heap, ${computes.rssBytesPerCall.toFixed(0)} B/call RSS; ` +
         `bound ${boundCalls.heapBytesPerCall.toFixed(1)} B/call heap, ${boundCalls.rssBytesPerCall.toFixed(0)} B/call RSS; ` +
-        `${created} GPU buffers created, ${live.size} live before dispose`,
+        `${buffers.created()} GPU buffers created, ${buffers.live.size} live before dispose`,
     );
     expect(computes.heapBytesPerCall).toBeLessThan(HEAP_BYTES_PER_CALL);
     expect(boundCalls.heapBytesPerCall).toBeLessThan(HEAP_BYTES_PER_CALL);
-    expect(created).toBe(createdByFirstCalls);
-    expect(live.size).toBe(created);
+    expect(buffers.created()).toBe(createdByFirstCalls);
+    expect(buffers.live.size).toBe(buffers.created());
     await backend.dispose();
-    expect(live.size).toBe(0);
+    expect(buffers.live.size).toBe(0);
   });
 });

@@ -84,6 +84,7 @@ describe('@dist-kd/backend-webgpu/tfjs', () => {
     await expect(dist.compute(ints, a)).rejects.toMatchObject({ code: 'BAD_INPUT_TYPE', message: expect.stringContaining('int32') });
     await expect(dist.compute(vector, a)).rejects.toMatchObject({ code: 'BAD_SHAPE' });
     await expect(dist.compute(a, a, { tau: -1 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(dist.compute(a, a, { tau: 2e19 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
     // GPU-resident logits skip host validation; the kernels flag NaN themselves.
     const nan = tf.tensor2d([1, NaN, 3, 4], [2, 2]);
     await expect(dist.compute(nan, a)).rejects.toMatchObject({ code: 'NON_FINITE' });

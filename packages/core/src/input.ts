@@ -79,15 +79,22 @@ export function logitLimit(precision: Precision, tau: number): number {
 }
 
 /**
+ * Headroom above the largest loss for the gradient's intermediate terms, which reach the weights over
+ * eps (1e8 times them with the default eps = 1e-8): without it the cpu backend's float64 gradient was
+ * NaN from tau = 1e152 (beta = gamma = 1), where the loss was still finite.
+ */
+const GRADIENT_HEADROOM = 2 ** 32;
+
+/**
  * The temperatures a backend of this precision supports with these weights: tau^2 must be a normal
  * number of its arithmetic (below, the loss's scale underflows: tau = 1e-30 gives a float32 loss of
  * 0 where the reference gives 6e-60), and the largest loss, 2 * (|beta| + |gamma|) * tau^2 (each term
- * is at most 2), must be finite (above, float32 kernels return NaN). For float32 with beta = gamma = 2:
- * [1.08e-19, 6.52e18].
+ * is at most 2), times GRADIENT_HEADROOM (2^32) must be finite (above, float32 kernels return NaN
+ * from tau = 2e19). For float32 with beta = gamma = 2: [1.08e-19, 9.95e13].
  */
 export function tauRange(precision: Precision, weights: Pick<DistOptions, 'beta' | 'gamma'>): { min: number; max: number } {
   const [smallest, largest] = precision === 'float32' ? [FLOAT32_MIN_NORMAL, FLOAT32_MAX] : [FLOAT64_MIN_NORMAL, Number.MAX_VALUE];
-  const weight = 2 * Math.max(Math.abs(weights.beta) + Math.abs(weights.gamma), 1);
+  const weight = 2 * Math.max(Math.abs(weights.beta) + Math.abs(weights.gamma), 1) * GRADIENT_HEADROOM;
   return { min: Math.sqrt(smallest), max: Math.sqrt(largest / weight) };
 }
 
@@ -99,7 +106,8 @@ export function checkTauRange(options: DistOptions, precision: Precision): void 
     'BAD_OPTION',
     `option tau = ${options.tau} is outside [${min.toPrecision(3)}, ${max.toPrecision(3)}], the range a ${precision} backend ` +
       `supports with beta = ${options.beta} and gamma = ${options.gamma}: tau^2 must not underflow, and the largest loss, ` +
-      `2 * (|beta| + |gamma|) * tau^2, must be finite in ${precision}; rescale the logits rather than tau`,
+      `2 * (|beta| + |gamma|) * tau^2, must stay 2^32 times below overflow in ${precision} (room for the gradient's terms); ` +
+      'rescale the logits rather than tau',
   );
 }
 
