@@ -18,9 +18,13 @@ export interface CpuBackendOptions {
   /**
    * Threads for large inputs (the calling thread plus workers). Defaults to the number of cores
    * Node reports (`os.availableParallelism()`); 1 disables workers. Workers exist only in Node.
+   * @default os.availableParallelism()
    */
   readonly threads?: number;
-  /** Inputs with fewer elements (B*C) than this run on the calling thread; default 32768. */
+  /**
+   * Inputs with fewer elements (B*C) than this run on the calling thread.
+   * @default 32768
+   */
   readonly parallelThreshold?: number;
 }
 
@@ -143,3 +147,6 @@ export function createBackend(config: BackendConfig = {}): CpuBackend {
   }
   return createCpuBackend();
 }
+
+// What a user of this package needs from core, so that installing this package alone is enough.
+export { PRESETS, DEFAULT_OPTIONS, DistInputError, BackendUnavailableError, BackendRuntimeError, type DistOptions } from '@dist-kd/core';
