@@ -1,7 +1,7 @@
 /** Charts of a report (time against size per backend) and of a comparison (per backend and machine). */
-import { notes, uniqueSizes } from './markdown.js';
+import { notes } from './markdown.js';
 import { measured, type BenchReport, type ResultEntry } from './report.js';
-import { sizeLabel, sortSizes, type Op } from './sizes.js';
+import { sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 import { PALETTE, type Chart, type ChartPoint, type ChartSeries } from './svg.js';
 
 const BASELINE_DASH = '7 4';

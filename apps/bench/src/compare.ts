@@ -5,9 +5,8 @@
 import { compareChart, type LabelledReport } from './charts.js';
 import { BenchUsageError } from './errors.js';
 import { formatBytes, formatMs, formatRatio, markdownTable } from './format.js';
-import { uniqueSizes } from './markdown.js';
 import { measured, type BenchReport } from './report.js';
-import { OPS, sizeLabel, sortSizes, type Op } from './sizes.js';
+import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 import { lineChartSvg } from './svg.js';
 
 export interface Comparison {

@@ -6,14 +6,16 @@ import { buildReport } from './build-report.js';
 import { compareReports } from './compare.js';
 import { stamp } from './format.js';
 import { BenchUsageError, isUsageError } from './errors.js';
-import { nodeMachine, nodeVersions } from './node-machine.js';
+import { nodeMachine, nodeMemory, nodeVersions } from './node-machine.js';
 import { backendLines, progressHooks, resultsTable, type Output } from './progress.js';
 import { busyMachine, parseReport, type BenchReport } from './report.js';
 import { runBench } from './runner.js';
 import { defaultSettings } from './settings.js';
-import { FULL_SIZES, QUICK_SIZES } from './sizes.js';
+import { HEADLINE_SIZES } from './baselines.js';
+import { FULL_SIZES } from './sizes.js';
 import { disposeAll, loadSubject, type BenchSubject } from './subject.js';
 import { createTorchSubject, pythonCandidates } from './torch-subject.js';
+import { verdictLine, verdicts } from './verdicts.js';
 import { chartName, writeComparison, writeRunReports } from './write-reports.js';
 
 export interface Io {
@@ -36,7 +38,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
-  const defaults = defaultSettings(command.quick, command.resident);
+  const defaults = defaultSettings(command.quick, command.resident, command.full);
   const settings = {
     ...defaults,
     time_ms: command.timeMs ?? defaults.time_ms,
@@ -44,7 +46,7 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     max_call_ms: command.maxCallMs ?? defaults.max_call_ms,
     seed: command.seed ?? defaults.seed,
   };
-  const sizes = command.sizes ?? (command.quick ? QUICK_SIZES : FULL_SIZES);
+  const sizes = command.sizes ?? (command.full ? FULL_SIZES : HEADLINE_SIZES);
   // First, so the load average is the machine's other work, not the bench's own.
   const machine = nodeMachine();
   if (busyMachine(machine)) {
@@ -60,9 +62,18 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     );
   }
   try {
-    const output = await runBench(subjects, sizes, settings, progressHooks(io.stderr));
-    const report = buildReport({ environment: 'node', machine, versions: nodeVersions(), settings, run: output });
+    const output = await runBench(subjects, sizes, settings, { ...progressHooks(io.stderr), sampleMemory: nodeMemory });
+    const report = buildReport({
+      environment: 'node',
+      machine,
+      versions: nodeVersions(),
+      settings,
+      run: output,
+      ...(command.name ? { label: command.name } : {}),
+    });
     io.stdout.write(`\n${resultsTable(report.results)}\n`);
+    const answers = verdicts(report);
+    if (answers.length) io.stdout.write(`\n${answers.map(verdictLine).join('\n')}\n`);
     const unavailable = report.backends.filter((b) => !b.available);
     if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);
     io.stdout.write('\n');
@@ -81,7 +92,8 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
 async function compare(command: CompareCommand, io: Io): Promise<void> {
   const reports = [];
   for (const file of command.files) {
-    reports.push({ label: path.basename(file, '.json'), report: parseReport(await readJson(file), file) });
+    const report = parseReport(await readJson(file), file);
+    reports.push({ label: report.label ?? path.basename(file, '.json'), report });
   }
   const stem = `compare-${stamp(new Date().toISOString())}`;
   const comparison = compareReports(reports, (op) => chartName(stem, op));

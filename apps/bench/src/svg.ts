@@ -34,10 +34,13 @@ export interface Chart {
   readonly footnote?: string;
 }
 
-/** Distinguishable colours (Okabe-Ito, then Tableau), in order of use. */
+/**
+ * Tableau 10, in order of use: ten hues chosen to stay apart from each other (the Okabe-Ito set
+ * used before has two near-identical blue and orange pairs among its first seven), then black.
+ */
 export const PALETTE = [
-  '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000',
-  '#8C564B', '#7F7F7F', '#BCBD22', '#17BECF', '#9467BD',
+  '#1F77B4', '#FF7F0E', '#2CA02C', '#D62728', '#9467BD', '#8C564B', '#E377C2', '#7F7F7F', '#BCBD22', '#17BECF',
+  '#000000',
 ];
 
 const WIDTH = 960;

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { reportChart } from './charts.js';
+import { resultsCsv } from './csv.js';
 import type { Comparison } from './compare.js';
 import { stamp } from './format.js';
 import { reportMarkdown } from './markdown.js';
@@ -20,6 +21,7 @@ export async function writeRunReports(report: BenchReport, dir: string, name?: s
   const charts = Object.fromEntries(OPS.map((op) => [op, chartName(stem, op)])) as Record<Op, string>;
   const files: Array<[string, string]> = [
     [`${stem}.json`, JSON.stringify(report, null, 2) + '\n'],
+    [`${stem}.csv`, resultsCsv(report)],
     [`${stem}.md`, reportMarkdown(report, charts)],
     ...OPS.map((op): [string, string] => [charts[op], lineChartSvg(reportChart(report, op))]),
   ];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKENDS, DEFAULT_OUT, parseArgs } from '../src/args.js';
+import { DEFAULT_BACKENDS, DEFAULT_OUT, FULL_BACKENDS, parseArgs } from '../src/args.js';
+import { BASELINE_OF } from '../src/baselines.js';
 import { parseSize } from '../src/sizes.js';
 
 function usageError(argv: string[]): Error & { code?: string } {
@@ -12,13 +13,21 @@ function usageError(argv: string[]): Error & { code?: string } {
 }
 
 describe('parseArgs', () => {
-  it('runs every known backend and the PyTorch baseline by default', () => {
+  it('runs each backend next to its baseline by default', () => {
     const command = parseArgs([]);
-    expect(command).toMatchObject({ kind: 'run', quick: false, out: DEFAULT_OUT, backends: DEFAULT_BACKENDS });
+    expect(command).toMatchObject({ kind: 'run', quick: false, full: false, out: DEFAULT_OUT, backends: DEFAULT_BACKENDS });
     expect(command.kind === 'run' && command.sizes).toBe(undefined);
-    expect(DEFAULT_BACKENDS).toContain('pytorch');
-    expect(DEFAULT_BACKENDS).toContain('tfjs-naive-wasm');
+    for (const backend of ['cpu', 'tfjs-wasm', 'webgpu']) {
+      expect(DEFAULT_BACKENDS).toContain(backend);
+      expect(DEFAULT_BACKENDS).toContain(BASELINE_OF[backend]);
+    }
     expect(DEFAULT_BACKENDS).not.toContain('tfjs');
+  });
+
+  it('runs every known backend and the PyTorch baseline with --full', () => {
+    expect(parseArgs(['--full'])).toMatchObject({ kind: 'run', full: true, backends: FULL_BACKENDS });
+    expect(FULL_BACKENDS).toEqual(expect.arrayContaining(['pytorch', 'tfjs-naive-wasm', 'tfjs-ops-wasm']));
+    expect(FULL_BACKENDS).not.toContain('tfjs');
   });
 
   it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {
