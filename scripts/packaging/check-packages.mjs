@@ -17,7 +17,9 @@
  *   4. clones the repository (its committed HEAD) into a temporary folder, installs it and runs
  *      `pnpm bench` there: it must finish within 5 minutes and print its verdict lines.
  *
- * Usage: node scripts/packaging/check-packages.mjs [--skip-bench] [--keep]
+ * Usage: node scripts/packaging/check-packages.mjs [--skip-bench] [--keep] [--only TEXT]
+ *   --keep       leave the temporary projects in place (their folder is printed first)
+ *   --only TEXT  run only the steps whose name contains TEXT (packing always runs)
  * Needs network access to the npm registry (tfjs, typescript, esbuild and vite for the fresh
  * projects) and /usr/bin/chromium (scripts/setup.sh installs it; CHROMIUM_PATH points elsewhere).
  * Exits 1 when any step failed, after running the others.
@@ -32,7 +34,10 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+const PACK_STEP = 'build and pack every published package';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The bench's promise: a default run in a fresh clone finishes within this. */
 const BENCH_LIMIT_S = 300;
@@ -44,6 +49,7 @@ const TFJS_VERSION = { npm: '4.21.0', pnpm: '4.22.0' };
 const results = [];
 
 async function step(name, body) {
+  if (only !== undefined && name !== PACK_STEP && !name.includes(only)) return;
   const started = Date.now();
   process.stdout.write(`… ${name}\n`);
   try {
@@ -93,7 +99,7 @@ async function main() {
   const tfjsSnippet = snippets.get('packages/backend-tfjs/examples/train-student.mjs');
   const readmeInstall = (pkg) => installs.find((words) => words[0] === pkg) ?? [pkg];
 
-  await step('build and pack every published package', async () => {
+  await step(PACK_STEP, async () => {
     await sh('pnpm', ['build'], { cwd: root });
     await mkdir(tarballs, { recursive: true });
     for (const name of PACKAGES) await sh('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(root, 'packages', name) });
@@ -169,31 +175,46 @@ async function main() {
       if (availability.available !== false || !/npm install webgpu/.test(availability.hint ?? '')) {
         throw new Error(`availability without Dawn should name "npm install webgpu": ${JSON.stringify(availability)}`);
       }
+      // A webgpu-only consumer: no @webgpu/types of its own, library types checked too.
       await writeFile(
-        path.join(dir, 'consumer.ts'),
+        path.join(dir, 'webgpu-only.ts'),
         [
           "import { createBackend, PRESETS } from '@dist-kd/backend-webgpu';",
-          "import { createTfjsDist } from '@dist-kd/backend-webgpu/tfjs';",
           'export async function loss(device?: GPUDevice): Promise<number> {',
           '  const backend = await createBackend(device ? { device } : {});',
           '  const result = await backend.compute({ student: new Float32Array(4), teacher: new Float32Array(4), shape: [2, 2], options: PRESETS.cifar100.options });',
           '  return result.loss;',
           '}',
-          'export type Tfjs = typeof createTfjsDist;',
           '',
         ].join('\n'),
       );
-      for (const resolution of ['node', 'nodenext']) {
-        const module = resolution === 'node' ? 'commonjs' : 'nodenext';
-        // No @webgpu/types in the consumer's own config, and library types checked too.
-        await sh('npx', ['tsc', '--noEmit', '--strict', '--skipLibCheck', 'false', '--lib', 'es2022,dom', '--types', '', '--module', module, '--moduleResolution', resolution, 'consumer.ts'], { cwd: dir });
+      // The /tfjs subpath; tfjs-core's own declarations do not pass a library check, so skipLibCheck
+      // is on as `tsc --init` sets it.
+      await writeFile(
+        path.join(dir, 'with-tfjs.ts'),
+        "import { createTfjsDist } from '@dist-kd/backend-webgpu/tfjs';\nexport type CreateTfjsDist = typeof createTfjsDist;\n",
+      );
+      for (const moduleResolution of ['node', 'nodenext']) {
+        for (const [file, skipLibCheck] of [['webgpu-only.ts', false], ['with-tfjs.ts', true]]) {
+          const compilerOptions = {
+            strict: true,
+            noEmit: true,
+            skipLibCheck,
+            lib: ['es2022', 'dom'],
+            types: [],
+            module: moduleResolution === 'node' ? 'commonjs' : 'nodenext',
+            moduleResolution,
+          };
+          await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [file] }));
+          await sh('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: dir });
+        }
       }
       return `no Dawn installed; hint: ${availability.hint.slice(0, 60)}...; tsc passes with moduleResolution node and nodenext`;
     });
 
     await step(`${manager}: conformance CLI on the installed cpu backend`, async () => {
       const dir = await freshProject(manager, 'conformance', ['@dist-kd/conformance', '@dist-kd/backend-cpu']);
-      const { stdout } = await sh(manager === 'npm' ? 'npx' : 'pnpm', ['exec', 'dist-kd-conformance', '--backend', 'cpu'], { cwd: dir });
+      const { stdout } = await sh(manager === 'npm' ? 'npx' : 'pnpm', [...(manager === 'pnpm' ? ['exec'] : []), 'dist-kd-conformance', '--backend', 'cpu'], { cwd: dir });
       expectMatch(stdout, /(\d+) passed, 0 failed\s*$/, 'conformance totals');
       return stdout.trim().split('\n').at(-1);
     });
@@ -279,28 +300,40 @@ async function browserCheck(dir) {
   await writeFile(path.join(src, 'example.js'), EXAMPLE);
   for (const [name, code] of Object.entries(ENTRIES)) await writeFile(path.join(src, `${name}.js`), code);
 
-  // esbuild: one ESM bundle per entry, pages beside them.
+  // esbuild: one ESM bundle per entry, pages beside them. A bundle that fails is a failure of that
+  // backend, not of the whole step.
+  const failures = [];
   const esbuildOut = path.join(dir, 'out-esbuild');
   await mkdir(esbuildOut, { recursive: true });
   for (const name of Object.keys(ENTRIES)) {
-    // Node-only optional peers a backend imports on demand stay out of a browser bundle.
-    await sh('npx', ['esbuild', `src/${name}.js`, '--bundle', '--format=esm', '--platform=browser', '--target=es2022',
-      '--external:webgpu', '--external:@tensorflow/tfjs-node', `--outfile=${path.join(esbuildOut, `${name}.js`)}`], { cwd: dir });
-    await writeFile(path.join(esbuildOut, `${name}.html`), PAGE(`./${name}.js`));
+    try {
+      // Node-only optional peers a backend imports on demand stay out of a browser bundle.
+      await sh('npx', ['esbuild', `src/${name}.js`, '--bundle', '--format=esm', '--platform=browser', '--target=es2022',
+        '--external:webgpu', '--external:@tensorflow/tfjs-node', `--outfile=${path.join(esbuildOut, `${name}.js`)}`], { cwd: dir });
+      await writeFile(path.join(esbuildOut, `${name}.html`), PAGE(`./${name}.js`));
+    } catch (error) {
+      failures.push(`esbuild/${name}: does not bundle: ${error.message.split('\n').filter((l) => /ERROR/.test(l)).join('; ') || error.message}`);
+    }
   }
-  // Vite: a page per entry, as a Vite app would have.
+  // Vite: a page per entry, each its own build (as separate apps), so one failing does not hide the others.
+  const viteOut = path.join(dir, 'out-vite');
   const viteRoot = path.join(dir, 'vite-app');
   await mkdir(viteRoot, { recursive: true });
+  await mkdir(viteOut, { recursive: true });
   await cp(src, viteRoot, { recursive: true });
-  for (const name of Object.keys(ENTRIES)) await writeFile(path.join(viteRoot, `${name}.html`), PAGE(`./${name}.js`));
-  const input = Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, path.join(viteRoot, `${name}.html`)]));
-  await writeFile(
-    path.join(dir, 'vite.config.mjs'),
-    `export default { root: ${JSON.stringify(viteRoot)}, base: './', logLevel: 'warn', build: { outDir: ${JSON.stringify(path.join(dir, 'out-vite'))}, emptyOutDir: true, target: 'es2022', rollupOptions: { input: ${JSON.stringify(input)}, external: ['webgpu', '@tensorflow/tfjs-node'] } } };\n`,
-  );
-  await sh('npx', ['vite', 'build', '--config', 'vite.config.mjs'], { cwd: dir });
+  for (const name of Object.keys(ENTRIES)) {
+    await writeFile(path.join(viteRoot, `${name}.html`), PAGE(`./${name}.js`));
+    const config = path.join(dir, `vite.${name}.config.mjs`);
+    const build = { outDir: viteOut, emptyOutDir: false, target: 'es2022', rollupOptions: { input: path.join(viteRoot, `${name}.html`), external: ['webgpu', '@tensorflow/tfjs-node'] } };
+    await writeFile(config, `export default ${JSON.stringify({ root: viteRoot, base: './', logLevel: 'error', build })};\n`);
+    try {
+      await sh('npx', ['vite', 'build', '--config', config], { cwd: dir });
+    } catch (error) {
+      failures.push(`vite/${name}: does not build: ${error.message.split('\n').slice(1, 4).join(' ')}`);
+    }
+  }
   const wasmDir = path.join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const out of [esbuildOut, path.join(dir, 'out-vite')]) {
+  for (const out of [esbuildOut, viteOut]) {
     for (const file of (await readdir(wasmDir)).filter((f) => f.endsWith('.wasm'))) await cp(path.join(wasmDir, file), path.join(out, file));
   }
 
@@ -316,12 +349,12 @@ async function browserCheck(dir) {
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const lines = [];
-  const failures = [];
   try {
-    for (const [bundler, out] of [['esbuild', esbuildOut], ['vite', path.join(dir, 'out-vite')]]) {
+    for (const [bundler, out] of [['esbuild', esbuildOut], ['vite', viteOut]]) {
       const server = await serve(out);
       try {
         for (const name of Object.keys(ENTRIES)) {
+          if (failures.some((f) => f.startsWith(`${bundler}/${name}:`))) continue;
           const page = await browser.newPage();
           const errors = [];
           page.on('pageerror', (error) => errors.push(error.message));

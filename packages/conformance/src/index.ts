@@ -11,7 +11,8 @@ export {
   type GoldenTolerance,
 } from './golden.js';
 /** The seeded PRNG of the property checks, for tools that want the same portable stream (the bench). */
-export { mulberry32 } from './random-logits.js';
+// Kept for existing callers; it lives in core now.
+export { mulberry32 } from '@dist-kd/core';
 export { BUNDLED_GOLDEN, goldenLabel, loadGoldenFile, loadGoldenFiles, loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
 export {
   FLOAT32_UNIT_ROUNDOFF,

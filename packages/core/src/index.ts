@@ -28,3 +28,4 @@ export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';
+export { mulberry32 } from './random.js';
