@@ -34,7 +34,10 @@ export function manifestProblems(manifest, dir, hasFile) {
   const published = manifest.publishConfig?.exports;
   need(manifest.publishConfig?.access === 'public', 'publishConfig.access is not "public"');
   for (const [subpath, target] of Object.entries(exports)) {
-    if (typeof target === 'string') continue;
+    if (typeof target === 'string') {
+      need(published?.[subpath] === target, `publishConfig.exports["${subpath}"] is not "${target}" as in exports`);
+      continue;
+    }
     need(typeof target.types === 'string' && typeof target.default === 'string', `exports["${subpath}"] lacks types or default`);
     // The `development` condition points at sources for the monorepo's tests; it must not be published.
     const { development, ...rest } = target;

@@ -9,7 +9,8 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KNOWN_BACKENDS } from '@dist-kd/core';
 import { describeError } from './backend-calls.js';
-import { runConformance, type CheckResult } from './run.js';
+import { createReporter, REPORTERS, type ReporterName, type TimedResult } from './reporters.js';
+import { runConformance } from './run.js';
 
 const USAGE = `Usage: dist-kd-conformance --backend <name | module path> [--golden FILE ...] [options]
 
@@ -21,7 +22,9 @@ checks (invariances, bounds, finite differences, determinism, input types) and b
   --golden, -g FILE      also check this dist-golden/1 file (repeatable); each case's tol and
                          eps_mode are honoured
   --no-bundled-golden    skip the golden files this package ships
-  --verbose, -v          print passing checks too
+  --reporter, -r NAME    text (default), or for CI: json, junit (JUnit XML) or tap (TAP 14),
+                         written to stdout as one document once the suite has run
+  --verbose, -v          print passing checks too (text)
   --help, -h             this text
 
 Exit status: 0 all passed, 1 some check failed, 2 nothing ran (bad arguments, backend unavailable,
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
         backend: { type: 'string', short: 'b' },
         golden: { type: 'string', short: 'g', multiple: true },
         'no-bundled-golden': { type: 'boolean' },
+        reporter: { type: 'string', short: 'r', default: 'text' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -54,10 +58,20 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--backend is required\n\n${USAGE}`);
     return 2;
   }
-  const verbose = values.verbose === true;
-  const onResult = (result: CheckResult) => {
-    if (!result.ok) console.log(`FAIL ${result.name}: ${result.message}`);
-    else if (verbose) console.log(`ok   ${result.name}`);
+  if (!REPORTERS.includes(values.reporter as ReporterName)) {
+    console.error(`--reporter "${values.reporter}" is not one of ${REPORTERS.join(', ')}\n\n${USAGE}`);
+    return 2;
+  }
+  const reporter = createReporter(values.reporter as ReporterName, values.verbose === true);
+  const timed: TimedResult[] = [];
+  let last = performance.now();
+  const onResult = (result: Omit<TimedResult, 'ms'>) => {
+    const now = performance.now();
+    const entry = { ...result, ms: now - last };
+    last = now;
+    timed.push(entry);
+    const line = reporter.onResult(entry);
+    if (line !== undefined) console.log(line);
   };
   let report;
   try {
@@ -67,15 +81,15 @@ async function main(argv: string[]): Promise<number> {
       onResult,
     });
   } catch (error) {
-    const code = (error as { code?: string } | null)?.code;
-    // Compared by code: the backend module may have loaded its own copy of core.
-    const prefix = code === 'BACKEND_UNAVAILABLE' ? 'cannot run the conformance suite' : 'conformance suite aborted';
-    console.error(`${prefix}: ${code === 'BACKEND_UNAVAILABLE' ? (error as Error).message : describeError(error)}`);
+    const { code, name } = (error ?? {}) as { code?: string; name?: string };
+    // Compared by code: the backend module may have loaded its own copy of core. These say in a
+    // sentence what is wrong; anything else is unexpected and printed with its type.
+    const explained = code === 'BACKEND_UNAVAILABLE' || code === 'GOLDEN_UNREADABLE' || name === 'GoldenFormatError';
+    const prefix = explained ? 'cannot run the conformance suite' : 'conformance suite aborted';
+    console.error(`${prefix}: ${explained ? (error as Error).message : describeError(error)}`);
     return 2;
   }
-  // Before the totals, which stay the last line for scripts that read it.
-  console.log(`optional features checked: ${report.features.bind ? 'bind' : 'none (the backend offers no bind())'}`);
-  console.log(`${report.passed} passed, ${report.failed} failed`);
+  console.log(reporter.end(report, timed));
   return report.failed > 0 ? 1 : 0;
 }
 
