@@ -1,13 +1,16 @@
 /** Command-line arguments of `pnpm bench`. */
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { KNOWN_BACKENDS } from '@dist-kd/core';
+import { listBackends, type LoadOptions } from '@dist-kd/core';
 import { HEADLINE_BACKENDS, HEADLINE_SIZES } from './baselines.js';
 import { BenchUsageError } from './errors.js';
 import { FULL_SIZES, parseSizes, sizeLabel, type Size } from './sizes.js';
 
 export interface RunCommand {
   readonly kind: 'run';
-  readonly backends: readonly string[];
+  /** What --backends named; undefined: the mode's default (DEFAULT_BACKENDS, or fullBackends() with --full). */
+  readonly backends?: readonly string[];
+  /** Run the bench page in headless Chromium instead of timing in this Node process. */
+  readonly browser: boolean;
   /** Undefined: the default grid (full or quick). */
   readonly sizes?: readonly Size[];
   readonly quick: boolean;
@@ -39,10 +42,12 @@ export type Command = RunCommand | CompareCommand | { readonly kind: 'help' };
 export const DEFAULT_BACKENDS: readonly string[] = HEADLINE_BACKENDS;
 
 /**
- * `--full`: every name loadBackend knows except the `tfjs` alias (it is one of the others), plus
- * the PyTorch baseline.
+ * `--full`: every backend name the installed backend packages offer (core's `listBackends`), except
+ * the `tfjs` alias (`auto`: it is one of the others), plus the PyTorch baseline.
  */
-export const FULL_BACKENDS: readonly string[] = [...Object.keys(KNOWN_BACKENDS).filter((name) => name !== 'tfjs'), 'pytorch'];
+export async function fullBackends(options?: LoadOptions): Promise<string[]> {
+  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), 'pytorch'];
+}
 
 export const DEFAULT_OUT = 'reports';
 
@@ -53,12 +58,15 @@ export const USAGE = `Usage:
 
 Options:
   --backends a,b,...   backends to time (default: each backend and its baseline: ${DEFAULT_BACKENDS.join(', ')};
-                       --full: ${FULL_BACKENDS.join(', ')});
+                       --full: every variant of every installed backend package, plus pytorch);
                        also "reference" or a module path that exports createBackend
   --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: ${HEADLINE_SIZES.map(sizeLabel).join(', ')};
                        --full: ${FULL_SIZES.map(sizeLabel).join(', ')})
   --full               the whole grid: every backend, every size, forward and forward+backward
                        (the default run times forward+backward only, what training calls)
+  --browser            run the bench page in headless Chromium (/usr/bin/chromium, or CHROMIUM_PATH):
+                       the browser's backends (webgpu, tfjs-webgpu, tfjs-webgl, tfjs-wasm, ...) next to
+                       their baselines; same reports (not with --resident)
   --quick              shorter timing (100 ms and 5 samples per case, 500 ms call limit)
   --resident           keep the logits where each backend computes (DistBackend.bind) and leave the
                        gradient there: the loss as a training loop sees it, without host transfers;
@@ -86,6 +94,7 @@ export function parseArgs(argv: readonly string[]): Command {
         sizes: { type: 'string' },
         quick: { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        browser: { type: 'boolean', default: false },
         resident: { type: 'boolean', default: false },
         json: { type: 'string' },
         out: { type: 'string', default: DEFAULT_OUT },
@@ -112,9 +121,12 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new BenchUsageError(`unknown command "${command}"; the commands are run (the default) and compare\n\n${USAGE}`);
   }
   if (rest.length > 0) throw new BenchUsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+  if (values.browser && values.resident) throw new BenchUsageError(`--browser times host arrays only; --resident is for Node runs\n\n${USAGE}`);
+  if (values.browser && values.python !== undefined) throw new BenchUsageError('--python has no meaning with --browser: the page has no PyTorch baseline');
   return {
     kind: 'run',
-    backends: values.backends === undefined ? (values.full ? FULL_BACKENDS : DEFAULT_BACKENDS) : parseList('--backends', values.backends),
+    ...(values.backends !== undefined ? { backends: parseList('--backends', values.backends) } : {}),
+    browser: values.browser!,
     ...(values.sizes !== undefined ? { sizes: parseSizes(values.sizes) } : {}),
     quick: values.quick!,
     full: values.full!,

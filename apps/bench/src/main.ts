@@ -1,7 +1,8 @@
 /** `pnpm bench` and `pnpm bench compare`: what the CLI does, callable from tests. */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, USAGE, type CompareCommand, type RunCommand } from './args.js';
+import { DEFAULT_BACKENDS, fullBackends, parseArgs, USAGE, type CompareCommand, type RunCommand } from './args.js';
+import { runInBrowser } from './browser-run.js';
 import { buildReport } from './build-report.js';
 import { compareReports } from './compare.js';
 import { stamp } from './format.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
+  if (command.browser) return runBrowser(command, io);
   const defaults = defaultSettings(command.quick, command.resident, command.full);
   const settings = {
     ...defaults,
@@ -52,9 +54,10 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
   if (busyMachine(machine)) {
     io.stderr.write(`Warning: load average ${machine.load_average!.join(', ')} on ${machine.cores} cores; other work will inflate the times (the reports say so too).\n`);
   }
-  io.stderr.write(`Loading ${command.backends.length} backends...\n`);
+  const names = command.backends ?? (command.full ? await fullBackends() : DEFAULT_BACKENDS);
+  io.stderr.write(`Loading ${names.length} backends...\n`);
   const subjects: BenchSubject[] = [];
-  for (const name of command.backends) {
+  for (const name of names) {
     subjects.push(
       name === 'pytorch'
         ? await createTorchSubject(settings.options, pythonCandidates(command.python))
@@ -71,22 +74,46 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
       run: output,
       ...(command.name ? { label: command.name } : {}),
     });
-    io.stdout.write(`\n${resultsTable(report.results)}\n`);
-    const answers = verdicts(report);
-    if (answers.length) io.stdout.write(`\n${answers.map(verdictLine).join('\n')}\n`);
-    const unavailable = report.backends.filter((b) => !b.available);
-    if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);
-    io.stdout.write('\n');
-    const written = await writeRunReports(report, command.out, command.name);
-    if (command.json) {
-      await writeFile(command.json, JSON.stringify(report, null, 2) + '\n');
-      written.push(command.json);
-    }
-    io.stdout.write(`Reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
+    await finish(report, command, io);
     return report;
   } finally {
     for (const problem of await disposeAll(subjects)) io.stderr.write(`Warning: ${problem}\n`);
   }
+}
+
+/** The bench page in headless Chromium, with the same reports and verdicts as a Node run. */
+async function runBrowser(command: RunCommand, io: Io): Promise<BenchReport> {
+  io.stderr.write('Running the bench page in headless Chromium...\n');
+  const page = await runInBrowser(
+    {
+      ...(command.backends ? { backends: command.backends } : {}),
+      ...(command.sizes ? { sizes: command.sizes } : {}),
+      full: command.full,
+      ...(command.timeMs !== undefined ? { timeMs: command.timeMs } : {}),
+      ...(command.minSamples !== undefined ? { minSamples: command.minSamples } : {}),
+      ...(command.maxCallMs !== undefined ? { maxCallMs: command.maxCallMs } : {}),
+    },
+    io.stderr,
+  );
+  const report = command.name ? { ...page, label: command.name } : page;
+  await finish(report, command, io);
+  return report;
+}
+
+/** The closing table, the verdicts, what could not run, and the reports written. */
+async function finish(report: BenchReport, command: RunCommand, io: Io): Promise<void> {
+  io.stdout.write(`\n${resultsTable(report.results)}\n`);
+  const answers = verdicts(report);
+  if (answers.length) io.stdout.write(`\n${answers.map(verdictLine).join('\n')}\n`);
+  const unavailable = report.backends.filter((b) => !b.available);
+  if (unavailable.length) io.stdout.write(`\nNot measured, unavailable here:\n${backendLines(unavailable)}\n`);
+  io.stdout.write('\n');
+  const written = await writeRunReports(report, command.out, command.name);
+  if (command.json) {
+    await writeFile(command.json, JSON.stringify(report, null, 2) + '\n');
+    written.push(command.json);
+  }
+  io.stdout.write(`Reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
 }
 
 async function compare(command: CompareCommand, io: Io): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKENDS, DEFAULT_OUT, FULL_BACKENDS, parseArgs } from '../src/args.js';
+import { DEFAULT_BACKENDS, DEFAULT_OUT, fullBackends, parseArgs } from '../src/args.js';
 import { BASELINE_OF } from '../src/baselines.js';
 import { parseSize } from '../src/sizes.js';
 
@@ -15,8 +15,9 @@ function usageError(argv: string[]): Error & { code?: string } {
 describe('parseArgs', () => {
   it('runs each backend next to its baseline by default', () => {
     const command = parseArgs([]);
-    expect(command).toMatchObject({ kind: 'run', quick: false, full: false, out: DEFAULT_OUT, backends: DEFAULT_BACKENDS });
+    expect(command).toMatchObject({ kind: 'run', quick: false, full: false, browser: false, out: DEFAULT_OUT });
     expect(command.kind === 'run' && command.sizes).toBe(undefined);
+    expect(command.kind === 'run' && command.backends).toBe(undefined);
     for (const backend of ['cpu', 'tfjs-wasm', 'webgpu']) {
       expect(DEFAULT_BACKENDS).toContain(backend);
       expect(DEFAULT_BACKENDS).toContain(BASELINE_OF[backend]);
@@ -24,10 +25,25 @@ describe('parseArgs', () => {
     expect(DEFAULT_BACKENDS).not.toContain('tfjs');
   });
 
-  it('runs every known backend and the PyTorch baseline with --full', () => {
-    expect(parseArgs(['--full'])).toMatchObject({ kind: 'run', full: true, backends: FULL_BACKENDS });
-    expect(FULL_BACKENDS).toEqual(expect.arrayContaining(['pytorch', 'tfjs-naive-wasm', 'tfjs-ops-wasm']));
-    expect(FULL_BACKENDS).not.toContain('tfjs');
+  it('runs every variant of every backend package and the PyTorch baseline with --full', async () => {
+    expect(parseArgs(['--full'])).toMatchObject({ kind: 'run', full: true });
+    // Names come from the packages' VARIANTS exports, through core's listBackends.
+    const modules: Record<string, unknown> = {
+      '@dist-kd/backend-cpu': { VARIANTS: ['float64'] },
+      '@dist-kd/backend-tfjs': { VARIANTS: ['wasm', 'naive-wasm'] },
+    };
+    const importModule = async (id: string) => {
+      if (id in modules) return modules[id];
+      throw Object.assign(new Error(`no ${id}`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    expect(await fullBackends({ importModule })).toEqual(['cpu', 'cpu-float64', 'tfjs-wasm', 'tfjs-naive-wasm', 'pytorch']);
+    // And in this workspace, the installed packages.
+    expect(await fullBackends()).toEqual(expect.arrayContaining(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-ops-wasm', 'tfjs-naive-wasm', 'tfjs-naive-webgl', 'pytorch']));
+  });
+
+  it('reads --browser, and refuses it with --resident', () => {
+    expect(parseArgs(['--browser', '--sizes', '64x100'])).toMatchObject({ kind: 'run', browser: true, sizes: [{ batch: 64, classes: 100 }] });
+    expect(usageError(['--browser', '--resident']).message).toMatch(/--browser times host arrays only/);
   });
 
   it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInBrowser } from '../src/browser-run.js';
 import { parseReport } from '../src/report.js';
 import { PAGE_HEADLINE_BACKENDS } from '../src/baselines.js';
 
@@ -101,5 +102,23 @@ describe('bench page', () => {
     const [markdown] = await Promise.all([page.waitForEvent('download'), page.click('#download-md')]);
     expect(markdown.suggestedFilename()).toMatch(/^bench-.*-browser\.md$/);
     expect(await readFile((await markdown.path())!, 'utf8')).toMatch(/^# DIST benchmark[\s\S]*## Verdicts\n\n- /);
+  }, 180_000);
+
+  it('runs from the CLI side (pnpm bench --browser): settings go in as URL parameters, progress and the report come back', async () => {
+    const lines: string[] = [];
+    const report = await runInBrowser(
+      { backends: ['reference', 'tfjs-wasm', 'tfjs-naive-wasm'], sizes: [{ batch: 4, classes: 6 }], full: false, timeMs: 5, minSamples: 2 },
+      { write: (text) => void lines.push(text) },
+      outDir,
+    );
+    expect(report.environment).toBe('browser');
+    expect(report.settings).toMatchObject({ time_ms: 5, min_samples: 2, ops: ['forward+backward'] });
+    expect(report.results.map((r) => `${r.backend} ${r.batch}x${r.classes} ${r.op} ${r.status}`)).toEqual([
+      'reference 4x6 forward+backward measured',
+      'tfjs-wasm 4x6 forward+backward measured',
+      'tfjs-naive-wasm 4x6 forward+backward measured',
+    ]);
+    // The page's own progress lines, one per result, as a Node run prints them.
+    expect(lines.filter((l) => /^\[\d\/3 /.test(l))).toHaveLength(3);
   }, 180_000);
 });

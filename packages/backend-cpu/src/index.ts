@@ -141,6 +141,12 @@ async function startParallel(requested: number | undefined): Promise<ParallelRun
 }
 
 /** The `BackendModule` entry point: `loadBackend('cpu')` calls this. */
+/**
+ * The variants besides the default, which core's `listBackends` turns into backend names
+ * (`cpu-<variant>`); none yet.
+ */
+export const VARIANTS: readonly string[] = [];
+
 export function createBackend(config: BackendConfig = {}): CpuBackend {
   if (config.variant !== undefined) {
     throw new Error(`the cpu backend has no variants; got "${config.variant}"`);

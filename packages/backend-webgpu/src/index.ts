@@ -9,5 +9,7 @@ export {
   type WebGpuBackendConfig,
 } from './backend.js';
 export { KERNELS, type KernelName } from './kernels/index.js';
+/** The variants besides the default, which core's `listBackends` turns into backend names; none. */
+export const VARIANTS: readonly string[] = [];
 // What a user of this package needs from core, so that installing this package alone is enough.
 export { PRESETS, DEFAULT_OPTIONS, DistInputError, BackendUnavailableError, BackendRuntimeError, type DistOptions } from '@dist-kd/core';

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KNOWN_BACKENDS } from '@dist-kd/core';
+import { BACKEND_PACKAGES, backendPackage } from '@dist-kd/core';
 import { describeError } from './backend-calls.js';
 import { createReporter, REPORTERS, type ReporterName, type TimedResult } from './reporters.js';
 import { runConformance } from './run.js';
@@ -17,8 +17,9 @@ const USAGE = `Usage: dist-kd-conformance --backend <name | module path> [--gold
 Runs the DIST conformance suite on one backend: the bundled golden files (PyTorch float64), property
 checks (invariances, bounds, finite differences, determinism, input types) and bad-input checks.
 
-  --backend, -b NAME     reference, ${Object.keys(KNOWN_BACKENDS).join(', ')},
-                         or a package name / path to a module exporting createBackend()
+  --backend, -b NAME     reference, auto, ${Object.keys(BACKEND_PACKAGES).join(', ')} or one of their
+                         variants (cpu, tfjs-wasm, tfjs-naive-cpu, webgpu, ...: the backend package
+                         says which it has), or a package name / path to a module exporting createBackend()
   --golden, -g FILE      also check this dist-golden/1 file (repeatable); each case's tol and
                          eps_mode are honoured
   --no-bundled-golden    skip the golden files this package ships
@@ -98,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
  * (loadBackend would take "test/x.mjs" for a package specifier).
  */
 function backendSpec(spec: string): string {
-  if (spec === 'reference' || spec === 'auto' || spec in KNOWN_BACKENDS) return spec;
+  if (spec === 'reference' || spec === 'auto' || backendPackage(spec) !== undefined) return spec;
   if (spec.startsWith('.') || isAbsolute(spec)) return spec;
   return statSync(spec, { throwIfNoEntry: false })?.isFile() ? `./${spec}` : spec;
 }

@@ -29,6 +29,8 @@ declare global {
   interface Window {
     /** The finished run's report, for `pnpm bench --browser`. */
     __benchReport?: BenchReport;
+    /** Set by `pnpm bench --browser` to print the page's progress lines in the terminal. */
+    __benchProgress?: (line: string) => void;
   }
 }
 
@@ -208,6 +210,7 @@ function browserMemory(): { js_heap_bytes: number } | undefined {
 
 function appendLog(text: string): void {
   for (const line of text.split('\n').filter(Boolean)) {
+    window.__benchProgress?.(line);
     const item = document.createElement('li');
     item.textContent = line;
     log.append(item);
