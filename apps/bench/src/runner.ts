@@ -36,6 +36,9 @@ export interface RunOutput {
 /** Calls at least this slow are timed one per sample, without warm-up samples beyond the probing calls. */
 const SLOW_CALL_MS = 100;
 
+/** A case whose minimum samples would take more than this many time budgets is given fewer samples. */
+const LONG_CASE_BUDGETS = 5;
+
 /** Relative difference from the float64 reference loss above which a result is marked `mismatch`. */
 export const LOSS_TOLERANCE = 1e-3;
 
@@ -139,13 +142,14 @@ async function probeThenMeasure(
     // A call this slow needs no batching, and the probing calls have warmed it up.
     const slowCall = probeMs >= SLOW_CALL_MS;
     const calls = slowCall ? 1 : await callsPerSample(subject, op);
-    // A baseline timed over the call limit (it must be, at a headline size) gets only the fewest
-    // samples that are not marked noisy, so one slow baseline does not take minutes.
-    const overLimit = probeMs > settings.max_call_ms;
+    // A case whose minimum samples alone would take many time budgets (a slow baseline, which at a
+    // headline size is timed even over the call limit) gets only the fewest samples that are not
+    // marked noisy, so one slow baseline does not take minutes.
+    const longCase = probeMs * settings.min_samples > LONG_CASE_BUDGETS * settings.time_ms;
     const timing = {
       ...settings,
       ...(slowCall ? { warmup_samples: 0 } : {}),
-      ...(overLimit ? { min_samples: Math.min(settings.min_samples, settings.noise.min_samples) } : {}),
+      ...(longCase ? { min_samples: Math.min(settings.min_samples, settings.noise.min_samples) } : {}),
     };
     const { latency, loss } = await measure(subject, op, timing, calls);
     const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));

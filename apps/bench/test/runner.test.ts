@@ -104,7 +104,7 @@ describe('a baseline at a headline size', () => {
     });
     const at = (backend: string, batch: number) => output.results.find((r) => r.backend === backend && r.batch === batch)!;
     expect(output.results.map((r) => r.op)).toEqual(Array(4).fill('forward+backward'));
-    // Timed over the limit with the fewest samples that are not marked noisy.
+    // Timed over the limit, with the fewest samples that are not marked noisy (10 samples of 256 ms would be 2560 time budgets).
     expect(at('tfjs-naive-wasm', 256)).toMatchObject({ status: 'measured', median_ms: 256, samples: 5, memory });
     expect(at('tfjs-wasm', 256)).toMatchObject({ status: 'skipped' });
     expect(at('tfjs-naive-wasm', 300)).toMatchObject({ status: 'skipped', reason: 'one call took 300 ms, over the 50 ms call limit' });
