@@ -17,7 +17,7 @@ import { FULL_SIZES } from './sizes.js';
 import { disposeAll, loadSubject, type BenchSubject } from './subject.js';
 import { createTorchSubject, pythonCandidates } from './torch-subject.js';
 import { verdictLine, verdicts } from './verdicts.js';
-import { chartName, writeComparison, writeRunReports } from './write-reports.js';
+import { comparisonChartName, writeComparison, writeRunReports } from './write-reports.js';
 
 export interface Io {
   readonly stdout: Output;
@@ -123,7 +123,7 @@ async function compare(command: CompareCommand, io: Io): Promise<void> {
     reports.push({ label: report.label ?? path.basename(file, '.json'), report });
   }
   const stem = `compare-${stamp(new Date().toISOString())}`;
-  const comparison = compareReports(reports, (op) => chartName(stem, op));
+  const comparison = compareReports(reports, (op, kind) => comparisonChartName(stem, op, kind));
   const written = await writeComparison(comparison, command.out, stem);
   io.stdout.write(`Comparison of ${reports.length} reports written:\n${written.map((file) => `  ${file}`).join('\n')}\n`);
 }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { reportChart } from './charts.js';
 import { resultsCsv } from './csv.js';
-import type { Comparison } from './compare.js';
+import type { ChartKind, Comparison } from './compare.js';
 import { stamp } from './format.js';
 import { reportMarkdown } from './markdown.js';
 import type { BenchReport } from './report.js';
@@ -13,6 +13,11 @@ import { lineChartSvg } from './svg.js';
 /** "forward+backward" -> "forward-backward": no '+' in file names. */
 export function chartName(stem: string, op: Op): string {
   return `${stem}-${op.replace('+', '-')}.svg`;
+}
+
+/** A comparison's charts: times per machine, and speed-ups over the baselines (`-ratios`). */
+export function comparisonChartName(stem: string, op: Op, kind: ChartKind): string {
+  return kind === 'times' ? chartName(stem, op) : chartName(`${stem}-ratios`, op);
 }
 
 export async function writeRunReports(report: BenchReport, dir: string, name?: string): Promise<string[]> {
@@ -32,7 +37,7 @@ export async function writeComparison(comparison: Comparison, dir: string, stem:
   await mkdir(dir, { recursive: true });
   return writeAll(dir, [
     [`${stem}.md`, comparison.markdown],
-    ...comparison.charts.map(({ op, svg }): [string, string] => [chartName(stem, op), svg]),
+    ...comparison.charts.map(({ op, kind, svg }): [string, string] => [comparisonChartName(stem, op, kind), svg]),
   ]);
 }
 
