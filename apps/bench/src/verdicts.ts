@@ -19,12 +19,12 @@ export interface Verdict {
   readonly ratio?: number;
   /** One standard deviation of the ratio, propagated from both sides' spreads. */
   readonly ratio_sd?: number;
-  /** Why there is no ratio (the baseline was skipped, failed or unavailable). */
+  /** Why there is no ratio (the backend or its baseline was skipped or failed, or the baseline is unavailable). */
   readonly missing?: string;
 }
 
 /**
- * One verdict per measured backend result whose baseline took part in the run. The spread of each
+ * One verdict per backend result whose baseline took part in the run (a ratio, or why there is none). The spread of each
  * median is estimated as 1.4826 * MAD (robust against the outliers a busy machine adds) and
  * propagated: sd(r)/r = sqrt((sd(a)/a)^2 + (sd(b)/b)^2).
  */
@@ -34,11 +34,15 @@ export function verdicts(report: Pick<BenchReport, 'backends' | 'results'>): Ver
   for (const op of OPS) {
     for (const size of sortSizes(uniqueSizes(report.results.filter((r) => r.op === op)))) {
       for (const result of report.results) {
-        if (result.op !== op || result.batch !== size.batch || result.classes !== size.classes || result.status !== 'measured') continue;
+        if (result.op !== op || result.batch !== size.batch || result.classes !== size.classes) continue;
         const baseline = BASELINE_OF[result.backend];
         const entry = baseline === undefined ? undefined : inRun.get(baseline);
         if (!entry) continue;
         const common = { backend: result.backend, baseline: baseline!, batch: size.batch, classes: size.classes, op };
+        if (result.status !== 'measured') {
+          out.push({ ...common, missing: `${result.backend} was ${result.status}: ${result.reason}` });
+          continue;
+        }
         if (!entry.available) {
           out.push({ ...common, missing: `${baseline} is unavailable here: ${entry.reason}` });
           continue;

@@ -27,7 +27,7 @@ describe('verdicts', () => {
     expect(verdicts(report).map(verdictLine)).toEqual(['cpu ran 2.000 ± 0.042 times slower than pytorch at 1024x1000 (forward+backward)']);
   });
 
-  it('names why a ratio is missing: a baseline skipped or unavailable; a backend without a baseline in the run gets none', () => {
+  it('names why a ratio is missing: a backend or baseline skipped or failed, a baseline unavailable; a backend without a baseline in the run gets none', () => {
     const report = makeReport(
       [
         available('webgpu'),
@@ -35,17 +35,20 @@ describe('verdicts', () => {
         available('tfjs-cpu'),
         { name: 'tfjs-naive-cpu', role: 'baseline', available: false, reason: 'not installed' },
         available('reference'),
+        available('tfjs-webgpu'),
       ],
       [
         timed('webgpu', SIZE, 'forward+backward', 100),
         { backend: 'tfjs-naive-webgpu', batch: 1024, classes: 1000, op: 'forward+backward', status: 'failed', reason: 'device lost' },
         timed('tfjs-cpu', SIZE, 'forward+backward', 10),
         timed('reference', SIZE, 'forward+backward', 10),
+        { backend: 'tfjs-webgpu', batch: 1024, classes: 1000, op: 'forward+backward', status: 'skipped', reason: 'one call took 9000 ms' },
       ],
     );
     expect(verdicts(report).map(verdictLine)).toEqual([
       'webgpu vs tfjs-naive-webgpu at 1024x1000 (forward+backward): no ratio, tfjs-naive-webgpu was failed: device lost',
       'tfjs-cpu vs tfjs-naive-cpu at 1024x1000 (forward+backward): no ratio, tfjs-naive-cpu is unavailable here: not installed',
+      'tfjs-webgpu vs tfjs-naive-webgpu at 1024x1000 (forward+backward): no ratio, tfjs-webgpu was skipped: one call took 9000 ms',
     ]);
   });
 
