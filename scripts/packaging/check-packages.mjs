@@ -283,10 +283,20 @@ import { example } from './example.js';
 // The .wasm binaries are served beside the page (copied there by the check, as a site would).
 setWasmPaths(new URL('./', location.href).href);
 export const run = async () => example(await createBackend({ variant: 'wasm' }), PRESETS);`,
+  // The usual mistake: the .wasm files not served where setWasmPaths points. It must fail with a hint.
+  'tfjs-unserved': `import '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createBackend, PRESETS } from '@dist-kd/backend-tfjs';
+import { example } from './example.js';
+setWasmPaths(new URL('./not-served/', location.href).href);
+export const run = async () => example(await createBackend({ variant: 'wasm' }), PRESETS);`,
   webgpu: `import { createBackend, PRESETS } from '@dist-kd/backend-webgpu';
 import { example } from './example.js';
 export const run = async () => example(await createBackend(), PRESETS);`,
 };
+
+/** Entries that must fail, and what their error must say. */
+const EXPECTED_ERRORS = { 'tfjs-unserved': /setWasmPaths/ };
 
 const PAGE = (script) => `<!doctype html><html><head><meta charset="utf-8"><title>check</title></head><body>
 <script type="module">
@@ -362,7 +372,11 @@ async function browserCheck(dir) {
           const result = await page.waitForFunction(() => window.__result, null, { timeout: 60_000 }).then((h) => h.jsonValue(), (e) => ({ error: `no result: ${e.message}` }));
           await page.close();
           const what = `${bundler}/${name}`;
-          if (result.error) failures.push(`${what}: ${result.error}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+          const expectedError = EXPECTED_ERRORS[name];
+          if (expectedError) {
+            if (result.error && expectedError.test(result.error)) lines.push(`${what} says ${expectedError}`);
+            else failures.push(`${what}: expected an error matching ${expectedError}, got ${JSON.stringify(result)}`);
+          } else if (result.error) failures.push(`${what}: ${result.error}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
           else if (Math.abs(result.loss - expected) > 1e-4 * Math.abs(expected)) failures.push(`${what}: loss ${result.loss}, expected ${expected}`);
           else lines.push(`${what} loss ${result.loss.toFixed(4)}`);
         }
