@@ -46,6 +46,8 @@ const TEST_MAY = ['suite'];
 export function layeringViolations(packages) {
   const problems = [];
   const layerOf = (name) => PACKAGE_LAYERS[name];
+  // Entry points are the package itself and the subpaths its manifest exports.
+  const entryPoints = new Set(packages.flatMap((pkg) => (pkg.exports ?? ['.']).map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`))));
   for (const pkg of packages) {
     const layer = layerOf(pkg.name);
     if (!layer) {
@@ -66,7 +68,9 @@ export function layeringViolations(packages) {
       const target = specifier.startsWith('@dist-kd/') ? specifier.split('/').slice(0, 2).join('/') : undefined;
       if (target && target !== pkg.name) {
         if (!allowed(target, test)) problems.push(`${file} (${layer}) imports ${specifier}`);
-        if (specifier !== target) problems.push(`${file} imports ${specifier}: import a package's entry point, never its files`);
+        if (specifier !== target && !entryPoints.has(specifier)) {
+          problems.push(`${file} imports ${specifier}: import a package's entry points (its manifest's exports), never its files`);
+        }
       }
       if (!test && FRAMEWORK_FREE.has(layer) && FRAMEWORKS.some((pattern) => pattern.test(specifier))) {
         problems.push(`${file} (${layer}) imports the framework ${specifier}: a ${layer} package has no framework in it`);
@@ -118,6 +122,7 @@ export function readWorkspace(root) {
           return [...text.matchAll(IMPORT)].map((match) => ({ file: relative(root, file), specifier: match[1] ?? match[2] ?? match[3], test }));
         }),
       );
-      return { name: manifest.name, dependencies, imports };
+      const exports = typeof manifest.exports === 'object' && manifest.exports !== null ? Object.keys(manifest.exports) : ['.'];
+      return { name: manifest.name, exports, dependencies, imports };
     });
 }

@@ -1,15 +1,21 @@
 /** Command-line arguments of `pnpm bench`. */
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { KNOWN_BACKENDS } from '@dist-kd/core';
+import { listBackends, type LoadOptions } from '@dist-kd/core';
+import { HEADLINE_BACKENDS, HEADLINE_SIZES } from './baselines.js';
 import { BenchUsageError } from './errors.js';
-import { parseSizes, type Size } from './sizes.js';
+import { FULL_SIZES, parseSizes, sizeLabel, type Size } from './sizes.js';
 
 export interface RunCommand {
   readonly kind: 'run';
-  readonly backends: readonly string[];
+  /** What --backends named; undefined: the mode's default (DEFAULT_BACKENDS, or fullBackends() with --full). */
+  readonly backends?: readonly string[];
+  /** Run the bench page in headless Chromium instead of timing in this Node process. */
+  readonly browser: boolean;
   /** Undefined: the default grid (full or quick). */
   readonly sizes?: readonly Size[];
   readonly quick: boolean;
+  /** Every backend over the whole size grid, both ops, instead of the headline comparisons. */
+  readonly full: boolean;
   /** Time bound logits (`DistBackend.bind`) instead of host arrays in and gradient out. */
   readonly resident: boolean;
   /** Also write the JSON report here. */
@@ -32,29 +38,43 @@ export interface CompareCommand {
 
 export type Command = RunCommand | CompareCommand | { readonly kind: 'help' };
 
+/** A default run: every backend next to its baseline. Those that cannot run here are reported unavailable, with the reason. */
+export const DEFAULT_BACKENDS: readonly string[] = HEADLINE_BACKENDS;
+
 /**
- * Every name loadBackend knows except the `tfjs` alias (it is one of the others), plus the PyTorch
- * baseline. Backends that cannot run here are reported unavailable, with the reason.
+ * `--full`: every backend name the installed backend packages offer (core's `listBackends`), except
+ * the `tfjs` alias (`auto`: it is one of the others), plus the PyTorch baseline.
  */
-export const DEFAULT_BACKENDS: readonly string[] = [...Object.keys(KNOWN_BACKENDS).filter((name) => name !== 'tfjs'), 'pytorch'];
+export async function fullBackends(options?: LoadOptions): Promise<string[]> {
+  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), 'pytorch'];
+}
 
 export const DEFAULT_OUT = 'reports';
 
 export const USAGE = `Usage:
-  pnpm bench [options]                     time every backend and baseline, write JSON, Markdown and SVG reports
+  pnpm bench [options]                     time every backend against its baseline at the headline sizes, say
+                                           how much faster each is, write JSON, CSV, Markdown and SVG reports
   pnpm bench compare A.json B.json [...]   merge reports from several machines into one Markdown + SVG comparison
 
 Options:
-  --backends a,b,...   backends to time (default: all known, plus pytorch): ${DEFAULT_BACKENDS.join(', ')};
+  --backends a,b,...   backends to time (default: each backend and its baseline: ${DEFAULT_BACKENDS.join(', ')};
+                       --full: every variant of every installed backend package, plus pytorch);
                        also "reference" or a module path that exports createBackend
-  --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: 64x100 up to 8x128000; --quick: fewer)
-  --quick              about a minute: fewer sizes, shorter timing
+  --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: ${HEADLINE_SIZES.map(sizeLabel).join(', ')};
+                       --full: ${FULL_SIZES.map(sizeLabel).join(', ')})
+  --full               the whole grid: every backend, every size, forward and forward+backward
+                       (the default run times forward+backward only, what training calls)
+  --browser            run the bench page in headless Chromium (/usr/bin/chromium, or CHROMIUM_PATH):
+                       the browser's backends (webgpu, tfjs-webgpu, tfjs-webgl, tfjs-wasm, ...) next to
+                       their baselines; same reports (not with --resident)
+  --quick              shorter timing (100 ms and 5 samples per case, 500 ms call limit)
   --resident           keep the logits where each backend computes (DistBackend.bind) and leave the
                        gradient there: the loss as a training loop sees it, without host transfers;
                        backends without bind are reported unavailable in this mode
   --json FILE          also write the JSON report to FILE
   --out DIR            folder for the reports (default: ${DEFAULT_OUT}/)
-  --name NAME          file name stem of the reports (default: bench-<UTC time>-node)
+  --name NAME          this machine's label: the reports' file name stem and how compare names it
+                       (default: bench-<UTC time>-node)
   --time MS            time budget per backend, size and op (default 1000, quick 100)
   --min-samples N      at least N samples each (default 10, quick 5)
   --max-call-ms MS     when one call takes longer, skip that size and larger ones (default 5000, quick 500)
@@ -73,6 +93,8 @@ export function parseArgs(argv: readonly string[]): Command {
         backends: { type: 'string' },
         sizes: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        browser: { type: 'boolean', default: false },
         resident: { type: 'boolean', default: false },
         json: { type: 'string' },
         out: { type: 'string', default: DEFAULT_OUT },
@@ -99,11 +121,15 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new BenchUsageError(`unknown command "${command}"; the commands are run (the default) and compare\n\n${USAGE}`);
   }
   if (rest.length > 0) throw new BenchUsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+  if (values.browser && values.resident) throw new BenchUsageError(`--browser times host arrays only; --resident is for Node runs\n\n${USAGE}`);
+  if (values.browser && values.python !== undefined) throw new BenchUsageError('--python has no meaning with --browser: the page has no PyTorch baseline');
   return {
     kind: 'run',
-    backends: values.backends === undefined ? DEFAULT_BACKENDS : parseList('--backends', values.backends),
+    ...(values.backends !== undefined ? { backends: parseList('--backends', values.backends) } : {}),
+    browser: values.browser!,
     ...(values.sizes !== undefined ? { sizes: parseSizes(values.sizes) } : {}),
     quick: values.quick!,
+    full: values.full!,
     resident: values.resident!,
     out: values.out!,
     ...(values.json !== undefined ? { json: values.json } : {}),

@@ -9,6 +9,7 @@ export interface ReportParts {
   readonly settings: BenchSettings;
   readonly run: RunOutput;
   readonly createdAt?: Date;
+  readonly label?: string;
 }
 
 /** Backends that run on a graphics adapter; their availability() names it. */
@@ -17,6 +18,7 @@ const GPU_BACKEND = /webgpu|webgl/;
 export function buildReport(parts: ReportParts): BenchReport {
   return {
     format: REPORT_FORMAT,
+    ...(parts.label ? { label: parts.label } : {}),
     created_at: (parts.createdAt ?? new Date()).toISOString(),
     environment: parts.environment,
     machine: { ...parts.machine, gpus: gpusOf(parts.run.backends) },

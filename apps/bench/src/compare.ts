@@ -2,21 +2,23 @@
  * Merges reports from several machines into one Markdown table and one chart per op. Refuses what
  * cannot be compared: fewer than two reports, different DIST options, or no size measured in all.
  */
-import { compareChart, type LabelledReport } from './charts.js';
+import { compareChart, ratioChart, type LabelledReport } from './charts.js';
 import { BenchUsageError } from './errors.js';
 import { formatBytes, formatMs, formatRatio, markdownTable } from './format.js';
-import { uniqueSizes } from './markdown.js';
 import { measured, type BenchReport } from './report.js';
-import { OPS, sizeLabel, sortSizes, type Op } from './sizes.js';
+import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 import { lineChartSvg } from './svg.js';
 
 export interface Comparison {
   readonly markdown: string;
-  readonly charts: ReadonlyArray<{ readonly op: Op; readonly svg: string }>;
+  /** Times per backend and machine, and each backend's speed-up over its baseline per machine. */
+  readonly charts: ReadonlyArray<{ readonly op: Op; readonly kind: ChartKind; readonly svg: string }>;
 }
 
-/** `chartFile(op)` names the chart file the Markdown links to. */
-export function compareReports(inputs: readonly LabelledReport[], chartFile: (op: Op) => string): Comparison {
+export type ChartKind = 'times' | 'ratios';
+
+/** `chartFile(op, kind)` names the chart file the Markdown links to. */
+export function compareReports(inputs: readonly LabelledReport[], chartFile: (op: Op, kind: ChartKind) => string): Comparison {
   if (inputs.length < 2) {
     throw new BenchUsageError(`compare needs at least two reports, got ${inputs.length}`);
   }
@@ -24,13 +26,24 @@ export function compareReports(inputs: readonly LabelledReport[], chartFile: (op
   checkSameOptions(reports);
   checkSameDataMode(reports);
   const common = commonSizes(reports);
-  const charts = OPS.map((op) => ({ op, svg: lineChartSvg(compareChart(reports, op, common)) }));
+  const charts = OPS.flatMap((op) => {
+    const ratios = ratioChart(reports, op, common);
+    return [
+      { op, kind: 'times' as const, svg: lineChartSvg(compareChart(reports, op, common)) },
+      // Only where some machine has a backend measured next to its baseline.
+      ...(ratios.series.length ? [{ op, kind: 'ratios' as const, svg: lineChartSvg(ratios) }] : []),
+    ];
+  });
 
   const out = ['# DIST benchmark: machines compared', '', machineTable(reports), ''];
   const leftOut = sortSizes(uniqueSizes(reports.flatMap(({ report }) => measured(report)))).map(sizeLabel).filter((s) => !common.includes(s));
   if (leftOut.length) out.push(`Sizes not measured in every report, left out: ${leftOut.join(', ')}.`, '');
   for (const op of OPS) {
-    out.push(`## ${op}`, '', `![${op}, machines compared](${chartFile(op)})`, '', opTable(reports, op, common), '');
+    out.push(`## ${op}`, '', `![${op}, machines compared](${chartFile(op, 'times')})`, '');
+    if (charts.some((c) => c.op === op && c.kind === 'ratios')) {
+      out.push(`![${op}, speed-up over each backend's baseline per machine](${chartFile(op, 'ratios')})`, '');
+    }
+    out.push(opTable(reports, op, common), '');
   }
   out.push(
   `\`vs ${reports[0]!.label}\`: that machine's median divided by this one's; above 1× this machine is faster. ` +

@@ -1,5 +1,5 @@
 /** Seeded random logits: the same inputs on every machine and in every backend for a given seed. */
-import { mulberry32 } from '@dist-kd/conformance';
+import { mulberry32 } from '@dist-kd/core';
 import type { Size } from './sizes.js';
 
 export interface BenchInputs {

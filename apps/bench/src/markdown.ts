@@ -1,12 +1,18 @@
 /** The Markdown report: where it ran, which backends could not run and why, and times with speed-ups over each baseline. */
 import { formatBytes, formatMs, formatRatio, formatThroughput, markdownTable } from './format.js';
 import { busyMachine, type BenchReport, type ResultEntry } from './report.js';
-import { OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
+import { verdictLine, verdicts } from './verdicts.js';
+import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 
 /** `charts` maps an op to the chart file the Markdown links to (relative to the Markdown file). */
 export function reportMarkdown(report: BenchReport, charts: Partial<Record<Op, string>> = {}): string {
   const out: string[] = [`# DIST benchmark, ${report.created_at}`, ''];
   out.push(...describeRun(report), '');
+  const answers = verdicts(report);
+  if (answers.length) {
+    out.push('## Verdicts', '', ...answers.map((v) => `- ${verdictLine(v)}`), '');
+    out.push('(± one standard deviation of the ratio, from both medians\' spreads: 1.4826 × MAD each, propagated.)', '');
+  }
   out.push('## Backends', '', backendTable(report), '');
   for (const op of OPS) {
     const results = report.results.filter((r) => r.op === op);
@@ -71,12 +77,24 @@ function resultTable(report: BenchReport, results: readonly ResultEntry[]): stri
   const baselines = report.backends
     .filter((b) => b.role === 'baseline' && results.some((r) => r.backend === b.name && r.status === 'measured'))
     .map((b) => b.name);
-  const header = ['size (BxC)', 'backend', 'median ms', 'p99 ms', 'samples', 'MAD/median', 'Melem/s', ...baselines.map((b) => `vs ${b}`), 'notes'];
+  const header = [
+    'size (BxC)',
+    'backend',
+    'median ms',
+    'p99 ms',
+    'first call ms',
+    'samples',
+    'MAD/median',
+    'Melem/s',
+    'peak RSS',
+    ...baselines.map((b) => `vs ${b}`),
+    'notes',
+  ];
   const rows: string[][] = [];
   for (const size of sortSizes(uniqueSizes(results))) {
     const here = results.filter((r) => r.batch === size.batch && r.classes === size.classes);
     for (const result of here) {
-      const cells = result.status === 'measured' ? measuredCells(result) : ['—', '—', '—', '—', '—'];
+      const cells = result.status === 'measured' ? measuredCells(result) : ['—', '—', firstCall(result), '—', '—', '—', '—'];
       const ratios = baselines.map((name) => {
         const base = here.find((r) => r.backend === name && r.status === 'measured');
         return base && result.status === 'measured' ? formatRatio(base.median_ms! / result.median_ms!) : '—';
@@ -91,10 +109,16 @@ function measuredCells(result: ResultEntry): string[] {
   return [
     formatMs(result.median_ms!),
     formatMs(result.p99_ms!),
+    firstCall(result),
     result.calls_per_sample && result.calls_per_sample > 1 ? `${result.samples} × ${result.calls_per_sample} calls` : String(result.samples),
     result.rel_mad!.toFixed(3),
     formatThroughput(result.throughput_eps!),
+    result.memory?.peak_rss_bytes !== undefined ? `${(result.memory.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB` : '—',
   ];
+}
+
+function firstCall(result: ResultEntry): string {
+  return result.first_call_ms !== undefined ? formatMs(result.first_call_ms) : '—';
 }
 
 export function notes(result: ResultEntry): string {
@@ -112,16 +136,12 @@ function legend(report: BenchReport): string[] {
     '',
     '- `vs <baseline>`: the baseline\'s median divided by this row\'s median at the same size; above 1× the row is faster.',
     '- Melem/s: B×C logits per second at the median.',
+    '- first call ms: the first call at that size (shader compilation, kernel and buffer set-up), apart from the steady state of the median.',
+    '- peak RSS: the Node process\'s peak resident memory when the case finished (all backends so far share the process).',
     '- samples: timed samples; "N × k calls" means calls too fast for the timer were timed k at a time, each sample their mean.',
     `- ⚠ noisy: MAD/median over ${noise.max_rel_mad}, p99/median over ${noise.max_p99_over_median}, or fewer than ` +
       `${noise.min_samples} samples; compare such rows with care.`,
     '- Every loss is checked against core\'s float64 reference; a mismatch is marked.',
     '',
   ];
-}
-
-export function uniqueSizes(results: readonly Size[]): Size[] {
-  const seen = new Map<string, Size>();
-  for (const r of results) seen.set(sizeLabel(r), { batch: r.batch, classes: r.classes });
-  return [...seen.values()];
 }

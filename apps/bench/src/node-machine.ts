@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { allocatorSettings } from './allocator.js';
 import { findPackage } from './package-root.js';
-import type { MachineInfo } from './report.js';
+import type { MachineInfo, MemoryUse } from './report.js';
 
 export function nodeMachine(): Omit<MachineInfo, 'gpus'> {
   const cpus = os.cpus();
@@ -42,4 +42,9 @@ export function nodeVersions(fromDir = process.cwd()): Record<string, string> {
     if (version) versions[name] = version;
   }
   return versions;
+}
+
+/** Peak RSS (the whole process's, so far) and the JS heap, after a timed case. */
+export function nodeMemory(): MemoryUse {
+  return { peak_rss_bytes: process.resourceUsage().maxRSS * 1024, js_heap_bytes: process.memoryUsage().heapUsed };
 }

@@ -10,20 +10,40 @@ export interface Output {
   readonly isTTY?: boolean;
 }
 
-export function progressHooks(out: Output): RunHooks {
-  const started = Date.now();
+export function progressHooks(out: Output, now: () => number = Date.now): RunHooks {
+  let started: number | undefined;
   const clear = () => out.isTTY && out.write('\r\x1b[K');
   return {
-    onBackends: (backends) => out.write(backendLines(backends) + '\n'),
+    onBackends: (backends) => {
+      out.write(backendLines(backends) + '\n');
+      started = now();
+    },
     onStart: ({ backend, size, op, index, total }) => {
-      if (out.isTTY) out.write(`\r\x1b[K[${index}/${total}] ${backend} ${sizeLabel(size)} ${op} ...`);
+      started ??= now();
+      if (out.isTTY) out.write(`\r\x1b[K[${index}/${total}${remaining(now() - started, index - 1, total)}] ${backend} ${sizeLabel(size)} ${op} ...`);
     },
     onResult: ({ index, total, result }) => {
+      started ??= now();
       clear();
-      const elapsed = ((Date.now() - started) / 1000).toFixed(0);
-      out.write(`[${index}/${total} ${elapsed}s] ${resultLine(result)}\n`);
+      const elapsed = now() - started;
+      out.write(`[${index}/${total} ${(elapsed / 1000).toFixed(0)}s${remaining(elapsed, index, total)}] ${resultLine(result)}\n`);
     },
   };
+}
+
+/**
+ * The time left if the cases still to come take as long on average as those done. Sizes are timed
+ * smallest first, so this guesses low early on; it is a progress hint, not a promise.
+ */
+export function remaining(elapsedMs: number, done: number, total: number): string {
+  if (done === 0 || done >= total) return '';
+  const seconds = Math.round(((elapsedMs / done) * (total - done)) / 1000);
+  return `, about ${seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`} left`;
+}
+
+/** A reason may span lines (tfjs-node's does); a table row may not. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 export function backendLines(backends: readonly BackendEntry[]): string {
@@ -35,7 +55,7 @@ export function backendLines(backends: readonly BackendEntry[]): string {
 function resultLine(r: ResultEntry): string {
   const what = `${r.backend} ${sizeLabel(r)} ${r.op}`;
   if (r.status !== 'measured') return `${what}: ${r.status}, ${r.reason}`;
-  return `${what}: median ${formatMs(r.median_ms!)} ms, p99 ${formatMs(r.p99_ms!)} ms, ${r.samples} samples${flags(r)}`;
+  return `${what}: median ${formatMs(r.median_ms!)} ms, p99 ${formatMs(r.p99_ms!)} ms, first call ${formatMs(r.first_call_ms!)} ms, ${r.samples} samples${flags(r)}`;
 }
 
 function flags(r: ResultEntry): string {
@@ -51,7 +71,8 @@ export function resultsTable(results: readonly ResultEntry[]): string {
     r.status === 'measured' ? formatMs(r.median_ms!) : r.status,
     r.status === 'measured' ? formatMs(r.p99_ms!) : '',
     r.status === 'measured' ? r.rel_mad!.toFixed(3) : '',
-    r.status === 'measured' ? flags(r).trim() : (r.reason ?? ''),
+    r.first_call_ms !== undefined ? formatMs(r.first_call_ms) : '',
+    r.status === 'measured' ? flags(r).trim() : oneLine(r.reason ?? ''),
   ]);
-  return textTable(['backend', 'size', 'op', 'median ms', 'p99 ms', 'MAD/median', 'notes'], rows);
+  return textTable(['backend', 'size', 'op', 'median ms', 'p99 ms', 'MAD/median', 'first call ms', 'notes'], rows);
 }

@@ -60,6 +60,10 @@ export interface NoiseThresholds {
 
 export interface BenchSettings {
   readonly quick: boolean;
+  /** `--full`: the whole grid. Absent in reports from before the option (they were all full runs). */
+  readonly full?: boolean;
+  /** The ops timed; absent in reports from before the option: both. */
+  readonly ops?: readonly Op[];
   /**
    * Whether calls ran on bound logits (`DistBackend.bind`: inputs moved where the backend computes
    * once per size, the gradient left there) rather than host arrays in and the gradient read back.
@@ -95,6 +99,13 @@ export interface ResultEntry {
   readonly reason?: string;
   /** The single probing call's time, for a size skipped because that call was over max_call_ms. */
   readonly probe_ms?: number;
+  /**
+   * The first call at this size and op, apart from the steady state the median describes: shader
+   * compilation, kernel and buffer set-up, the JIT's first pass.
+   */
+  readonly first_call_ms?: number;
+  /** Memory after the timing: what the environment can tell (Node: peak RSS; a browser: JS heap). */
+  readonly memory?: MemoryUse;
   readonly median_ms?: number;
   readonly p99_ms?: number;
   readonly mean_ms?: number;
@@ -116,8 +127,17 @@ export interface ResultEntry {
   readonly loss_check?: 'ok' | 'mismatch';
 }
 
+export interface MemoryUse {
+  /** The process's peak resident set so far (Node's `process.resourceUsage().maxRSS`). */
+  readonly peak_rss_bytes?: number;
+  /** JavaScript heap in use (Node's `process.memoryUsage().heapUsed`, Chromium's `performance.memory`). */
+  readonly js_heap_bytes?: number;
+}
+
 export interface BenchReport {
   readonly format: typeof REPORT_FORMAT;
+  /** The machine's label (`--name`), how `compare` names this report; absent: the file name. */
+  readonly label?: string;
   readonly created_at: string;
   readonly environment: 'node' | 'browser';
   readonly machine: MachineInfo;

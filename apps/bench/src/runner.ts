@@ -5,7 +5,8 @@
 import { referenceDist, type Availability } from '@dist-kd/core';
 import { makeInputs } from './inputs.js';
 import { callsPerSample, measure, timeCalls } from './measure.js';
-import type { BackendEntry, BenchSettings, ResultEntry } from './report.js';
+import { isHeadlineSize } from './baselines.js';
+import type { BackendEntry, BenchSettings, MemoryUse, ResultEntry } from './report.js';
 import { elements, OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
 import { summarize } from './stats.js';
 import type { BenchSubject } from './subject.js';
@@ -23,12 +24,20 @@ export interface RunHooks {
   /** Called before a (backend, size, op) is timed. */
   onStart?(what: { backend: string; size: Size; op: Op; index: number; total: number }): void;
   onResult?(progress: Progress): void;
+  /** What the environment can tell about memory, read after each timed case. */
+  sampleMemory?(): MemoryUse | undefined;
 }
 
 export interface RunOutput {
   readonly backends: BackendEntry[];
   readonly results: ResultEntry[];
 }
+
+/** Calls at least this slow are timed one per sample, without warm-up samples beyond the probing calls. */
+const SLOW_CALL_MS = 100;
+
+/** A case whose minimum samples would take more than this many time budgets is given fewer samples. */
+const LONG_CASE_BUDGETS = 5;
 
 /** Relative difference from the float64 reference loss above which a result is marked `mismatch`. */
 export const LOSS_TOLERANCE = 1e-3;
@@ -52,7 +61,8 @@ export async function runBench(
   hooks.onBackends?.(backends);
   const runnable = subjects.filter((_, k) => backends[k]!.available);
   const ordered = sortSizes(sizes);
-  const total = runnable.length * ordered.length * OPS.length;
+  const ops = settings.ops ?? OPS;
+  const total = runnable.length * ordered.length * ops.length;
   const results: ResultEntry[] = [];
   // Per subject and op, the first size whose single call took longer than max_call_ms: larger sizes are skipped.
   const overLimit = new Map<string, { size: Size; ms: number }>();
@@ -73,7 +83,9 @@ export async function runBench(
       } catch (error) {
         loadError = error;
       }
-      for (const op of OPS) {
+      // A baseline at a headline size is timed however slow it is: without it the headline ratio is missing.
+      const mustTime = subject.role === 'baseline' && isHeadlineSize(size);
+      for (const op of ops) {
         index++;
         hooks.onStart?.({ backend: subject.name, size, op, index, total });
         const base = { backend: subject.name, batch: size.batch, classes: size.classes, op };
@@ -82,11 +94,13 @@ export async function runBench(
         let result: ResultEntry;
         if (loadError !== undefined) {
           result = { ...base, status: 'failed', reason: `loading the inputs failed: ${message(loadError)}` };
-        } else if (slow) {
+        } else if (slow && !mustTime) {
           result = { ...base, status: 'skipped', reason: `one call at ${sizeLabel(slow.size)} already took ${overLimitText(slow.ms, settings)}` };
         } else {
-          result = await probeThenMeasure(subject, op, size, settings, referenceLoss, base);
+          result = await probeThenMeasure(subject, op, size, settings, referenceLoss, base, mustTime);
           if (result.status === 'skipped') overLimit.set(key, { size, ms: result.probe_ms! });
+          const memory = hooks.sampleMemory?.();
+          if (memory && result.status === 'measured') result = { ...result, memory };
         }
         results.push(result);
         hooks.onResult?.({ index, total, result });
@@ -109,22 +123,42 @@ async function probeThenMeasure(
   settings: BenchSettings,
   referenceLoss: number,
   base: Pick<ResultEntry, 'backend' | 'batch' | 'classes' | 'op'>,
+  mustTime: boolean,
 ): Promise<ResultEntry> {
   try {
-    let probeMs = (await timeCalls(subject, op, 1)).ms;
+    const firstCallMs = (await timeCalls(subject, op, 1)).ms;
+    let probeMs = firstCallMs;
     // A first call can include one-time setup (shader compilation, wasm start-up): judge on a second.
     if (probeMs > settings.max_call_ms) probeMs = Math.min(probeMs, (await timeCalls(subject, op, 1)).ms);
-    if (probeMs > settings.max_call_ms) {
-      return { ...base, status: 'skipped', reason: `one call took ${overLimitText(probeMs, settings)}`, probe_ms: probeMs };
+    if (probeMs > settings.max_call_ms && !mustTime) {
+      return {
+        ...base,
+        status: 'skipped',
+        reason: `one call took ${overLimitText(probeMs, settings)}`,
+        probe_ms: probeMs,
+        first_call_ms: firstCallMs,
+      };
     }
-    const calls = await callsPerSample(subject, op);
-    const { latency, loss } = await measure(subject, op, settings, calls);
+    // A call this slow needs no batching, and the probing calls have warmed it up.
+    const slowCall = probeMs >= SLOW_CALL_MS;
+    const calls = slowCall ? 1 : await callsPerSample(subject, op);
+    // A case whose minimum samples alone would take many time budgets (a slow baseline, which at a
+    // headline size is timed even over the call limit) gets only the fewest samples that are not
+    // marked noisy, so one slow baseline does not take minutes.
+    const longCase = probeMs * settings.min_samples > LONG_CASE_BUDGETS * settings.time_ms;
+    const timing = {
+      ...settings,
+      ...(slowCall ? { warmup_samples: 0 } : {}),
+      ...(longCase ? { min_samples: Math.min(settings.min_samples, settings.noise.min_samples) } : {}),
+    };
+    const { latency, loss } = await measure(subject, op, timing, calls);
     const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));
     return {
       ...base,
       status: 'measured',
       ...summarize(latency, elements(size), settings.noise),
       calls_per_sample: calls,
+      first_call_ms: firstCallMs,
       loss,
       loss_check: agrees ? 'ok' : 'mismatch',
     };
@@ -134,7 +168,7 @@ async function probeThenMeasure(
 }
 
 function overLimitText(ms: number, settings: BenchSettings): string {
-  return `${Math.round(ms)} ms, over the ${settings.max_call_ms} ms limit (--max-call-ms)`;
+  return `${Math.round(ms)} ms, over the ${settings.max_call_ms} ms call limit`;
 }
 
 async function describeSubject(subject: BenchSubject, timeoutMs: number): Promise<BackendEntry> {

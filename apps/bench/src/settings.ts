@@ -2,13 +2,17 @@
 import { DEFAULT_OPTIONS } from '@dist-kd/core';
 import { LOGIT_SCALE } from './inputs.js';
 import type { BenchSettings } from './report.js';
+import { OPS } from './sizes.js';
 import { DEFAULT_NOISE } from './stats.js';
 
 export const DEFAULT_SEED = 20260520;
 
-export function defaultSettings(quick: boolean, resident = false): BenchSettings {
+export function defaultSettings(quick: boolean, resident = false, full = false): BenchSettings {
   return {
     quick,
+    full,
+    // Training calls the loss with its gradient: the headline run times that; --full adds the forward alone.
+    ops: full ? OPS : ['forward+backward'],
     resident,
     time_ms: quick ? 100 : 1000,
     min_samples: quick ? 5 : 10,

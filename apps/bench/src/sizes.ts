@@ -26,9 +26,6 @@ export const FULL_SIZES: readonly Size[] = sortSizes([
   { batch: 8, classes: 128000 },
 ]);
 
-/** `--quick`: a small size and the target sizes, about a minute in all. */
-export const QUICK_SIZES: readonly Size[] = sortSizes([{ batch: 64, classes: 100 }, ...TARGET_SIZES]);
-
 export function sizeLabel(size: Size): string {
   return `${size.batch}x${size.classes}`;
 }
@@ -67,4 +64,11 @@ export function parseSizes(list: string): Size[] {
   }
   if (sizes.length === 0) throw new BenchUsageError(`--sizes "${list}" names no size; e.g. --sizes 256x1000,128x32000`);
   return sortSizes(sizes);
+}
+
+/** The distinct sizes of a list of results, in first-seen order. */
+export function uniqueSizes(results: readonly Size[]): Size[] {
+  const seen = new Map<string, Size>();
+  for (const r of results) seen.set(sizeLabel(r), { batch: r.batch, classes: r.classes });
+  return [...seen.values()];
 }

@@ -3,6 +3,7 @@
  * baseline (PyTorch in a child process) behind the same small interface.
  */
 import { loadBackend, type Availability, type BoundDist, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
+import { isBaseline } from './baselines.js';
 import type { BenchInputs } from './inputs.js';
 import type { Op } from './sizes.js';
 
@@ -25,11 +26,8 @@ export interface BenchSubject {
   dispose(): Promise<void>;
 }
 
-/** The baselines: the design note's PyTorch code and the naive tfjs composition (formula in ops + tf.grad). */
-export const BASELINES: readonly string[] = ['pytorch', 'tfjs-naive-wasm', 'tfjs-naive-cpu', 'tfjs-naive-webgpu'];
-
 export function roleOf(name: string): BenchSubject['role'] {
-  return BASELINES.includes(name) ? 'baseline' : 'backend';
+  return isBaseline(name) ? 'baseline' : 'backend';
 }
 
 /**

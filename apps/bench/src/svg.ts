@@ -15,9 +15,17 @@ export interface ChartPoint {
   readonly note?: string;
 }
 
+/** A size the series has no time for (skipped or failed): drawn as a cross on the x axis. */
+export interface ChartGap {
+  readonly x: string;
+  /** Tooltip text: why there is no time. */
+  readonly note: string;
+}
+
 export interface ChartSeries {
   readonly name: string;
   readonly points: readonly ChartPoint[];
+  readonly gaps?: readonly ChartGap[];
   readonly color: string;
   /** An SVG stroke-dasharray, e.g. "6 4" for baselines. */
   readonly dash?: string;
@@ -32,12 +40,17 @@ export interface Chart {
   readonly series: readonly ChartSeries[];
   /** Text under the legend, e.g. what an open marker means. */
   readonly footnote?: string;
+  /** What the values are: milliseconds (the default) or ratios (speed-ups). */
+  readonly unit?: 'ms' | 'ratio';
 }
 
-/** Distinguishable colours (Okabe-Ito, then Tableau), in order of use. */
+/**
+ * Tableau 10, in order of use: ten hues chosen to stay apart from each other (the Okabe-Ito set
+ * used before has two near-identical blue and orange pairs among its first seven), then black.
+ */
 export const PALETTE = [
-  '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000',
-  '#8C564B', '#7F7F7F', '#BCBD22', '#17BECF', '#9467BD',
+  '#1F77B4', '#FF7F0E', '#2CA02C', '#D62728', '#9467BD', '#8C564B', '#E377C2', '#7F7F7F', '#BCBD22', '#17BECF',
+  '#000000',
 ];
 
 const WIDTH = 960;
@@ -65,17 +78,18 @@ export function lineChartSvg(chart: Chart): string {
   const step = (PLOT.right - PLOT.left) / chart.categories.length;
   const xOf = (category: string) => PLOT.left + step * (chart.categories.indexOf(category) + 0.5);
 
-  parts.push(...yAxis(low, high, yOf), ...xAxis(chart.categories, xOf));
+  const unit = chart.unit ?? 'ms';
+  parts.push(...yAxis(low, high, yOf, unit), ...xAxis(chart.categories, xOf));
   parts.push(text(PLOT.left - 60, (PLOT.top + PLOT.bottom) / 2, chart.yLabel, { size: 13, anchor: 'middle', rotate: true }));
   parts.push(text((PLOT.left + PLOT.right) / 2, HEIGHT - 25, chart.xLabel, { size: 13, anchor: 'middle' }));
   parts.push(`<rect x="${PLOT.left}" y="${PLOT.top}" width="${PLOT.right - PLOT.left}" height="${PLOT.bottom - PLOT.top}" fill="none" stroke="#333333"/>`);
-  for (const series of chart.series) parts.push(...seriesMarks(series, xOf, yOf));
+  for (const series of chart.series) parts.push(...seriesMarks(series, xOf, yOf, unit));
   parts.push(...legend(chart));
   parts.push('</svg>');
   return parts.join('\n');
 }
 
-function yAxis(low: number, high: number, yOf: (y: number) => number): string[] {
+function yAxis(low: number, high: number, yOf: (y: number) => number, unit: 'ms' | 'ratio'): string[] {
   const out: string[] = [];
   for (let decade = low; decade <= high; decade++) {
     for (const factor of [1, 2, 5]) {
@@ -84,7 +98,8 @@ function yAxis(low: number, high: number, yOf: (y: number) => number): string[] 
       const y = round(yOf(value));
       const major = factor === 1;
       out.push(`<line x1="${PLOT.left}" y1="${y}" x2="${PLOT.right}" y2="${y}" stroke="${major ? '#cccccc' : '#eeeeee'}"/>`);
-      out.push(text(PLOT.left - 6, y + 4, formatTick(value), { size: major ? 12 : 10, anchor: 'end', fill: major ? '#222222' : '#888888' }));
+      const label = unit === 'ratio' ? `${Number(value.toPrecision(3))}×` : formatTick(value);
+      out.push(text(PLOT.left - 6, y + 4, label, { size: major ? 12 : 10, anchor: 'end', fill: major ? '#222222' : '#888888' }));
     }
   }
   return out;
@@ -100,7 +115,7 @@ function xAxis(categories: readonly string[], xOf: (c: string) => number): strin
   });
 }
 
-function seriesMarks(series: ChartSeries, xOf: (c: string) => number, yOf: (y: number) => number): string[] {
+function seriesMarks(series: ChartSeries, xOf: (c: string) => number, yOf: (y: number) => number, unit: 'ms' | 'ratio'): string[] {
   const points = series.points
     .filter((p) => p.y > 0 && Number.isFinite(p.y))
     .map((p) => ({ ...p, px: round(xOf(p.x)), py: round(yOf(p.y)) }))
@@ -112,8 +127,17 @@ function seriesMarks(series: ChartSeries, xOf: (c: string) => number, yOf: (y: n
   }
   for (const p of points) {
     const fill = p.hollow ? '#ffffff' : series.color;
-    const tip = escapeXml(`${series.name}, ${p.x}: ${formatMs(p.y)} ms${p.note ? ` (${p.note})` : ''}`);
+    const value = unit === 'ratio' ? `${p.y.toPrecision(3)}×` : `${formatMs(p.y)} ms`;
+    const tip = escapeXml(`${series.name}, ${p.x}: ${value}${p.note ? ` (${p.note})` : ''}`);
     out.push(`<circle cx="${p.px}" cy="${p.py}" r="4" fill="${fill}" stroke="${series.color}" stroke-width="2"><title>${tip}</title></circle>`);
+  }
+  // Just above the x axis, in the series' colour: the size was tried and has no time.
+  for (const gap of series.gaps ?? []) {
+    const [x, y] = [round(xOf(gap.x)), PLOT.bottom - 8];
+    const tip = escapeXml(`${series.name}, ${gap.x}: ${gap.note}`);
+    out.push(
+      `<path class="gap" d="M${x - 4} ${y - 4} L${x + 4} ${y + 4} M${x - 4} ${y + 4} L${x + 4} ${y - 4}" stroke="${series.color}" stroke-width="2"><title>${tip}</title></path>`,
+    );
   }
   return out;
 }

@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { reportChart } from './charts.js';
-import type { Comparison } from './compare.js';
+import { resultsCsv } from './csv.js';
+import type { ChartKind, Comparison } from './compare.js';
 import { stamp } from './format.js';
 import { reportMarkdown } from './markdown.js';
 import type { BenchReport } from './report.js';
@@ -14,12 +15,18 @@ export function chartName(stem: string, op: Op): string {
   return `${stem}-${op.replace('+', '-')}.svg`;
 }
 
+/** A comparison's charts: times per machine, and speed-ups over the baselines (`-ratios`). */
+export function comparisonChartName(stem: string, op: Op, kind: ChartKind): string {
+  return kind === 'times' ? chartName(stem, op) : chartName(`${stem}-ratios`, op);
+}
+
 export async function writeRunReports(report: BenchReport, dir: string, name?: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const stem = name ?? `bench-${stamp(report.created_at)}-${report.environment}`;
   const charts = Object.fromEntries(OPS.map((op) => [op, chartName(stem, op)])) as Record<Op, string>;
   const files: Array<[string, string]> = [
     [`${stem}.json`, JSON.stringify(report, null, 2) + '\n'],
+    [`${stem}.csv`, resultsCsv(report)],
     [`${stem}.md`, reportMarkdown(report, charts)],
     ...OPS.map((op): [string, string] => [charts[op], lineChartSvg(reportChart(report, op))]),
   ];
@@ -30,7 +37,7 @@ export async function writeComparison(comparison: Comparison, dir: string, stem:
   await mkdir(dir, { recursive: true });
   return writeAll(dir, [
     [`${stem}.md`, comparison.markdown],
-    ...comparison.charts.map(({ op, svg }): [string, string] => [chartName(stem, op), svg]),
+    ...comparison.charts.map(({ op, kind, svg }): [string, string] => [comparisonChartName(stem, op, kind), svg]),
   ]);
 }
 

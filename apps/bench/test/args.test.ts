@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKENDS, DEFAULT_OUT, parseArgs } from '../src/args.js';
+import { DEFAULT_BACKENDS, DEFAULT_OUT, fullBackends, parseArgs } from '../src/args.js';
+import { BASELINE_OF } from '../src/baselines.js';
 import { parseSize } from '../src/sizes.js';
 
 function usageError(argv: string[]): Error & { code?: string } {
@@ -12,13 +13,31 @@ function usageError(argv: string[]): Error & { code?: string } {
 }
 
 describe('parseArgs', () => {
-  it('runs every known backend and the PyTorch baseline by default', () => {
+  it('runs each backend next to its baseline by default', () => {
     const command = parseArgs([]);
-    expect(command).toMatchObject({ kind: 'run', quick: false, out: DEFAULT_OUT, backends: DEFAULT_BACKENDS });
+    expect(command).toMatchObject({ kind: 'run', quick: false, full: false, browser: false, out: DEFAULT_OUT });
     expect(command.kind === 'run' && command.sizes).toBe(undefined);
-    expect(DEFAULT_BACKENDS).toContain('pytorch');
-    expect(DEFAULT_BACKENDS).toContain('tfjs-naive-wasm');
+    expect(command.kind === 'run' && command.backends).toBe(undefined);
+    for (const backend of ['cpu', 'tfjs-wasm', 'webgpu']) {
+      expect(DEFAULT_BACKENDS).toContain(backend);
+      expect(DEFAULT_BACKENDS).toContain(BASELINE_OF[backend]);
+    }
     expect(DEFAULT_BACKENDS).not.toContain('tfjs');
+  });
+
+  it('runs every variant of every backend package and the PyTorch baseline with --full', async () => {
+    expect(parseArgs(['--full'])).toMatchObject({ kind: 'run', full: true });
+    // Names come from the packages' VARIANTS exports, through core's listBackends; the tfjs alias (auto) is left out.
+    const importModule = async (id: string) => ({ VARIANTS: id === '@dist-kd/backend-tfjs' ? ['wasm', 'naive-wasm'] : [] });
+    expect(await fullBackends({ importModule })).toEqual(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-naive-wasm', 'pytorch']);
+    // And in this workspace, the installed packages.
+    expect(await fullBackends()).toEqual(expect.arrayContaining(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-ops-wasm', 'tfjs-naive-wasm', 'tfjs-naive-webgl', 'pytorch']));
+    // Importing the real packages loads tfjs, which takes seconds on a busy machine.
+  }, 60_000);
+
+  it('reads --browser, and refuses it with --resident', () => {
+    expect(parseArgs(['--browser', '--sizes', '64x100'])).toMatchObject({ kind: 'run', browser: true, sizes: [{ batch: 64, classes: 100 }] });
+    expect(usageError(['--browser', '--resident']).message).toMatch(/--browser times host arrays only/);
   });
 
   it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {

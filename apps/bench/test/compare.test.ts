@@ -3,7 +3,7 @@ import { compareReports } from '../src/compare.js';
 import { parseReport, REPORT_FORMAT } from '../src/report.js';
 import { available, makeReport, timed } from './fixtures.js';
 
-const chartFile = (op: string) => `cmp-${op}.svg`;
+const chartFile = (op: string, kind: string) => `cmp-${op}-${kind}.svg`;
 
 const laptop = makeReport(
   [available('cpu'), available('webgpu', 'backend', 'Apple M2')],
@@ -34,10 +34,26 @@ describe('compareReports', () => {
   });
 
   it('draws one chart per op with a series per backend and machine', () => {
-    expect(charts.map((c) => c.op)).toEqual(['forward', 'forward+backward']);
+    // No backend here has its baseline in either report, so there are no ratio charts.
+    expect(charts.map((c) => `${c.op} ${c.kind}`)).toEqual(['forward times', 'forward+backward times']);
     expect(charts[0]!.svg).toContain('cpu @ laptop');
     expect(charts[0]!.svg).toContain('cpu @ server');
-    expect(markdown).toContain('](cmp-forward.svg)');
+    expect(markdown).toContain('](cmp-forward-times.svg)');
+    expect(markdown).not.toContain('ratios.svg');
+  });
+
+  it('draws each backend\'s speed-up over its baseline per machine, where a report has both', () => {
+    const size: [number, number] = [256, 1000];
+    const pair = (wasm: number, naive: number) =>
+      makeReport(
+        [available('tfjs-wasm'), available('tfjs-naive-wasm', 'baseline')],
+        [timed('tfjs-wasm', size, 'forward+backward', wasm), timed('tfjs-naive-wasm', size, 'forward+backward', naive)],
+      );
+    const comparison = compareReports([{ label: 'laptop', report: pair(2, 20) }, { label: 'server', report: pair(1, 5) }], chartFile);
+    const ratios = comparison.charts.find((c) => c.op === 'forward+backward' && c.kind === 'ratios')!;
+    expect(ratios.svg).toContain('<title>tfjs-wasm vs tfjs-naive-wasm @ laptop, 256x1000: 10.0× (± ');
+    expect(ratios.svg).toContain('<title>tfjs-wasm vs tfjs-naive-wasm @ server, 256x1000: 5.00× (± ');
+    expect(comparison.markdown).toContain('](cmp-forward+backward-ratios.svg)');
   });
 
   it('tells apart two reports with the same label', () => {

@@ -27,16 +27,18 @@ describe('pnpm bench on the reference backend', () => {
   beforeAll(async () => {
     const out = capture();
     const err = capture();
-    const argv = ['--backends', 'reference,./no/such-backend.js', '--sizes', '8x10,4x6', '--time', '1', '--min-samples', '2', '--out', path.join(dir, 'reports'), '--json', path.join(dir, 'copy.json')];
+    const argv = ['--backends', 'reference,./no/such-backend.js', '--sizes', '8x10,4x6', '--full', '--time', '1', '--min-samples', '2', '--name', 'lab-box', '--out', path.join(dir, 'reports'), '--json', path.join(dir, 'copy.json')];
     expect(await main(argv, { stdout: out.output, stderr: err.output })).toBe(0);
     stdout = out.text();
     stderr = err.text();
     report = parseReport(JSON.parse(await readFile(path.join(dir, 'copy.json'), 'utf8')), 'copy.json');
   }, 60_000);
 
-  it('writes the JSON, Markdown and two SVG charts and prints their paths', async () => {
+  it('writes the JSON, CSV, Markdown and two SVG charts under the --name stem and prints their paths', async () => {
     const files = (await readdir(path.join(dir, 'reports'))).sort();
-    expect(files).toHaveLength(4);
+    expect(files).toEqual(['lab-box-forward-backward.svg', 'lab-box-forward.svg', 'lab-box.csv', 'lab-box.json', 'lab-box.md']);
+    const csv = (await readFile(path.join(dir, 'reports', 'lab-box.csv'), 'utf8')).trim().split('\r\n');
+    expect(csv).toHaveLength(1 + report.results.length);
     expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.md'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.svg'))).toHaveLength(2);
@@ -52,6 +54,8 @@ describe('pnpm bench on the reference backend', () => {
     for (const result of report.results) {
       expect(result).toMatchObject({ backend: 'reference', status: 'measured', loss_check: 'ok' });
       expect(result.samples).toBeGreaterThanOrEqual(2);
+      expect(result.first_call_ms).toBeGreaterThan(0);
+      expect(result.memory!.peak_rss_bytes).toBeGreaterThan(2 ** 20);
       expect(result.median_ms).toBeGreaterThan(0);
       expect(result.throughput_eps).toBeCloseTo((result.batch * result.classes) / (result.median_ms! / 1000), 6);
     }
@@ -73,7 +77,8 @@ describe('pnpm bench on the reference backend', () => {
   });
 
   it('compares the report with another machine\'s and refuses a non-report', async () => {
-    const other = { ...report, machine: { ...report.machine, cpu: 'Other CPU' } };
+    const { label: _label, ...unlabelled } = report;
+    const other = { ...unlabelled, machine: { ...report.machine, cpu: 'Other CPU' } };
     await writeFile(path.join(dir, 'other.json'), JSON.stringify(other));
     const out = capture();
     const compareArgs = ['compare', path.join(dir, 'copy.json'), path.join(dir, 'other.json'), '--out', path.join(dir, 'cmp')];
@@ -82,7 +87,9 @@ describe('pnpm bench on the reference backend', () => {
     expect(written.filter((f) => f.endsWith('.md'))).toHaveLength(1);
     expect(written.filter((f) => f.endsWith('.svg'))).toHaveLength(2);
     const markdown = await readFile(path.join(dir, 'cmp', written.find((f) => f.endsWith('.md'))!), 'utf8');
+    // Named by its --name label when it has one, else by its file name.
     expect(markdown).toContain('| other | Other CPU |');
+    expect(markdown).toMatch(/\| lab-box \| /);
 
     await writeFile(path.join(dir, 'notes.json'), '{ not json');
     const err = capture();

@@ -63,6 +63,21 @@ describe('reportMarkdown', () => {
     expect(quiet).toContain('Load average when the run started: 0.5, 0.4, 0.2\n');
   });
 
+  it('opens with the verdicts: one line per backend next to its baseline, or why there is no ratio', () => {
+    const section = markdown.split('## Verdicts\n\n')[1]!.split('\n\n')[0]!;
+    // cpu: pytorch 3 ms / cpu 2 ms = 1.5; each side's spread is 1.4826 * 0.01, propagated: 1.5 * 0.021 = 0.031.
+    expect(section.split('\n')).toEqual([
+      '- cpu ran 1.500 ± 0.031 times faster than pytorch at 256x1000 (forward)',
+      '- cpu vs pytorch at 256x1000 (forward+backward): no ratio, pytorch was not timed at this size',
+    ]);
+  });
+
+  it('keeps a multi-line reason inside its table row', () => {
+    const reason = 'tfjs_binding.node can not be found\n  at Object.<anonymous> (index.js:1)';
+    const text = reportMarkdown(makeReport([{ name: 'tfjs-node', role: 'backend', available: false, reason }], []));
+    expect(text).toContain('| tfjs-node | backend | unavailable | tfjs_binding.node can not be found<br>  at Object.<anonymous> (index.js:1) |');
+  });
+
   it('links the charts it was given', () => {
     expect(markdown).toContain('](f.svg)');
     expect(markdown).toContain('](fb.svg)');

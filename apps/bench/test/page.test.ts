@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInBrowser } from '../src/browser-run.js';
 import { parseReport } from '../src/report.js';
-import { PAGE_BACKENDS } from '../src/web/page-backends.js';
+import { PAGE_HEADLINE_BACKENDS } from '../src/baselines.js';
 
 const CONFIG = fileURLToPath(new URL('../src/web/vite.config.ts', import.meta.url));
 /** Debian's chromium (scripts/setup.sh installs it); CHROMIUM_PATH points elsewhere. */
@@ -45,9 +46,9 @@ afterAll(async () => {
 describe('bench page', () => {
   it('lists every backend as measured or unavailable with a reason, and offers a valid JSON report', async () => {
     // reference (core's float64 reference, always available) shows the measuring path on any machine.
-    const backends = [...PAGE_BACKENDS, 'reference'];
+    const backends = [...PAGE_HEADLINE_BACKENDS, 'reference'];
     const url = new URL(server.resolvedUrls!.local[0]!);
-    url.search = new URLSearchParams({ backends: backends.join(','), sizes: '4x6,8x10', time: '5', samples: '2', autorun: '1' }).toString();
+    url.search = new URLSearchParams({ backends: backends.join(','), sizes: '4x6,8x10', time: '5', samples: '2', full: '1', autorun: '1' }).toString();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -88,5 +89,36 @@ describe('bench page', () => {
     expect(reference.every((r) => r.status === 'measured' && r.median_ms! > 0 && r.loss_check === 'ok')).toBe(true);
     expect(report.versions['@dist-kd/core']).toMatch(/^\d+\.\d+\.\d+/);
     expect(await page.locator('#charts svg').count()).toBe(2);
+
+    // The numbers as a table beside the charts: a header and one row per result.
+    expect(await page.locator('#results tr').count()).toBe(1 + report.results.length);
+    // A verdict line for every backend measured next to a baseline, on the page as in the terminal.
+    const verdictLines = await page.locator('#verdicts li').allTextContents();
+    const tfjsWasm = report.results.filter((r) => r.backend === 'tfjs-wasm');
+    expect(verdictLines.filter((line) => line.startsWith('tfjs-wasm '))).toHaveLength(tfjsWasm.length);
+    for (const line of verdictLines.filter((l) => l.startsWith('tfjs-wasm '))) {
+      expect(line).toMatch(/^tfjs-wasm ran \d+(\.\d+)? ± \d+(\.\d+)? times (faster|slower) than tfjs-naive-wasm at \d+x\d+ \((forward|forward\+backward)\)$/);
+    }
+    const [markdown] = await Promise.all([page.waitForEvent('download'), page.click('#download-md')]);
+    expect(markdown.suggestedFilename()).toMatch(/^bench-.*-browser\.md$/);
+    expect(await readFile((await markdown.path())!, 'utf8')).toMatch(/^# DIST benchmark[\s\S]*## Verdicts\n\n- /);
+  }, 180_000);
+
+  it('runs from the CLI side (pnpm bench --browser): settings go in as URL parameters, progress and the report come back', async () => {
+    const lines: string[] = [];
+    const report = await runInBrowser(
+      { backends: ['reference', 'tfjs-wasm', 'tfjs-naive-wasm'], sizes: [{ batch: 4, classes: 6 }], full: false, timeMs: 5, minSamples: 2 },
+      { write: (text) => void lines.push(text) },
+      outDir,
+    );
+    expect(report.environment).toBe('browser');
+    expect(report.settings).toMatchObject({ time_ms: 5, min_samples: 2, ops: ['forward+backward'] });
+    expect(report.results.map((r) => `${r.backend} ${r.batch}x${r.classes} ${r.op} ${r.status}`)).toEqual([
+      'reference 4x6 forward+backward measured',
+      'tfjs-wasm 4x6 forward+backward measured',
+      'tfjs-naive-wasm 4x6 forward+backward measured',
+    ]);
+    // The page's own progress lines, one per result, as a Node run prints them.
+    expect(lines.filter((l) => /^\[\d\/3 /.test(l))).toHaveLength(3);
   }, 180_000);
 });

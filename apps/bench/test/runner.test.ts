@@ -36,7 +36,8 @@ const right = (inputs: BenchInputs) =>
   referenceDist({ student: inputs.student, teacher: inputs.teacher, shape: [inputs.size.batch, inputs.size.classes] }).loss;
 
 describe('runBench', async () => {
-  const settings = { ...defaultSettings(true), time_ms: 1, min_samples: 3, warmup_samples: 0, max_call_ms: 50 };
+  // Both ops (--full), so the skip rules are seen per op.
+  const settings = { ...defaultSettings(true, false, true), time_ms: 1, min_samples: 3, warmup_samples: 0, max_call_ms: 50 };
   const progress: Progress[] = [];
   const output = await runBench(
     [
@@ -68,12 +69,17 @@ describe('runBench', async () => {
   });
 
   it('skips a size whose first call is over the limit, and larger sizes, saying why', () => {
-    expect(result('steady', 100)).toMatchObject({ status: 'skipped', reason: 'one call took 100 ms, over the 50 ms limit (--max-call-ms)' });
-    expect(result('steady', 200, 'forward+backward')).toMatchObject({ status: 'skipped', reason: 'one call at 100x1000 already took 100 ms, over the 50 ms limit (--max-call-ms)' });
+    expect(result('steady', 100)).toMatchObject({ status: 'skipped', reason: 'one call took 100 ms, over the 50 ms call limit' });
+    expect(result('steady', 200, 'forward+backward')).toMatchObject({ status: 'skipped', reason: 'one call at 100x1000 already took 100 ms, over the 50 ms call limit' });
   });
 
   it('does not skip a backend whose first call alone paid a one-time setup over the limit', () => {
     expect(result('compiles', 10)).toMatchObject({ status: 'measured', median_ms: 1 });
+  });
+
+  it('records the first call apart from the steady state', () => {
+    expect(result('compiles', 10)).toMatchObject({ median_ms: 1, first_call_ms: 1001 });
+    expect(result('steady', 10)).toMatchObject({ first_call_ms: 1 });
   });
 
   it('marks a loss that disagrees with the reference, and reports a failing call with its error', () => {
@@ -84,6 +90,24 @@ describe('runBench', async () => {
   it('reports progress once per result, counting to the total', () => {
     expect(progress.map((p) => p.index)).toEqual(output.results.map((_, k) => k + 1));
     expect(new Set(progress.map((p) => p.total))).toEqual(new Set([4 * 3 * 2]));
+  });
+});
+
+describe('a baseline at a headline size', () => {
+  it('is timed however slow its calls are, so the headline ratio is never missing; elsewhere the call limit applies', async () => {
+    // 256x1000 takes 256 ms a call here, over the 50 ms limit; 300x1000 (not a headline size) 300 ms.
+    const baseline = { ...fake('tfjs-naive-wasm', right), role: 'baseline' as const };
+    const settings = { ...defaultSettings(true), time_ms: 1, min_samples: 10, warmup_samples: 0, max_call_ms: 50 };
+    const memory = { peak_rss_bytes: 123 };
+    const output = await runBench([baseline, fake('tfjs-wasm', right)], [{ batch: 256, classes: 1000 }, { batch: 300, classes: 1000 }], settings, {
+      sampleMemory: () => memory,
+    });
+    const at = (backend: string, batch: number) => output.results.find((r) => r.backend === backend && r.batch === batch)!;
+    expect(output.results.map((r) => r.op)).toEqual(Array(4).fill('forward+backward'));
+    // Timed over the limit, with the fewest samples that are not marked noisy (10 samples of 256 ms would be 2560 time budgets).
+    expect(at('tfjs-naive-wasm', 256)).toMatchObject({ status: 'measured', median_ms: 256, samples: 5, memory });
+    expect(at('tfjs-wasm', 256)).toMatchObject({ status: 'skipped' });
+    expect(at('tfjs-naive-wasm', 300)).toMatchObject({ status: 'skipped', reason: 'one call took 300 ms, over the 50 ms call limit' });
   });
 });
 
@@ -137,7 +161,7 @@ describe('availability checks', () => {
 describe('a backend whose availability() never answers', () => {
   it('is listed unavailable after the timeout instead of stalling the run', async () => {
     const hung: BenchSubject = { ...fake('hung', right), availability: () => new Promise(() => {}) };
-    const output = await runBench([hung, fake('fine', right)], [{ batch: 2, classes: 3 }], { ...defaultSettings(true), time_ms: 1, min_samples: 2 }, {}, 50);
+    const output = await runBench([hung, fake('fine', right)], [{ batch: 2, classes: 3 }], { ...defaultSettings(true, false, true), time_ms: 1, min_samples: 2 }, {}, 50);
     expect(output.backends[0]).toMatchObject({ name: 'hung', available: false, reason: 'availability() failed: no answer within 0.05 s' });
     expect(output.results.filter((r) => r.backend === 'fine' && r.status === 'measured')).toHaveLength(2);
   });

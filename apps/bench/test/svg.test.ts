@@ -80,4 +80,27 @@ describe('reportChart', () => {
     expect(forward.footnote).toMatch(/not measured \(see the report\):\nwebgpu$/);
     expect(reportChart(report, 'forward+backward').footnote).toMatch(/not measured \(see the report\):\npytorch, webgpu$/);
   });
+
+  it('marks a skipped size on the axis with its reason, in the series colour', () => {
+    const report = makeReport(
+      [available('tfjs-webgpu'), available('tfjs-naive-webgpu', 'baseline')],
+      [
+        timed('tfjs-webgpu', [256, 1000], 'forward+backward', 20),
+        { backend: 'tfjs-webgpu', batch: 1024, classes: 1000, op: 'forward+backward', status: 'skipped', reason: 'one call took 6000 ms, over the 5000 ms call limit' },
+        timed('tfjs-naive-webgpu', [1024, 1000], 'forward+backward', 900),
+      ],
+    );
+    const built = reportChart(report, 'forward+backward');
+    expect(built.series[0]!.gaps).toEqual([{ x: '1024x1000', note: 'skipped: one call took 6000 ms, over the 5000 ms call limit' }]);
+    const svg = lineChartSvg(built);
+    expectWellFormed(svg);
+    const gaps = [...svg.matchAll(/<path class="gap" d="M([\d.]+) [^"]*" stroke="([^"]+)"[^>]*><title>([^<]*)<\/title>/g)];
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]![2]).toBe(built.series[0]!.color);
+    expect(gaps[0]![3]).toBe('tfjs-webgpu, 1024x1000: skipped: one call took 6000 ms, over the 5000 ms call limit');
+    // At the 1024x1000 column, where the baseline's point is.
+    const baseline = circles(svg).find((c) => c.fill === built.series[1]!.color)!;
+    expect(Number(gaps[0]![1]) + 4).toBeCloseTo(baseline.cx, 0);
+    expect(built.footnote).toContain('× on the axis: skipped or failed');
+  });
 });

@@ -1,5 +1,4 @@
-import { PRESETS } from '@dist-kd/core';
-import { createCpuBackend } from '@dist-kd/backend-cpu';
+import { createCpuBackend, PRESETS } from '@dist-kd/backend-cpu';
 
 // Logits of 4 samples over 5 classes, row-major, as a model would produce them.
 const [batch, classes] = [4, 5];

@@ -205,6 +205,12 @@ function float64Path(options: CpuBackendOptions): CpuPath {
   };
 }
 
+/**
+ * The variants besides the default (`float32`), which core's `listBackends` turns into backend names
+ * (`cpu-float64`).
+ */
+export const VARIANTS: readonly string[] = ['float64'];
+
 /** The `BackendModule` entry point: `loadBackend('cpu')` and `loadBackend('cpu-float64')` call this. */
 export function createBackend(config: BackendConfig = {}): CpuBackend {
   const { variant, memoryLimitBytes } = config;
@@ -213,3 +219,6 @@ export function createBackend(config: BackendConfig = {}): CpuBackend {
   }
   return createCpuBackend({ precision: variant as CpuPrecision | undefined, memoryLimitBytes });
 }
+
+// What a user of this package needs from core, so that installing this package alone is enough.
+export { PRESETS, DEFAULT_OPTIONS, DistInputError, BackendUnavailableError, BackendRuntimeError, type DistOptions } from '@dist-kd/core';

@@ -2,7 +2,7 @@
  * The tfjs backends behind core's `DistBackend` interface: `createBackend({ variant })` with the
  * variants auto, node, wasm, cpu, webgl, webgpu (the loss as this package computes it: the SIMD
  * kernel on wasm and cpu, fused tfjs ops elsewhere), ops-wasm and ops-cpu (the fused tfjs ops on
- * wasm and cpu, for comparison), and naive-wasm, naive-cpu, naive-webgpu (the design note's formula
+ * wasm and cpu, for comparison), and naive-wasm, naive-cpu, naive-webgpu, naive-webgl (the design note's formula
  * in tfjs ops, gradient by `tf.grad`: the baseline).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -38,7 +38,7 @@ import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
 const NAIVE_PREFIX = 'naive-';
-const NAIVE_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu', 'webgpu'];
+const NAIVE_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu', 'webgpu', 'webgl'];
 /** Where the SIMD kernel would serve, so that forcing tfjs ops makes a different variant. */
 const OPS_PREFIX = 'ops-';
 const OPS_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu'];
@@ -49,6 +49,12 @@ export const TFJS_VARIANTS: readonly string[] = [
   ...OPS_PLATFORMS.map((platform) => OPS_PREFIX + platform),
   ...NAIVE_PLATFORMS.map((platform) => NAIVE_PREFIX + platform),
 ];
+
+/**
+ * The variants besides the default (`auto`), which core's `listBackends` turns into the backend
+ * names `tfjs-<variant>` (`tfjs-wasm`, `tfjs-naive-webgl`, ...).
+ */
+export const VARIANTS: readonly string[] = TFJS_VARIANTS.filter((variant) => variant !== 'auto');
 
 /** Tensors holding a result on the tfjs side, read back once. */
 interface Terms {

@@ -14,11 +14,13 @@ export interface DistLossOptions extends Partial<DistOptions> {
    * `DEGENERATE`) instead of returning NaN. Default true. It costs a min over each input and one
    * synchronous read of a scalar per call, which on webgl/webgpu waits for the GPU to finish the
    * step; pass false in a GPU training loop whose inputs you trust (shapes are always checked).
+   * @default true
    */
   readonly validate?: boolean;
   /**
    * `auto` (default): the WebAssembly SIMD kernel on tfjs wasm and cpu, tfjs ops on other backends.
    * `ops`: tfjs ops everywhere, for comparison; slower on wasm and cpu.
+   * @default 'auto'
    */
   readonly implementation?: DistImplementation;
 }
@@ -32,6 +34,7 @@ export function distLoss(
   studentLogits: tf.Tensor,
   options: DistLossOptions = {},
 ): tf.Scalar {
+  rejectWeightsTensor(options);
   const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
   checkTauRange(resolved, 'float32');
@@ -49,6 +52,20 @@ export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tens
   checkTauRange(resolveOptions(distOptions), 'float32');
   checkImplementation(implementation);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);
+}
+
+/**
+ * `tf.losses.*` take `(labels, predictions, weights)`; a weights tensor here would otherwise be read
+ * as options and fail on one of its internal fields ("unknown option kept").
+ */
+function rejectWeightsTensor(options: unknown): void {
+  if (options instanceof tf.Tensor) {
+    throw new DistInputError(
+      'BAD_OPTION',
+      'distLoss(teacherLogits, studentLogits, options) takes an options object as its third argument, got a tensor: ' +
+        'DIST has no per-sample weights; scale the returned loss (tf.mul(weight, loss)) or pass { beta, gamma }',
+    );
+  }
 }
 
 function checkImplementation(implementation: unknown): void {

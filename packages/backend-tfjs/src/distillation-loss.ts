@@ -13,7 +13,10 @@ export interface DistillationLossInputs {
   readonly studentLogits: tf.Tensor;
   /** [B, C] logits of the teacher; it receives no gradient. */
   readonly teacherLogits: tf.Tensor;
-  /** Weight of the DIST term; default 1. */
+  /**
+   * Weight of the DIST term.
+   * @default 1
+   */
   readonly weight?: number;
   /** DIST options (beta, gamma, tau, eps, epsMode, validate). */
   readonly options?: DistLossOptions;

@@ -1,4 +1,6 @@
 export { distLoss, distLossFunction, type DistLossOptions } from './dist-loss.js';
 export { distillationLoss, type DistillationLossInputs } from './distillation-loss.js';
-export { createBackend, TFJS_VARIANTS } from './backend.js';
+export { createBackend, TFJS_VARIANTS, VARIANTS } from './backend.js';
 export { useTfjsPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
+// What a user of this package needs from core, so that installing this package alone is enough.
+export { PRESETS, DEFAULT_OPTIONS, DistInputError, BackendUnavailableError, BackendRuntimeError, type DistOptions } from '@dist-kd/core';

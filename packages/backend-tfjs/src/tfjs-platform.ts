@@ -4,7 +4,6 @@
  * and says clearly why one cannot run here instead of quietly using another.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendUnavailableError, isSoftwareAdapter, type AdapterInfoLike } from '@dist-kd/core';
 
 /** The tfjs backends this package can run on; `auto` takes the best one available. */
@@ -100,7 +99,7 @@ async function start(platform: TfjsPlatform): Promise<ReadyPlatform> {
   try {
     ok = await tf.setBackend(tfjsBackend);
   } catch (error) {
-    throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}": ${(error as Error).message}`);
+    throw new BackendUnavailableError(name, `tfjs could not start "${tfjsBackend}": ${(error as Error).message}`, installHint(platform));
   }
   if (!ok) {
     if (platform === 'webgpu' && !(await hasWebGpuAdapter())) {
@@ -123,7 +122,7 @@ async function start(platform: TfjsPlatform): Promise<ReadyPlatform> {
 /** Loads the module that registers a platform's backend, where tfjs itself does not. */
 async function registerBackend(platform: TfjsPlatform, name: string): Promise<void> {
   if (platform === 'wasm') {
-    await pointWasmAtItsBinaries();
+    await registerWasm(name);
   } else if (platform === 'node') {
     if (!isNode) throw new BackendUnavailableError(name, 'tfjs-node runs only in Node.js');
     await importOptional('@tensorflow/tfjs-node', name);
@@ -185,18 +184,28 @@ async function provideDawnNavigator(): Promise<void> {
 
 /** Where the wasm binaries are loaded from, once `pointWasmAtItsBinaries` has run in Node. */
 let wasmFolder: string | undefined;
-let wasmPathsSet = false;
+
+const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
 /**
- * In Node the wasm binaries sit beside tfjs-backend-wasm's own files; naming that folder explicitly
- * makes loading independent of the working directory and of how the package was bundled. In a
- * browser the bundler or the page decides (tfjs-backend-wasm's `setWasmPaths`).
+ * Registers tfjs's wasm backend: an optional peer, so it is loaded only when asked for. In Node
+ * the binaries sit beside the package's own files; naming that folder explicitly makes loading
+ * independent of the working directory. In a bundle the page imports the package itself (a
+ * bundler cannot see through a variable specifier) and points `setWasmPaths` at the served files.
  */
-async function pointWasmAtItsBinaries(): Promise<void> {
-  if (wasmPathsSet || !isNode) return;
+async function registerWasm(name: string): Promise<void> {
+  if (tf.findBackendFactory('wasm') !== null) return;
+  if (!isNode) {
+    throw new BackendUnavailableError(
+      name,
+      `${WASM_PACKAGE} is not loaded on this page`,
+      `npm install ${WASM_PACKAGE}, then in the page: import { setWasmPaths } from '${WASM_PACKAGE}' and ` +
+        "setWasmPaths('/where/the/.wasm/files/are/served/') before useTfjsPlatform('wasm')",
+    );
+  }
+  const wasm = (await importOptional(WASM_PACKAGE, name)) as { setWasmPaths(prefix: string): void };
   wasmFolder = await wasmBinaryFolder();
-  if (wasmFolder) setWasmPaths(wasmFolder);
-  wasmPathsSet = true;
+  if (wasmFolder) wasm.setWasmPaths(wasmFolder);
 }
 
 async function wasmBinaryFolder(): Promise<string | undefined> {
@@ -206,16 +215,16 @@ async function wasmBinaryFolder(): Promise<string | undefined> {
   const { createRequire } = (await import(/* @vite-ignore */ moduleId)) as typeof import('node:module');
   const path = (await import(/* @vite-ignore */ pathId)) as typeof import('node:path');
   try {
-    const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+    const entry = createRequire(import.meta.url).resolve(WASM_PACKAGE);
     return path.dirname(entry) + path.sep;
   } catch {
     return undefined;
   }
 }
 
-async function importOptional(specifier: string, name: string): Promise<void> {
+async function importOptional(specifier: string, name: string): Promise<unknown> {
   try {
-    await import(/* @vite-ignore */ specifier);
+    return await import(/* @vite-ignore */ specifier);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
@@ -242,6 +251,12 @@ function installHint(platform: TfjsPlatform): string | undefined {
   if (platform === 'node') return 'npm install @tensorflow/tfjs-node';
   if (platform === 'webgpu') return 'npm install @tensorflow/tfjs-backend-webgpu, in an environment with WebGPU';
   if (platform === 'webgl') return 'run in a browser with WebGL';
+  if (platform === 'wasm') {
+    // In a browser the usual cause is a 404 for the .wasm binaries, which tfjs reports only in the console.
+    return isNode
+      ? `npm install ${WASM_PACKAGE}`
+      : `serve ${WASM_PACKAGE}'s dist/*.wasm files and call setWasmPaths('/their/folder/') from ${WASM_PACKAGE} before starting it`;
+  }
   return undefined;
 }
 

@@ -27,6 +27,7 @@ describe('createBackend', () => {
       'naive-wasm',
       'naive-cpu',
       'naive-webgpu',
+      'naive-webgl',
     ]);
     expect(createBackend().name).toBe('tfjs');
     expect(createBackend({ variant: 'naive-wasm' }).name).toBe('tfjs-naive-wasm');

@@ -79,6 +79,15 @@ describe('training loops with the DIST loss keep tensor counts flat and reduce t
     tf.dispose([x, teacherLogits, labels]);
   });
 
+  it('distLoss given a tf.losses-style weights tensor says what its third argument is', () => {
+    const { x, teacherLogits, labels } = batch();
+    const weights = tf.ones([B]);
+    expect(() => distLoss(teacherLogits, teacherLogits, weights as never)).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/options object as its third argument, got a tensor/) }),
+    );
+    tf.dispose([x, teacherLogits, labels, weights]);
+  });
+
   it('plain forward calls', () => {
     const { x, teacherLogits, labels } = batch();
     const student = x.slice([0, 0], [B, C]);

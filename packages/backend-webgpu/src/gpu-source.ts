@@ -13,7 +13,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 let dawnInstance: GPU | undefined;
 
 export const NODE_HINT =
-  'in Node: npm install webgpu@0.6.2 and a Vulkan driver; without a GPU, SwiftShader from Debian\'s chromium ' +
+  'in Node: npm install webgpu (Dawn, an optional peer of @dist-kd/backend-webgpu) and a Vulkan, Metal or D3D12 driver; without a GPU, SwiftShader from Debian\'s chromium ' +
   '(apt-get install chromium libvulkan1) with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export async function findGpu(): Promise<GpuLookup> {
@@ -33,7 +33,7 @@ export async function findGpu(): Promise<GpuLookup> {
     module = (await import(/* @vite-ignore */ specifier)) as typeof module;
   } catch (error) {
     return {
-      reason: `the optional "webgpu" package could not be loaded (${(error as Error).message.split('\n')[0]})`,
+      reason: `the optional peer "webgpu" (Dawn, WebGPU for Node) could not be loaded (${(error as Error).message.split('\n')[0]})`,
       hint: NODE_HINT,
     };
   }

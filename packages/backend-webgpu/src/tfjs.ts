@@ -1,3 +1,6 @@
+// The declarations name WebGPU's types (GPUDevice, GPUBuffer); this makes them resolve for a
+// consumer whose tsconfig does not list @webgpu/types (a dependency of this package).
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * `@dist-kd/backend-webgpu/tfjs`: DIST on tensors of @tensorflow/tfjs-backend-webgpu without a trip
  * through host memory. The kernels run on tfjs's own GPUDevice; the logits are copied GPU-to-GPU

@@ -21,8 +21,43 @@ export async function loadGoldenFiles(sources: readonly GoldenSource[] = BUNDLED
 export async function loadGoldenFile(source: GoldenSource): Promise<GoldenFile> {
   if (!isPathOrUrl(source)) return source;
   const fs = nodeFs();
-  const text = fs ? await fs.promises.readFile(source, 'utf8') : await (await fetch(source)).text();
+  let text: string;
+  try {
+    text = fs ? await fs.promises.readFile(source, 'utf8') : await fetchText(source);
+  } catch (error) {
+    throw unreadable(source, error);
+  }
   return parse(text, source);
+}
+
+async function fetchText(source: string | URL): Promise<string> {
+  const response = await fetch(source);
+  if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { code: `HTTP_${response.status}` });
+  return response.text();
+}
+
+/** A golden file that cannot be read: a sentence with the path and what to do, not `ENOENT: ...`. */
+export class GoldenReadError extends Error {
+  override readonly name = 'GoldenReadError';
+  readonly code = 'GOLDEN_UNREADABLE';
+}
+
+function unreadable(source: string | URL, error: unknown): GoldenReadError {
+  const label = labelOf(source);
+  const code = (error as { code?: string } | null)?.code;
+  const why =
+    code === 'ENOENT' || code === 'HTTP_404'
+      ? 'does not exist'
+      : code === 'EISDIR'
+        ? 'is a folder, not a file'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read (${(error as Error)?.message ?? error})`;
+  return new GoldenReadError(
+    `golden file ${label} ${why}; --golden takes a dist-golden/1 JSON file (make one with ` +
+      '`python3 scripts/generate_golden.py --out DIR` from @dist-kd/conformance)',
+    { cause: error },
+  );
 }
 
 /** The same, synchronously, for registering one test per case; Node only. */
@@ -31,7 +66,13 @@ export function loadGoldenFilesSync(sources: readonly GoldenSource[] = BUNDLED_G
   return sources.map((source) => {
     if (!isPathOrUrl(source)) return source;
     if (!fs) throw new Error('loadGoldenFilesSync needs Node >= 20.16; elsewhere use await loadGoldenFiles()');
-    return parse(fs.readFileSync(source, 'utf8'), source);
+    let text: string;
+    try {
+      text = fs.readFileSync(source, 'utf8');
+    } catch (error) {
+      throw unreadable(source, error);
+    }
+    return parse(text, source);
   });
 }
 
@@ -41,8 +82,12 @@ export function goldenLabel(file: GoldenFile): string {
   return source.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
 }
 
+function labelOf(source: string | URL): string {
+  return source instanceof URL && source.protocol === 'file:' ? decodeURIComponent(source.pathname) : String(source);
+}
+
 function parse(text: string, source: string | URL): GoldenFile {
-  const label = source instanceof URL && source.protocol === 'file:' ? decodeURIComponent(source.pathname) : String(source);
+  const label = labelOf(source);
   let document: unknown;
   try {
     document = JSON.parse(text);

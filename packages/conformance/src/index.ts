@@ -11,8 +11,9 @@ export {
   type GoldenTolerance,
 } from './golden.js';
 /** The seeded PRNG of the property checks, for tools that want the same portable stream (the bench). */
-export { mulberry32 } from './random-logits.js';
-export { BUNDLED_GOLDEN, goldenLabel, loadGoldenFile, loadGoldenFiles, loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
+// Kept for existing callers; it lives in core now.
+export { mulberry32 } from '@dist-kd/core';
+export { BUNDLED_GOLDEN, GoldenReadError, goldenLabel, loadGoldenFile, loadGoldenFiles, loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
 export {
   FLOAT32_UNIT_ROUNDOFF,
   FLOAT64_SCALE,

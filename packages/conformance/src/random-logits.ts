@@ -1,19 +1,9 @@
 /** Seeded logits for the property checks. */
+import { mulberry32 } from '@dist-kd/core';
 
 /** Logits lie on this grid: exact in float32, and shifts by grid multiples stay exact. */
 export const LOGIT_GRID = 2 ** -10;
 const LARGEST = 15;
-
-/** A small, portable PRNG (mulberry32): the same stream on every platform. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** B*C normal logits of standard deviation `scale`, rounded to LOGIT_GRID and kept within ±15. */
 export function randomLogits(B: number, C: number, seed: number, scale = 3): Float64Array {

@@ -95,6 +95,64 @@ describe('dist-kd-conformance CLI', () => {
     expect(status).toBe(2);
   });
 
+  it('says in a sentence that a --golden file does not exist, with what to do, and exits 2', () => {
+    const { status, stderr } = run('--backend', 'reference', '--golden', 'no/such/cases.json');
+    expect(stderr.trim()).toBe(
+      'cannot run the conformance suite: golden file no/such/cases.json does not exist; --golden takes a dist-golden/1 JSON file ' +
+        '(make one with `python3 scripts/generate_golden.py --out DIR` from @dist-kd/conformance)',
+    );
+    expect(status).toBe(2);
+  });
+
+  describe('reporters for CI', () => {
+    // One passing and one failing golden case, so each format shows both.
+    const goldenPair = () => {
+      const bundled = JSON.parse(readFileSync(join(packageDir, 'golden', 'design-note.json'), 'utf8'));
+      const small = bundled.cases.find((c: { name: string }) => c.name === 'small_4x5');
+      const file = join(mkdtempSync(join(tmpdir(), 'golden-')), 'pair.json');
+      writeFileSync(file, JSON.stringify({ format: 'dist-golden/1', cases: [small, { ...small, name: 'shifted', loss: small.loss + 1 }] }));
+      return file;
+    };
+    const runWith = (reporter: string) => run('--backend', 'reference', '--no-bundled-golden', '--golden', goldenPair(), '--reporter', reporter);
+
+    it('json: one document with every check, its time, and the reason of a failure', () => {
+      const { status, stdout } = runWith('json');
+      const report = JSON.parse(stdout);
+      // The shifted case fails as a golden case and as each of its two shard splits.
+      expect(report).toMatchObject({ format: 'dist-kd-conformance/1', backend: 'reference', precision: 'float64', failed: 3 });
+      expect(report.passed + report.failed).toBe(report.results.length);
+      expect(report.results.find((r: { name: string }) => r.name === 'golden/pair/small_4x5')).toMatchObject({ ok: true, ms: expect.any(Number) });
+      expect(report.results.find((r: { name: string }) => r.name === 'golden/pair/shifted')).toMatchObject({ ok: false, message: expect.stringMatching(/^loss = /) });
+      expect(status).toBe(1);
+    });
+
+    it('junit: a testsuite with a testcase per check and a failure element for the failed one', () => {
+      const { status, stdout } = runWith('junit');
+      expect(stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="dist-kd-conformance" tests="(\d+)" failures="3"/);
+      const tests = Number(/tests="(\d+)"/.exec(stdout)![1]);
+      expect(stdout.match(/<testcase /g)).toHaveLength(tests);
+      expect(stdout).toContain('<testcase classname="golden/pair" name="small_4x5" time="');
+      expect(stdout).toMatch(/<testcase classname="golden\/pair" name="shifted" time="[\d.]+">\n {6}<failure message="loss = [^"]*">/);
+      expect(stdout.match(/<failure /g)).toHaveLength(3);
+      expect(status).toBe(1);
+    });
+
+    it('tap: a plan, ok / not ok lines, and a YAML block with the reason', () => {
+      const { status, lines } = runWith('tap');
+      expect(lines[0]).toBe('TAP version 14');
+      const plan = Number(/^1\.\.(\d+)$/.exec(lines[1]!)![1]);
+      expect(lines.filter((l) => /^(not )?ok \d+ - /.test(l))).toHaveLength(plan);
+      const failed = lines.findIndex((l) => /^not ok \d+ - golden\/pair\/shifted$/.test(l));
+      expect(lines.slice(failed + 1, failed + 3)).toEqual(['  ---', expect.stringMatching(/^  message: "loss = /)]);
+      expect(lines.filter((l) => l.startsWith('not ok'))).toHaveLength(3);
+      expect(status).toBe(1);
+    });
+
+    it('refuses an unknown reporter', () => {
+      expect(run('--backend', 'reference', '--reporter', 'xml')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--reporter "xml" is not one of text, json, junit, tap/) });
+    });
+  });
+
   it('prints usage for --help and exits 2 without --backend or with an unknown option', () => {
     expect(run('--help')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: dist-kd-conformance --backend/) });
     expect(run()).toMatchObject({ status: 2, stderr: expect.stringMatching(/--backend is required/) });

@@ -51,6 +51,7 @@ export {
 export { referenceShardCompute, referenceShardStatistics } from './reference-shards.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';
 export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend, DistBinding, DistShards, DistTerms } from './backend.js';
-export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
+export { AUTO_ORDER, BACKEND_PACKAGES, backendPackage, listBackends, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';
+export { mulberry32 } from './random.js';

@@ -10,14 +10,30 @@ export type EpsMode = 'design-note' | 'official';
 export const EPS_MODES: readonly EpsMode[] = ['design-note', 'official'];
 
 export interface DistOptions {
-  /** Weight of the inter-class (per-sample) term. */
+  /**
+   * Weight of the inter-class (per-sample) term.
+   * @default 2
+   */
   readonly beta: number;
-  /** Weight of the intra-class (per-class) term. */
+  /**
+   * Weight of the intra-class (per-class) term.
+   * @default 2
+   */
   readonly gamma: number;
-  /** Softmax temperature; both terms are scaled by tau^2. */
+  /**
+   * Softmax temperature; both terms are scaled by tau^2.
+   * @default 6
+   */
   readonly tau: number;
-  /** Stabiliser of the correlation's denominator; see `epsMode`. */
+  /**
+   * Stabiliser of the correlation's denominator; see `epsMode`.
+   * @default 1e-8
+   */
   readonly eps: number;
+  /**
+   * Where eps goes in the correlation (see `EpsMode`).
+   * @default 'design-note'
+   */
   readonly epsMode: EpsMode;
 }
 

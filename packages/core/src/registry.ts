@@ -6,34 +6,50 @@ import { BackendUnavailableError } from './errors.js';
 import type { BackendModule, DistBackend } from './backend.js';
 import { createReferenceBackend } from './reference-backend.js';
 
-interface KnownBackend {
-  readonly module: string;
-  readonly variant?: string;
-  readonly description: string;
+/**
+ * Which package serves a backend name: the name's first dash-separated part. The rest of the name is
+ * the variant that package's `createBackend` gets (`tfjs-naive-wasm`: @dist-kd/backend-tfjs, variant
+ * `naive-wasm`); the part alone is the package's default (`cpu`, `webgpu`, `tfjs`). The names
+ * themselves come from each package's `VARIANTS` export (`listBackends`), so no list of them is kept
+ * here: a package that adds a variant adds a name.
+ */
+export const BACKEND_PACKAGES: Readonly<Record<string, string>> = Object.freeze({
+  cpu: '@dist-kd/backend-cpu',
+  webgpu: '@dist-kd/backend-webgpu',
+  tfjs: '@dist-kd/backend-tfjs',
+});
+
+/** The package and variant a backend name maps to; undefined for a name no package prefix claims. */
+export function backendPackage(name: string): { readonly module: string; readonly variant?: string } | undefined {
+  const prefix = name.split('-', 1)[0]!;
+  const module = Object.hasOwn(BACKEND_PACKAGES, prefix) ? BACKEND_PACKAGES[prefix] : undefined;
+  if (module === undefined) return undefined;
+  const variant = name.slice(prefix.length + 1);
+  return variant ? { module, variant } : { module };
 }
 
-const TFJS = '@dist-kd/backend-tfjs';
-
 /**
- * The names `loadBackend` knows, besides `auto` and `reference` (core's float64 reference).
- * Anything else is treated as a module specifier or path.
+ * Every backend name the installed backend packages offer: each package's default (its prefix) and
+ * one name per entry of its `VARIANTS` export (`readonly string[]`, the variants besides the
+ * default). Packages that are not installed are left out; one that fails to load for another reason
+ * throws.
  */
-export const KNOWN_BACKENDS: Readonly<Record<string, KnownBackend>> = Object.freeze({
-  cpu: { module: '@dist-kd/backend-cpu', description: 'the WebAssembly SIMD kernel on every core (float32)' },
-  'cpu-float64': { module: '@dist-kd/backend-cpu', variant: 'float64', description: 'TypeScript kernels in float64, one thread' },
-  webgpu: { module: '@dist-kd/backend-webgpu', description: 'fused WGSL kernels on WebGPU' },
-  tfjs: { module: TFJS, variant: 'auto', description: 'TensorFlow.js, best tfjs backend available' },
-  'tfjs-node': { module: TFJS, variant: 'node', description: 'TensorFlow.js on tfjs-node (native)' },
-  'tfjs-wasm': { module: TFJS, variant: 'wasm', description: 'TensorFlow.js on the wasm backend (DIST SIMD kernel)' },
-  'tfjs-cpu': { module: TFJS, variant: 'cpu', description: 'TensorFlow.js on its plain JS cpu backend (DIST SIMD kernel)' },
-  'tfjs-ops-wasm': { module: TFJS, variant: 'ops-wasm', description: 'TensorFlow.js on wasm, DIST as fused tfjs ops' },
-  'tfjs-ops-cpu': { module: TFJS, variant: 'ops-cpu', description: 'TensorFlow.js on cpu, DIST as fused tfjs ops' },
-  'tfjs-webgl': { module: TFJS, variant: 'webgl', description: 'TensorFlow.js on WebGL' },
-  'tfjs-webgpu': { module: TFJS, variant: 'webgpu', description: 'TensorFlow.js on its WebGPU backend' },
-  'tfjs-naive-wasm': { module: TFJS, variant: 'naive-wasm', description: 'baseline: the formula in tfjs ops + tf.grad, wasm' },
-  'tfjs-naive-cpu': { module: TFJS, variant: 'naive-cpu', description: 'baseline: the formula in tfjs ops + tf.grad, cpu' },
-  'tfjs-naive-webgpu': { module: TFJS, variant: 'naive-webgpu', description: 'baseline: the formula in tfjs ops + tf.grad, webgpu' },
-});
+export async function listBackends(options: LoadOptions = {}): Promise<string[]> {
+  const importModule = options.importModule ?? importFromProject;
+  const names: string[] = [];
+  for (const [prefix, specifier] of Object.entries(BACKEND_PACKAGES)) {
+    let module: unknown;
+    try {
+      module = await importModule(specifier);
+    } catch (error) {
+      if (isModuleNotFound(error)) continue;
+      throw error;
+    }
+    const variants = (module as { VARIANTS?: unknown } | null)?.VARIANTS;
+    names.push(prefix, ...(Array.isArray(variants) ? variants.map((variant) => `${prefix}-${String(variant)}`) : []));
+  }
+  return names;
+}
 
 /** `auto` takes the first of these that is installed and available, preferring hardware to emulation. */
 export const AUTO_ORDER: readonly string[] = ['webgpu', 'tfjs-node', 'cpu'];
@@ -46,8 +62,9 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a backend: a known name (`cpu`, `tfjs-wasm`, `webgpu`, `auto`, ...), a package name or a
- * path to a module that exports `createBackend`, a `BackendModule`, or a ready `DistBackend`.
+ * Loads a backend: a name (`cpu`, `tfjs-wasm`, `webgpu`, `auto`, ...; see `backendPackage`), a
+ * package name or a path to a module that exports `createBackend`, a `BackendModule`, or a ready
+ * `DistBackend`. A variant its package does not have is that package's error.
  */
 export async function loadBackend(spec: BackendSpec, options: LoadOptions = {}): Promise<DistBackend> {
   if (typeof spec !== 'string') {
@@ -56,7 +73,7 @@ export async function loadBackend(spec: BackendSpec, options: LoadOptions = {}):
   const importModule = options.importModule ?? importFromProject;
   if (spec === 'auto') return loadAuto(importModule);
   if (spec === 'reference') return createReferenceBackend();
-  const known = KNOWN_BACKENDS[spec];
+  const known = backendPackage(spec);
   const specifier = known?.module ?? spec;
   let module: unknown;
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReferenceBackend, isSoftwareAdapter, loadBackend, type Availability, type DistBackend } from '../src/index.js';
+import { backendPackage, createReferenceBackend, isSoftwareAdapter, listBackends, loadBackend, type Availability, type DistBackend } from '../src/index.js';
 
 function fakeBackend(name: string, availability: Availability): DistBackend & { disposed: boolean } {
   const backend = {
@@ -40,6 +40,21 @@ describe('loadBackend', () => {
     expect(seen).toEqual({ variant: 'naive-cpu' });
   });
 
+  it('passes no variant for a bare package name, and treats a name no prefix claims as a module specifier', async () => {
+    const seen: Array<[string, unknown]> = [];
+    const importModule = async (id: string) => ({ createBackend: (config: unknown) => (seen.push([id, config]), createReferenceBackend()) });
+    await loadBackend('cpu', { importModule });
+    await loadBackend('cpu-float64', { importModule });
+    await loadBackend('my-backend', { importModule });
+    expect(seen).toEqual([
+      ['@dist-kd/backend-cpu', undefined],
+      ['@dist-kd/backend-cpu', { variant: 'float64' }],
+      ['my-backend', undefined],
+    ]);
+    expect(backendPackage('tfjs-naive-webgl')).toEqual({ module: '@dist-kd/backend-tfjs', variant: 'naive-webgl' });
+    expect(backendPackage('constructor')).toBeUndefined();
+  });
+
   it('auto: takes the first available hardware backend, keeps an emulated GPU only as a last resort', async () => {
     const software = fakeBackend('webgpu', { available: true, software: true });
     const cpu = fakeBackend('cpu', { available: true });
@@ -64,6 +79,27 @@ describe('loadBackend', () => {
       code: 'BACKEND_UNAVAILABLE',
       reason: expect.stringMatching(/cpu: broken/),
     });
+  });
+});
+
+describe('listBackends', () => {
+  it('names each installed package by its prefix and each of its VARIANTS as prefix-variant, leaving out missing packages', async () => {
+    const modules: Record<string, unknown> = {
+      '@dist-kd/backend-cpu': { VARIANTS: ['float64'] },
+      '@dist-kd/backend-tfjs': { VARIANTS: ['wasm', 'naive-wasm'] },
+    };
+    const importModule = async (id: string) => {
+      if (id in modules) return modules[id];
+      throw Object.assign(new Error(`no ${id}`), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    expect(await listBackends({ importModule })).toEqual(['cpu', 'cpu-float64', 'tfjs', 'tfjs-wasm', 'tfjs-naive-wasm']);
+  });
+
+  it('throws when a package is installed but fails to load', async () => {
+    const importModule = async () => {
+      throw new SyntaxError('Unexpected token');
+    };
+    await expect(listBackends({ importModule })).rejects.toThrow(/Unexpected token/);
   });
 });
 

@@ -22,10 +22,18 @@ describe('the import rule (CONTRIBUTING.md, Layout)', () => {
     expect(problems).toEqual([
       '@dist-kd/backend-cpu (backend) depends on @dist-kd/backend-tfjs (backend) in dependencies',
       'k.ts (kernel) imports the framework @tensorflow/tfjs-core: a kernel package has no framework in it',
-      'c.ts imports @dist-kd/core/src/input.js: import a package\'s entry point, never its files',
+      'c.ts imports @dist-kd/core/src/input.js: import a package\'s entry points (its manifest\'s exports), never its files',
       '@dist-kd/core (core) depends on @dist-kd/kernel-wasm (kernel) in dependencies',
       expect.stringContaining('@dist-kd/unknown has no layer'),
     ]);
+  });
+
+  it('takes the subpaths a manifest exports as entry points', () => {
+    const problems = layeringViolations([
+      { name: '@dist-kd/conformance', exports: ['.', './leaks'], dependencies: [], imports: [] },
+      { name: '@dist-kd/backend-cpu', dependencies: [], imports: [{ file: 't.ts', specifier: '@dist-kd/conformance/leaks', test: true }, { file: 'u.ts', specifier: '@dist-kd/conformance/src/x.js', test: true }] },
+    ]);
+    expect(problems).toEqual([expect.stringContaining('u.ts imports @dist-kd/conformance/src/x.js')]);
   });
 
   it('lets a backend test itself with the conformance suite, but not depend on it at run time', () => {

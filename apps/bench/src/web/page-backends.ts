@@ -1,20 +1,9 @@
 /**
- * The backends the bench page times in the visitor's browser. They are imported by package name
- * (the map below lets Vite bundle them); loadBackend picks the variant from the name.
+ * The backend modules bundled into the bench page. They are imported by package name (the map
+ * below lets Vite bundle them); loadBackend picks the variant from the name. Which backends the
+ * page times by default is `PAGE_HEADLINE_BACKENDS` (baselines.ts).
  */
 import type { LoadOptions } from '@dist-kd/core';
-
-export const PAGE_BACKENDS: readonly string[] = [
-  'webgpu',
-  'tfjs-webgpu',
-  'tfjs-webgl',
-  'tfjs-wasm',
-  'tfjs-cpu',
-  'cpu',
-  'tfjs-naive-webgpu',
-  'tfjs-naive-wasm',
-  'tfjs-naive-cpu',
-];
 
 const MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
   '@dist-kd/backend-webgpu': () => import('@dist-kd/backend-webgpu'),

@@ -1,9 +1,9 @@
 /** The gradient against finite differences of the backend's own loss. */
+import { mulberry32 } from '@dist-kd/core';
 import { computeChecked } from '../backend-calls.js';
 import { fail, type ConformanceCheck } from '../check.js';
 import { format } from '../compare.js';
 import { BASE_PROBLEMS, referenceOf, requestFor, solve, toleranceOf, withLogits, type Problem } from '../problems.js';
-import { mulberry32 } from '../random-logits.js';
 
 export function finiteDifferenceChecks(): ConformanceCheck[] {
   return BASE_PROBLEMS.map(finiteDifferenceCheck);
