@@ -46,7 +46,7 @@ export const DEFAULT_BACKENDS: readonly string[] = HEADLINE_BACKENDS;
  * the `tfjs` alias (`auto`: it is one of the others), plus the PyTorch baseline.
  */
 export async function fullBackends(options?: LoadOptions): Promise<string[]> {
-  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), 'pytorch'];
+  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), 'pytorch', 'native-ceiling'];
 }
 
 export const DEFAULT_OUT = 'reports';
@@ -58,7 +58,7 @@ export const USAGE = `Usage:
 
 Options:
   --backends a,b,...   backends to time (default: each backend and its baseline: ${DEFAULT_BACKENDS.join(', ')};
-                       --full: every variant of every installed backend package, plus pytorch);
+                       --full: every variant of every installed backend package, plus pytorch and native-ceiling);
                        also "reference" or a module path that exports createBackend
   --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: ${HEADLINE_SIZES.map(sizeLabel).join(', ')};
                        --full: ${FULL_SIZES.map(sizeLabel).join(', ')})

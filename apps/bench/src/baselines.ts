@@ -23,6 +23,17 @@ export const BASELINE_OF: Readonly<Record<string, string>> = Object.freeze({
 
 export const BASELINES: readonly string[] = [...new Set(Object.values(BASELINE_OF))];
 
+/**
+ * What the CPU paths are also measured against: the native ceiling (`native/dist_ceiling.c`), what
+ * this machine does with the same arithmetic in C; a verdict says how many times its time a path takes.
+ */
+export const CEILING_OF: Readonly<Record<string, string>> = Object.freeze({
+  cpu: 'native-ceiling',
+  'cpu-float64': 'native-ceiling',
+  'tfjs-wasm': 'native-ceiling',
+  'tfjs-cpu': 'native-ceiling',
+});
+
 export function isBaseline(name: string): boolean {
   return BASELINES.includes(name);
 }
@@ -44,7 +55,7 @@ export function isHeadlineSize(size: Size): boolean {
  * A default run's backends in Node: each product path next to its baseline (the browser-only
  * tfjs-webgl pair is the page's and `--browser`'s).
  */
-export const HEADLINE_BACKENDS: readonly string[] = pairs(['cpu', 'tfjs-node', 'tfjs-wasm', 'tfjs-cpu', 'webgpu', 'tfjs-webgpu']);
+export const HEADLINE_BACKENDS: readonly string[] = [...pairs(['cpu', 'tfjs-node', 'tfjs-wasm', 'tfjs-cpu', 'webgpu', 'tfjs-webgpu']), 'native-ceiling'];
 
 /** The same in a browser page. */
 export const PAGE_HEADLINE_BACKENDS: readonly string[] = pairs(['webgpu', 'tfjs-webgpu', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu', 'cpu']).filter(

@@ -15,6 +15,7 @@ import { defaultSettings } from './settings.js';
 import { HEADLINE_SIZES } from './baselines.js';
 import { FULL_SIZES } from './sizes.js';
 import { disposeAll, loadSubject, type BenchSubject } from './subject.js';
+import { createNativeSubject, NATIVE_CEILING } from './native-subject.js';
 import { createTorchSubject, pythonCandidates } from './torch-subject.js';
 import { verdictLine, verdicts } from './verdicts.js';
 import { comparisonChartName, writeComparison, writeRunReports } from './write-reports.js';
@@ -61,7 +62,9 @@ export async function run(command: RunCommand, io: Io): Promise<BenchReport> {
     subjects.push(
       name === 'pytorch'
         ? await createTorchSubject(settings.options, pythonCandidates(command.python))
-        : await loadSubject(name, settings.options, undefined, settings.resident),
+        : name === NATIVE_CEILING
+          ? await createNativeSubject(settings.options)
+          : await loadSubject(name, settings.options, undefined, settings.resident),
     );
   }
   try {

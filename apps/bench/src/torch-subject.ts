@@ -41,7 +41,7 @@ export async function createTorchSubject(options: DistOptions, pythons: readonly
   }
   const reasons: string[] = [];
   for (const python of pythons) {
-    const started = await startLineWorker(python, [SCRIPT, folder], { timeoutMs: START_TIMEOUT_MS, label: 'python' });
+    const started = await startLineWorker(python, [SCRIPT, folder], { timeoutMs: START_TIMEOUT_MS, label: 'pytorch' });
     if ('worker' in started) return torchSubject(started.worker, options);
     reasons.push(`${python}: ${started.reason}`);
   }

@@ -2,7 +2,7 @@
  * The answer a run exists for, one line per comparison, hyperfine-style:
  * "tfjs-wasm ran 9.40 ± 0.40 times faster than tfjs-naive-wasm at 1024x1000 (forward+backward)".
  */
-import { BASELINE_OF } from './baselines.js';
+import { BASELINE_OF, CEILING_OF } from './baselines.js';
 import type { BenchReport, ResultEntry } from './report.js';
 import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 
@@ -11,7 +11,9 @@ const MAD_TO_SD = 1.4826;
 
 export interface Verdict {
   readonly backend: string;
+  /** What the backend is compared with: its baseline, or (kind `ceiling`) the native ceiling. */
   readonly baseline: string;
+  readonly kind: 'baseline' | 'ceiling';
   readonly batch: number;
   readonly classes: number;
   readonly op: Op;
@@ -30,35 +32,41 @@ export interface Verdict {
  */
 export function verdicts(report: Pick<BenchReport, 'backends' | 'results'>): Verdict[] {
   const inRun = new Map(report.backends.map((b) => [b.name, b]));
+  const comparisons = [['baseline', BASELINE_OF], ['ceiling', CEILING_OF]] as const;
   const out: Verdict[] = [];
   for (const op of OPS) {
     for (const size of sortSizes(uniqueSizes(report.results.filter((r) => r.op === op)))) {
-      for (const result of report.results) {
-        if (result.op !== op || result.batch !== size.batch || result.classes !== size.classes) continue;
-        const baseline = BASELINE_OF[result.backend];
-        const entry = baseline === undefined ? undefined : inRun.get(baseline);
-        if (!entry) continue;
-        const common = { backend: result.backend, baseline: baseline!, batch: size.batch, classes: size.classes, op };
-        if (result.status !== 'measured') {
-          out.push({ ...common, missing: `${result.backend} was ${result.status}: ${result.reason}` });
-          continue;
+      for (const [kind, against] of comparisons) {
+        for (const result of report.results) {
+          if (result.op !== op || result.batch !== size.batch || result.classes !== size.classes) continue;
+          const baseline = against[result.backend];
+          const entry = baseline === undefined ? undefined : inRun.get(baseline);
+          if (!entry) continue;
+          out.push(verdictOf({ backend: result.backend, baseline: baseline!, kind, batch: size.batch, classes: size.classes, op }, result, entry, report));
         }
-        if (!entry.available) {
-          out.push({ ...common, missing: `${baseline} is unavailable here: ${entry.reason}` });
-          continue;
-        }
-        const base = report.results.find((r) => r.backend === baseline && r.op === op && r.batch === size.batch && r.classes === size.classes);
-        if (!base || base.status !== 'measured') {
-          out.push({ ...common, missing: base ? `${baseline} was ${base.status}: ${base.reason}` : `${baseline} was not timed at this size` });
-          continue;
-        }
-        const ratio = base.median_ms! / result.median_ms!;
-        const relative = Math.hypot(MAD_TO_SD * spread(base), MAD_TO_SD * spread(result));
-        out.push({ ...common, ratio, ratio_sd: ratio * relative });
       }
     }
   }
   return out;
+}
+
+/** The ratio of one pair at one size and op, or why there is none. */
+function verdictOf(
+  common: Omit<Verdict, 'ratio' | 'ratio_sd' | 'missing'>,
+  result: ResultEntry,
+  entry: BenchReport['backends'][number],
+  report: Pick<BenchReport, 'results'>,
+): Verdict {
+  const { baseline, op, batch, classes } = common;
+  if (result.status !== 'measured') return { ...common, missing: `${result.backend} was ${result.status}: ${result.reason}` };
+  if (!entry.available) return { ...common, missing: `${baseline} is unavailable here: ${entry.reason}` };
+  const base = report.results.find((r) => r.backend === baseline && r.op === op && r.batch === batch && r.classes === classes);
+  if (!base || base.status !== 'measured') {
+    return { ...common, missing: base ? `${baseline} was ${base.status}: ${base.reason}` : `${baseline} was not timed at this size` };
+  }
+  const ratio = base.median_ms! / result.median_ms!;
+  const relative = Math.hypot(MAD_TO_SD * spread(base), MAD_TO_SD * spread(result));
+  return { ...common, ratio, ratio_sd: ratio * relative };
 }
 
 function spread(result: ResultEntry): number {
@@ -69,6 +77,11 @@ function spread(result: ResultEntry): number {
 export function verdictLine(v: Verdict): string {
   const where = `at ${sizeLabel(v)} (${v.op})`;
   if (v.ratio === undefined) return `${v.backend} vs ${v.baseline} ${where}: no ratio, ${v.missing}`;
+  if (v.kind === 'ceiling') {
+    // How many times the ceiling's time the backend takes: the inverse ratio, same relative spread.
+    const times = 1 / v.ratio;
+    return `${v.backend} took ${formatFactor(times, times * (v.ratio_sd! / v.ratio))} times the time of ${v.baseline} ${where}`;
+  }
   const faster = v.ratio >= 1;
   // The slower case reads as the inverse ratio, whose relative spread is the same.
   const value = faster ? v.ratio : 1 / v.ratio;

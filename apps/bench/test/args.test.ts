@@ -25,13 +25,13 @@ describe('parseArgs', () => {
     expect(DEFAULT_BACKENDS).not.toContain('tfjs');
   });
 
-  it('runs every variant of every backend package and the PyTorch baseline with --full', async () => {
+  it('runs every variant of every backend package, the PyTorch baseline and the native ceiling with --full', async () => {
     expect(parseArgs(['--full'])).toMatchObject({ kind: 'run', full: true });
     // Names come from the packages' VARIANTS exports, through core's listBackends; the tfjs alias (auto) is left out.
     const importModule = async (id: string) => ({ VARIANTS: id === '@dist-kd/backend-tfjs' ? ['wasm', 'naive-wasm'] : [] });
-    expect(await fullBackends({ importModule })).toEqual(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-naive-wasm', 'pytorch']);
+    expect(await fullBackends({ importModule })).toEqual(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-naive-wasm', 'pytorch', 'native-ceiling']);
     // And in this workspace, the installed packages.
-    expect(await fullBackends()).toEqual(expect.arrayContaining(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-ops-wasm', 'tfjs-naive-wasm', 'tfjs-naive-webgl', 'pytorch']));
+    expect(await fullBackends()).toEqual(expect.arrayContaining(['cpu', 'webgpu', 'tfjs-wasm', 'tfjs-ops-wasm', 'tfjs-naive-wasm', 'tfjs-naive-webgl', 'cpu-float64', 'pytorch']));
     // Importing the real packages loads tfjs, which takes seconds on a busy machine.
   }, 60_000);
 
