@@ -12,7 +12,8 @@ export interface LineChart {
   readonly xLabel: string;
   readonly yLabel: string;
   readonly series: readonly Series[];
-  /** Formats a y tick, e.g. as a percentage. */
+  /** Formats an x or y tick, e.g. as a percentage. */
+  readonly formatX?: (value: number) => string;
   readonly formatY?: (value: number) => string;
 }
 
@@ -61,6 +62,7 @@ function panel(chart: LineChart): string[] {
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
+  const formatX = chart.formatX ?? ((v: number) => String(round(v)));
   const formatY = chart.formatY ?? ((v: number) => String(round(v)));
   const parts: string[] = [
     `<text x="${MARGIN.left + plotW / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold" ${FONT}>${escapeXml(chart.title)}</text>`,
@@ -71,7 +73,7 @@ function panel(chart: LineChart): string[] {
   }
   for (const x of xTicks) {
     parts.push(`<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#333"/>`);
-    parts.push(`<text x="${f(px(x))}" y="${MARGIN.top + plotH + 20}" text-anchor="middle" font-size="12" ${FONT}>${round(x)}</text>`);
+    parts.push(`<text x="${f(px(x))}" y="${MARGIN.top + plotH + 20}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(formatX(x))}</text>`);
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 14}" text-anchor="middle" font-size="13" ${FONT}>${escapeXml(chart.xLabel)}</text>`);
