@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { versusCe } from '../src/report.js';
 import { summarize } from '../src/stats.js';
 import { niceTicks, renderLineChart } from '../src/svg-chart.js';
 
@@ -13,10 +14,30 @@ describe('summarize', () => {
   });
 });
 
+describe('versusCe', () => {
+  it('pairs each seed with CE: gains, wins, spread', () => {
+    const comparison = versusCe([0.91, 0.9, 0.93], [0.9, 0.9, 0.9]);
+    expect(comparison.accuracy.mean).toBeCloseTo(0.913333333333, 10);
+    expect(comparison.gain.mean).toBeCloseTo(0.013333333333, 10);
+    expect([comparison.gain.min, comparison.gain.max]).toEqual([0, expect.closeTo(0.03, 12)]);
+    // A tie is not a win.
+    expect(comparison.better).toBe(2);
+    expect(() => versusCe([0.9], [0.9, 0.8])).toThrow(RangeError);
+  });
+});
+
 describe('SVG line chart', () => {
   it('picks round ticks that cover the data', () => {
     expect(niceTicks(0.83, 0.97, 6)).toEqual([0.8, 0.85, 0.9, 0.95, 1]);
     expect(niceTicks(1, 30, 8)).toEqual([0, 5, 10, 15, 20, 25, 30]);
+  });
+
+  it('labels the x ticks with formatX when given', () => {
+    const chart = { title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', color: '#111', points: [[0.5, 1], [1, 2]] as const }] };
+    expect(renderLineChart(chart)).toContain('>0.5</text>');
+    const formatted = renderLineChart({ ...chart, formatX: (value) => `${value * 100}%` });
+    expect(formatted).toContain('>50%</text>');
+    expect(formatted).not.toContain('>0.5</text>');
   });
 
   it('draws a polyline per series, a band where given, and escapes text', () => {
