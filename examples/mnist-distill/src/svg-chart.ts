@@ -110,9 +110,10 @@ export function niceTicks(min: number, max: number, maxTicks: number): number[] 
   const raw = (max - min) / Math.max(1, maxTicks - 1);
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const first = Math.floor(min / step + 1e-9) * step;
+  // Whole multiples of the step, not a running sum, so that no rounding error builds up and a tick at
+  // zero is exactly 0 (a sum can end at 1e-18, which prints as "-0.00").
   const ticks: number[] = [];
-  for (let t = first; t < max + step - 1e-9 * step; t += step) ticks.push(round(t));
+  for (let k = Math.floor(min / step + 1e-9); (k - 1) * step < max - 1e-9 * step; k++) ticks.push(round(k * step));
   return ticks;
 }
 

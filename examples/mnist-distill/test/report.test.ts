@@ -30,6 +30,9 @@ describe('SVG line chart', () => {
   it('picks round ticks that cover the data', () => {
     expect(niceTicks(0.83, 0.97, 6)).toEqual([0.8, 0.85, 0.9, 0.95, 1]);
     expect(niceTicks(1, 30, 8)).toEqual([0, 5, 10, 15, 20, 25, 30]);
+    // A range across zero has a tick at exactly 0, not a rounding residue like -2.8e-17.
+    expect(niceTicks(-0.2855, 0.0265, 6)).toEqual([-0.3, -0.2, -0.1, 0, 0.1]);
+    expect(niceTicks(-0.03, 0.02, 6)).toEqual([-0.03, -0.02, -0.01, 0, 0.01, 0.02]);
   });
 
   it('labels the x ticks with formatX when given', () => {
