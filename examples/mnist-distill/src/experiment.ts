@@ -88,8 +88,6 @@ export function createLab(setup: StudentSetup, mnist: Mnist, teachers: readonly 
   let student: NetworkSummary | undefined;
 
   return {
-    validation,
-
     async trainTeacher(plan: TeacherPlan, progress: ProgressReporter): Promise<{ model: tf.LayersModel; summary: TeacherSummary }> {
       const model = buildMlp(plan.hidden, plan.seed);
       const data = toTensors(selectSamples(mnist.train, trainingPool.subarray(0, plan.trainSamples)));
