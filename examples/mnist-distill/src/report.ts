@@ -10,17 +10,17 @@ export const percent = (value: number, digits = 2) => `${(value * 100).toFixed(d
 /** An accuracy difference in percentage points, signed. */
 export const points = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(2)}`;
 
-/** A method's test accuracies against CE's on the same seeds (same order): spread, paired gains, wins. */
-export interface VersusCe {
+/** A method's test accuracies against a baseline's (CE's) on the same seeds, in the same order: spread, paired gains, wins. */
+export interface Paired {
   readonly accuracy: Summary;
   readonly gain: Summary;
-  /** Seeds on which the method beat CE. */
+  /** Seeds on which the method beat the baseline. */
   readonly better: number;
 }
 
-export function versusCe(accuracies: readonly number[], ceAccuracies: readonly number[]): VersusCe {
-  if (accuracies.length !== ceAccuracies.length) throw new RangeError('a paired comparison needs one CE accuracy per seed');
-  const gains = accuracies.map((value, i) => value - ceAccuracies[i]);
+export function paired(accuracies: readonly number[], baseline: readonly number[]): Paired {
+  if (accuracies.length !== baseline.length) throw new RangeError('a paired comparison needs one baseline accuracy per seed');
+  const gains = accuracies.map((value, i) => value - baseline[i]);
   return { accuracy: summarize(accuracies), gain: summarize(gains), better: gains.filter((gain) => gain > 0).length };
 }
 
@@ -49,7 +49,7 @@ export function renderMarkdown(result: ExperimentResult, command: string, device
   ];
   const ceAccuracies = seeds.map((seed) => accuracyOf('ce', seed));
   for (const method of result.methods) {
-    const comparison = versusCe(seeds.map((seed) => accuracyOf(method.id, seed)), ceAccuracies);
+    const comparison = paired(seeds.map((seed) => accuracyOf(method.id, seed)), ceAccuracies);
     const stats = comparison.accuracy;
     const better = method.id === 'ce' ? '-' : `${comparison.better}/${seeds.length}`;
     const gain = method.id === 'ce' ? '-' : points(comparison.gain.mean);

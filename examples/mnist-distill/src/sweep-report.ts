@@ -1,15 +1,15 @@
 import type { StudentRun } from './experiment.js';
 import { DIST_OPTIONS, METHOD_LABELS, type MethodId } from './methods.js';
-import { COLORS, percent, points, versusCe, type VersusCe } from './report.js';
+import { COLORS, percent, points, paired, type Paired } from './report.js';
 import type { SweepResult, TeacherCell } from './sweep.js';
 import { renderPanels, type Series } from './svg-chart.js';
 
-/** CE, KD and DIST of one teacher's cell against CE on the same seeds. */
-export function cellComparison(result: SweepResult, cell: TeacherCell): Record<MethodId, VersusCe> {
+/** CE, KD and DIST of one teacher's cell against CE on the same seeds, and DIST against KD. */
+export function cellComparison(result: SweepResult, cell: TeacherCell): Record<MethodId | 'distOverKd', Paired> {
   const seeds = result.config.studentSeeds;
   const ce = seeds.map((seed) => accuracyOf(result.ce, 'ce', seed));
-  const of = (method: MethodId) => versusCe(seeds.map((seed) => accuracyOf(cell.runs, method, seed)), ce);
-  return { ce: versusCe(ce, ce), kd: of('kd'), dist: of('dist') };
+  const [kd, dist] = (['kd', 'dist'] as const).map((method) => seeds.map((seed) => accuracyOf(cell.runs, method, seed)));
+  return { ce: paired(ce, ce), kd: paired(kd, ce), dist: paired(dist, ce), distOverKd: paired(dist, kd) };
 }
 
 /** `784-100-10, 2 epochs`: how the tables name a teacher. */
@@ -23,7 +23,7 @@ const epochs = (count: number) => `${count} epoch${count === 1 ? '' : 's'}`;
 export function renderSweepMarkdown(result: SweepResult, command: string, device: string): string {
   const { config, student, cells } = result;
   const seeds = config.studentSeeds;
-  const mean = (value: VersusCe) => `${percent(value.accuracy.mean)} (${(value.accuracy.std * 100).toFixed(2)})`;
+  const mean = (value: Paired) => `${percent(value.accuracy.mean)} (${(value.accuracy.std * 100).toFixed(2)})`;
   const teacherDigits = [...new Set(config.teachers.map((teacher) => teacher.trainSamples.toLocaleString('en-US')))].join(' / ');
   const lines = [
     `# MNIST: one small student, teachers of increasing strength (${config.name})`,
@@ -34,22 +34,23 @@ export function renderSweepMarkdown(result: SweepResult, command: string, device
       `${config.student.trainSamples.toLocaleString('en-US')} training digits (drawn per seed from the teachers' digits), ` +
       `${epochs(config.student.epochs)}, batch ${config.student.batchSize}, Adam lr ${config.student.learningRate}; seeds ${seeds.join(', ')}.`,
     `- Teachers: MLPs on ${teacherDigits} training digits, batch ${config.teachers[0].batchSize}, Adam lr ${config.teachers[0].learningRate}, ` +
-      'the weaker ones narrower, trained for fewer epochs or on fewer digits.',
+      'the weaker ones narrower or trained for fewer epochs.',
     `- For each teacher, KD's temperature and weight and DIST's weight were chosen on the ${config.validationSamples.toLocaleString('en-US')} ` +
       `validation digits (held out of training): students of seeds ${config.search.seeds.join(', ')}, ${epochs(config.search.epochs)}, ` +
       'highest final validation accuracy (mean over those seeds). The test set only measured the final students below.',
     `- Test accuracy on ${config.testSamples.toLocaleString('en-US')} MNIST test digits, after the last epoch; mean (std) over the ${seeds.length} seeds. ` +
-      'CE only does not use the teacher: the same students are the baseline of every row. Gains are paired per seed, in points.',
+      'CE only does not use the teacher: the same students are the baseline of every row. Gains and DIST - KD are paired per seed, in points.',
     '',
-    '| teacher | teacher test accuracy | CE only | CE + KD | KD setting | KD gain | KD seeds better than CE | CE + DIST | DIST setting | DIST gain | DIST seeds better than CE |',
-    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| teacher | teacher test accuracy | CE only | CE + KD | KD setting | KD gain | KD seeds better than CE | CE + DIST | DIST setting | DIST gain | DIST seeds better than CE | DIST - KD | DIST seeds better than KD |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const cell of cells) {
-    const { ce, kd, dist } = cellComparison(result, cell);
+    const { ce, kd, dist, distOverKd } = cellComparison(result, cell);
     lines.push(
       `| ${teacherName(cell)} | ${percent(cell.teacher.testAccuracy)} | ${mean(ce)} | ${mean(kd)} | ` +
         `T = ${cell.chosen.kd.temperature}, weight ${cell.chosen.kd.weight} | ${points(kd.gain.mean)} | ${kd.better}/${seeds.length} | ` +
-        `${mean(dist)} | weight ${cell.chosen.dist.weight} | ${points(dist.gain.mean)} | ${dist.better}/${seeds.length} |`,
+        `${mean(dist)} | weight ${cell.chosen.dist.weight} | ${points(dist.gain.mean)} | ${dist.better}/${seeds.length} | ` +
+        `${points(distOverKd.gain.mean)} | ${distOverKd.better}/${seeds.length} |`,
     );
   }
 
@@ -97,7 +98,7 @@ export function renderSweepChart(result: SweepResult): string {
   const cells = [...result.cells].sort((a, b) => a.teacher.testAccuracy - b.teacher.testAccuracy);
   const comparisons = cells.map((cell) => cellComparison(result, cell));
   const xs = cells.map((cell) => cell.teacher.testAccuracy);
-  const series = (method: MethodId, pick: (value: VersusCe) => { mean: number; min: number; max: number }): Series => ({
+  const series = (method: MethodId, pick: (value: Paired) => { mean: number; min: number; max: number }): Series => ({
     name: METHOD_LABELS[method],
     color: COLORS[method],
     points: comparisons.map((comparison, i) => [xs[i], pick(comparison[method]).mean] as const),

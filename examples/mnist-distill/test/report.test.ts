@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { versusCe } from '../src/report.js';
+import { paired } from '../src/report.js';
 import { summarize } from '../src/stats.js';
 import { niceTicks, renderLineChart } from '../src/svg-chart.js';
 
@@ -14,15 +14,15 @@ describe('summarize', () => {
   });
 });
 
-describe('versusCe', () => {
+describe('paired', () => {
   it('pairs each seed with CE: gains, wins, spread', () => {
-    const comparison = versusCe([0.91, 0.9, 0.93], [0.9, 0.9, 0.9]);
+    const comparison = paired([0.91, 0.9, 0.93], [0.9, 0.9, 0.9]);
     expect(comparison.accuracy.mean).toBeCloseTo(0.913333333333, 10);
     expect(comparison.gain.mean).toBeCloseTo(0.013333333333, 10);
     expect([comparison.gain.min, comparison.gain.max]).toEqual([0, expect.closeTo(0.03, 12)]);
     // A tie is not a win.
     expect(comparison.better).toBe(2);
-    expect(() => versusCe([0.9], [0.9, 0.8])).toThrow(RangeError);
+    expect(() => paired([0.9], [0.9, 0.8])).toThrow(RangeError);
   });
 });
 

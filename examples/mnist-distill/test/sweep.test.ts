@@ -82,7 +82,7 @@ describe('pnpm example --sweep --quick', () => {
       const accuracies = (method: string) => seeds.map((seed) => cell.runs.find((run) => run.method === method && run.seed === seed)!.testAccuracy);
       const wins = (method: string) => `${accuracies(method).filter((value, i) => value > ceAccuracy(seeds[i])).length}/${seeds.length}`;
 
-      const [summary] = rowsStartingWith(markdown, name).filter((cells) => cells.length === 11);
+      const [summary] = rowsStartingWith(markdown, name).filter((cells) => cells.length === 13);
       expect(summary[1]).toBe(pct(cell.teacher.testAccuracy));
       expect(summary[2].startsWith(pct(mean(seeds.map(ceAccuracy))))).toBe(true);
       expect(summary[3].startsWith(pct(mean(accuracies('kd'))))).toBe(true);
@@ -91,6 +91,9 @@ describe('pnpm example --sweep --quick', () => {
       expect(summary[7].startsWith(pct(mean(accuracies('dist'))))).toBe(true);
       expect(summary[8]).toBe(`weight ${cell.chosen.dist.weight}`);
       expect(summary[10]).toBe(wins('dist'));
+      const distOverKd = accuracies('dist').map((value, i) => value - accuracies('kd')[i]);
+      expect(summary[11]).toBe(`${mean(distOverKd) >= 0 ? '+' : ''}${(mean(distOverKd) * 100).toFixed(2)}`);
+      expect(summary[12]).toBe(`${distOverKd.filter((difference) => difference > 0).length}/${seeds.length}`);
 
       const perSeed = rowsStartingWith(markdown, name).filter((cells) => cells.length === 5);
       expect(perSeed.map((cells) => cells.slice(1))).toEqual(
