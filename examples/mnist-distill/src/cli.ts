@@ -8,8 +8,8 @@ import { runExample, runSweepExample } from './run.js';
 
 const USAGE = `Usage: pnpm example [--sweep] [--quick] [--out DIR]
   --sweep     distil the student from four teachers of increasing strength, with KD's and DIST's
-              settings searched per teacher on the validation split (under 20 minutes on 2 cores);
-              writes sweep.md, sweep.svg and sweep.json
+              settings searched per teacher on the validation split (the example's README gives
+              its time); writes sweep.md, sweep.svg and sweep.json
   --quick     a small run (about a minute) that exercises the whole pipeline; with --sweep, a
               toy-sized sweep (seconds)
   --out DIR   where the outputs go (default: examples/mnist-distill/results, or results-quick
