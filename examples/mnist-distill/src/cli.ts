@@ -2,29 +2,45 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FULL_CONFIG, QUICK_CONFIG } from './config.js';
+import { FULL_CONFIG, FULL_SWEEP_CONFIG, QUICK_CONFIG, QUICK_SWEEP_CONFIG } from './config.js';
 import { terminalProgress } from './progress.js';
-import { runExample } from './run.js';
+import { runExample, runSweepExample } from './run.js';
 
-const USAGE = `Usage: pnpm example [--quick] [--out DIR]
-  --quick     a small run (about a minute) that exercises the whole pipeline
-  --out DIR   where results.md, curves.svg and results.json go
-              (default: examples/mnist-distill/results, or results-quick with --quick)`;
+const USAGE = `Usage: pnpm example [--sweep] [--quick] [--out DIR]
+  --sweep     distil the student from four teachers of increasing strength, with KD's and DIST's
+              settings searched per teacher on the validation split (the example's README gives
+              its time); writes sweep.md, sweep.svg and sweep.json
+  --quick     a small run (about a minute) that exercises the whole pipeline; with --sweep, a
+              toy-sized sweep (seconds)
+  --out DIR   where the outputs go (default: examples/mnist-distill/results, or results-quick
+              with --quick); without --sweep results.md, curves.svg and results.json`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      sweep: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
   const packageRoot = fileURLToPath(new URL('..', import.meta.url));
   const outDir = resolve(values.out ?? join(packageRoot, values.quick ? 'results-quick' : 'results'));
-  console.error(`${config.name} run on the tfjs wasm backend; results go to ${outDir}`);
-  const { markdown } = await runExample(config, outDir, terminalProgress(), values.quick ? 'pnpm example --quick' : 'pnpm example');
-  console.log(markdown);
+  const command = ['pnpm example', ...(values.sweep ? ['--sweep'] : []), ...(values.quick ? ['--quick'] : [])].join(' ');
+  const progress = terminalProgress();
+  if (values.sweep) {
+    const config = values.quick ? QUICK_SWEEP_CONFIG : FULL_SWEEP_CONFIG;
+    console.error(`${config.name} on the tfjs wasm backend; results go to ${outDir}`);
+    console.log((await runSweepExample(config, outDir, progress, command)).markdown);
+  } else {
+    const config = values.quick ? QUICK_CONFIG : FULL_CONFIG;
+    console.error(`${config.name} run on the tfjs wasm backend; results go to ${outDir}`);
+    console.log((await runExample(config, outDir, progress, command)).markdown);
+  }
 }
 
 main().catch((error: unknown) => {

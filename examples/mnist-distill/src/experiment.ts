@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentConfig } from './config.js';
-import { studentMethods, type MethodId } from './methods.js';
+import type { ExperimentConfig, StudentSetup, TeacherPlan } from './config.js';
+import { studentMethods, type MethodId, type StudentMethod } from './methods.js';
 import { buildMlp, describeMlp } from './models.js';
-import { IMAGE_SIZE, selectSamples, type DigitSet, type Mnist } from './mnist.js';
+import { IMAGE_SIZE, selectSamples, type Mnist } from './mnist.js';
 import type { ProgressReporter } from './progress.js';
 import { createRandom, permutation } from './random.js';
 import { crossEntropy } from './losses.js';
-import { accuracy, disposeTensors, predictLogits, toTensors, train, type EpochRecord } from './train.js';
+import { accuracy, disposeTensors, predictLogits, toTensors, train, type EpochRecord, type TensorSet, type TrainingSchedule } from './train.js';
 
 export interface NetworkSummary {
   readonly architecture: string;
   readonly parameters: number;
 }
+
+export type TeacherSummary = NetworkSummary & { readonly testAccuracy: number; readonly history: readonly EpochRecord[] };
 
 export interface StudentRun {
   readonly method: MethodId;
@@ -22,7 +24,7 @@ export interface StudentRun {
 
 export interface ExperimentResult {
   readonly config: ExperimentConfig;
-  readonly teacher: NetworkSummary & { readonly testAccuracy: number; readonly history: readonly EpochRecord[] };
+  readonly teacher: TeacherSummary;
   readonly student: NetworkSummary;
   readonly methods: readonly { readonly id: MethodId; readonly label: string; readonly formula: string }[];
   readonly runs: readonly StudentRun[];
@@ -36,63 +38,113 @@ export interface ExperimentResult {
 export async function runExperiment(config: ExperimentConfig, mnist: Mnist, progress: ProgressReporter): Promise<ExperimentResult> {
   const startedAt = performance.now();
   const methods = studentMethods(config);
-  const split = permutation(mnist.train.count, createRandom(config.dataSeed));
-  const validationIndices = split.subarray(0, config.validationSamples);
-  const trainingPool = split.subarray(config.validationSamples);
-  checkSize('teacher.trainSamples', config.teacher.trainSamples, trainingPool.length);
-  checkSize('student.trainSamples', config.student.trainSamples, config.teacher.trainSamples);
-  checkSize('testSamples', config.testSamples, mnist.test.count);
-
-  const validation = toTensors(selectSamples(mnist.train, validationIndices));
-  const test = toTensors(selectSamples(mnist.test, firstIndices(config.testSamples)));
-  const teacherPool = trainingPool.subarray(0, config.teacher.trainSamples);
-
-  const teacherModel = buildMlp(config.teacher.hidden, config.teacher.seed);
-  const teacherData = toTensors(selectSamples(mnist.train, teacherPool));
-  const teacherHistory = await train(
-    teacherModel, teacherData, validation, crossEntropy, config.teacher, config.teacher.seed,
-    progress(`teacher ${describeMlp(config.teacher.hidden)}`, stepsOf(config.teacher.trainSamples, config.teacher)),
-  );
-  disposeTensors(teacherData);
-  const teacher = {
-    ...summarise(teacherModel, config.teacher.hidden),
-    testAccuracy: await accuracy(teacherModel, test),
-    history: teacherHistory,
-  };
+  const lab = createLab(config, mnist, [config.teacher]);
+  const { model: teacherModel, summary: teacher } = await lab.trainTeacher(config.teacher, progress);
 
   const runs: StudentRun[] = [];
-  let student: NetworkSummary | undefined;
   for (const seed of config.studentSeeds) {
-    // The student's digits: a subset of the teacher's, a different one for each seed.
-    const subset = selectSamples(mnist.train, pick(teacherPool, config.student.trainSamples, seed));
-    const data = toTensors(subset, teacherLogitsOf(teacherModel, subset));
+    const data = lab.studentData(seed, teacherModel);
     for (const method of methods) {
-      const model = buildMlp(config.student.hidden, seed);
-      student ??= summarise(model, config.student.hidden);
-      const history = await train(
-        model, data, validation, method.objective, config.student, seed,
-        progress(`student ${method.label.padEnd(9)} seed ${seed}`, stepsOf(config.student.trainSamples, config.student)),
-      );
-      runs.push({ method: method.id, seed, testAccuracy: await accuracy(model, test), history });
-      model.dispose();
+      runs.push(await lab.measure(await lab.trainStudent(method, data, seed, config.student, progress)));
     }
     disposeTensors(data);
   }
   teacherModel.dispose();
-  disposeTensors(validation);
-  disposeTensors(test);
+  lab.dispose();
   return {
     config,
     teacher,
-    student: student!,
+    student: lab.studentSummary(),
     methods: methods.map(({ id, label, formula }) => ({ id, label, formula })),
     runs,
     seconds: (performance.now() - startedAt) / 1000,
   };
 }
 
-function teacherLogitsOf(teacher: tf.LayersModel, set: DigitSet): tf.Tensor2D {
-  return tf.tidy(() => predictLogits(teacher, tf.tensor2d(set.images, [set.count, IMAGE_SIZE])));
+/** A student that has been trained but not yet measured on the test set. */
+export interface TrainedStudent {
+  readonly method: MethodId;
+  readonly seed: number;
+  readonly history: readonly EpochRecord[];
+  readonly model: tf.LayersModel;
+}
+
+/**
+ * The splits and the training steps every experiment is made of. The validation digits are held out
+ * of MNIST's training set; every teacher learns from a prefix of the rest, and the student's digits
+ * for a seed are drawn from the shortest of those prefixes, so they are a subset of every teacher's.
+ * The test set is only read by `testAccuracy`.
+ */
+export function createLab(setup: StudentSetup, mnist: Mnist, teachers: readonly TeacherPlan[]) {
+  const split = permutation(mnist.train.count, createRandom(setup.dataSeed));
+  const trainingPool = split.subarray(setup.validationSamples);
+  for (const [i, teacher] of teachers.entries()) checkSize(`teachers[${i}].trainSamples`, teacher.trainSamples, trainingPool.length);
+  const studentPool = trainingPool.subarray(0, Math.min(...teachers.map((teacher) => teacher.trainSamples)));
+  checkSize('student.trainSamples', setup.student.trainSamples, studentPool.length);
+  checkSize('testSamples', setup.testSamples, mnist.test.count);
+
+  const validation = toTensors(selectSamples(mnist.train, split.subarray(0, setup.validationSamples)));
+  const test = toTensors(selectSamples(mnist.test, firstIndices(setup.testSamples)));
+  let student: NetworkSummary | undefined;
+
+  return {
+    async trainTeacher(plan: TeacherPlan, progress: ProgressReporter): Promise<{ model: tf.LayersModel; summary: TeacherSummary }> {
+      const model = buildMlp(plan.hidden, plan.seed);
+      const data = toTensors(selectSamples(mnist.train, trainingPool.subarray(0, plan.trainSamples)));
+      const history = await train(
+        model, data, validation, crossEntropy, plan, plan.seed,
+        progress(`teacher ${describeMlp(plan.hidden)}`, stepsOf(plan.trainSamples, plan)),
+      );
+      disposeTensors(data);
+      return { model, summary: { ...summarise(model, plan.hidden), testAccuracy: await accuracy(model, test), history } };
+    },
+
+    /** The student's digits for `seed`, with the teacher's logits on them when there is a teacher. */
+    studentData(seed: number, teacher?: tf.LayersModel): TensorSet {
+      const subset = selectSamples(mnist.train, pick(studentPool, setup.student.trainSamples, seed));
+      const images = tf.tensor2d(subset.images, [subset.count, IMAGE_SIZE]);
+      const teacherLogits = teacher ? predictLogits(teacher, images) : undefined;
+      images.dispose();
+      return toTensors(subset, teacherLogits);
+    },
+
+    /**
+     * One student: initial weights and batch order from `seed`, so students of one seed differ only
+     * in their objective (and, in the sweep's search, their schedule).
+     */
+    async trainStudent(
+      method: StudentMethod,
+      data: TensorSet,
+      seed: number,
+      schedule: TrainingSchedule,
+      progress: ProgressReporter,
+    ): Promise<TrainedStudent> {
+      const model = buildMlp(setup.student.hidden, seed);
+      student ??= summarise(model, setup.student.hidden);
+      const history = await train(
+        model, data, validation, method.objective, schedule, seed,
+        progress(`student ${method.label.padEnd(9)} seed ${seed}`, stepsOf(data.count, schedule)),
+      );
+      return { method: method.id, seed, history, model };
+    },
+
+    /** The student's test accuracy, after which its model is disposed. */
+    async measure({ method, seed, history, model }: TrainedStudent): Promise<StudentRun> {
+      const testAccuracy = await accuracy(model, test);
+      model.dispose();
+      return { method, seed, testAccuracy, history };
+    },
+
+    studentSummary(): NetworkSummary {
+      if (!student) throw new Error('no student has been trained yet');
+      return student;
+    },
+
+    dispose(): void {
+      disposeTensors(validation);
+      disposeTensors(test);
+    },
+  };
 }
 
 function pick(pool: Int32Array, count: number, seed: number): Int32Array {

@@ -1,13 +1,28 @@
 import type { ExperimentResult } from './experiment.js';
 import type { MethodId } from './methods.js';
-import { summarize } from './stats.js';
+import { summarize, type Summary } from './stats.js';
 import { renderPanels, type Series } from './svg-chart.js';
 
-const COLORS: Record<MethodId, string> = { ce: '#7f7f7f', kd: '#1f77b4', dist: '#d62728' };
-const TEACHER_COLOR = '#2ca02c';
+export const COLORS: Record<MethodId, string> = { ce: '#7f7f7f', kd: '#1f77b4', dist: '#d62728' };
+export const TEACHER_COLOR = '#2ca02c';
 
-const percent = (value: number, digits = 2) => `${(value * 100).toFixed(digits)}%`;
-const points = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(2)}`;
+export const percent = (value: number, digits = 2) => `${(value * 100).toFixed(digits)}%`;
+/** An accuracy difference in percentage points, signed. */
+export const points = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(2)}`;
+
+/** A method's test accuracies against a baseline's (CE's) on the same seeds, in the same order: spread, paired gains, wins. */
+export interface Paired {
+  readonly accuracy: Summary;
+  readonly gain: Summary;
+  /** Seeds on which the method beat the baseline. */
+  readonly better: number;
+}
+
+export function paired(accuracies: readonly number[], baseline: readonly number[]): Paired {
+  if (accuracies.length !== baseline.length) throw new RangeError('a paired comparison needs one baseline accuracy per seed');
+  const gains = accuracies.map((value, i) => value - baseline[i]);
+  return { accuracy: summarize(accuracies), gain: summarize(gains), better: gains.filter((gain) => gain > 0).length };
+}
 
 /** Test accuracy per method over the seeds, per seed, and the settings that produced them. */
 export function renderMarkdown(result: ExperimentResult, command: string, device: string): string {
@@ -32,12 +47,12 @@ export function renderMarkdown(result: ExperimentResult, command: string, device
     '| student objective | mean | std | min | max | mean gain over CE (points) | seeds better than CE |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const ceAccuracies = seeds.map((seed) => accuracyOf('ce', seed));
   for (const method of result.methods) {
-    const accuracies = seeds.map((seed) => accuracyOf(method.id, seed));
-    const stats = summarize(accuracies);
-    const gains = seeds.map((seed) => accuracyOf(method.id, seed) - accuracyOf('ce', seed));
-    const better = method.id === 'ce' ? '-' : `${gains.filter((gain) => gain > 0).length}/${seeds.length}`;
-    const gain = method.id === 'ce' ? '-' : points(summarize(gains).mean);
+    const comparison = paired(seeds.map((seed) => accuracyOf(method.id, seed)), ceAccuracies);
+    const stats = comparison.accuracy;
+    const better = method.id === 'ce' ? '-' : `${comparison.better}/${seeds.length}`;
+    const gain = method.id === 'ce' ? '-' : points(comparison.gain.mean);
     lines.push(
       `| ${method.label} | ${percent(stats.mean)} | ${(stats.std * 100).toFixed(2)} | ${percent(stats.min)} | ${percent(stats.max)} | ${gain} | ${better} |`,
     );

@@ -1,40 +1,69 @@
 import { useTfjsPlatform } from '@dist-kd/backend-tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExperimentConfig } from './config.js';
+import type { ExperimentConfig, SweepConfig } from './config.js';
 import { runExperiment, type ExperimentResult } from './experiment.js';
-import { loadMnist } from './mnist.js';
+import { loadMnist, type Mnist } from './mnist.js';
 import type { ProgressReporter } from './progress.js';
 import { renderCurves, renderMarkdown } from './report.js';
+import { renderSweepChart, renderSweepMarkdown } from './sweep-report.js';
+import { runSweep, type SweepResult } from './sweep.js';
 
-export interface ExampleOutput {
-  readonly result: ExperimentResult;
+export interface ExampleOutput<Result> {
+  readonly result: Result;
   readonly markdown: string;
   readonly files: { readonly markdown: string; readonly chart: string; readonly json: string };
 }
 
 /**
  * Loads MNIST, runs the experiment on tfjs's wasm backend and writes results.md, curves.svg and
- * results.json. The numbers are for that backend, so it never falls back to another one: if wasm
- * cannot start, this rejects with the reason.
+ * results.json.
  */
-export async function runExample(
+export function runExample(
   config: ExperimentConfig,
   outDir: string,
   progress: ProgressReporter,
   command: string,
-): Promise<ExampleOutput> {
+): Promise<ExampleOutput<ExperimentResult>> {
+  return runAndWrite(outDir, 'results', 'curves', async (mnist, device) => {
+    const result = await runExperiment(config, mnist, progress);
+    return { result, markdown: renderMarkdown(result, command, device), chart: renderCurves(result) };
+  });
+}
+
+/** The same for the teacher sweep (`--sweep`): sweep.md, sweep.svg and sweep.json. */
+export function runSweepExample(
+  config: SweepConfig,
+  outDir: string,
+  progress: ProgressReporter,
+  command: string,
+): Promise<ExampleOutput<SweepResult>> {
+  return runAndWrite(outDir, 'sweep', 'sweep', async (mnist, device) => {
+    const result = await runSweep(config, mnist, progress);
+    return { result, markdown: renderSweepMarkdown(result, command, device), chart: renderSweepChart(result) };
+  });
+}
+
+/**
+ * The numbers are for tfjs's wasm backend, so this never falls back to another one: if wasm cannot
+ * start, it rejects with the reason.
+ */
+async function runAndWrite<Result>(
+  outDir: string,
+  baseName: string,
+  chartName: string,
+  experiment: (mnist: Mnist, device: string) => Promise<{ result: Result; markdown: string; chart: string }>,
+): Promise<ExampleOutput<Result>> {
   const platform = await useTfjsPlatform('wasm');
-  const result = await runExperiment(config, await loadMnist(), progress);
-  const markdown = renderMarkdown(result, command, platform.device);
+  const { result, markdown, chart } = await experiment(await loadMnist(), platform.device);
   const files = {
-    markdown: join(outDir, 'results.md'),
-    chart: join(outDir, 'curves.svg'),
-    json: join(outDir, 'results.json'),
+    markdown: join(outDir, `${baseName}.md`),
+    chart: join(outDir, `${chartName}.svg`),
+    json: join(outDir, `${baseName}.json`),
   };
   await mkdir(outDir, { recursive: true });
   await writeFile(files.markdown, markdown);
-  await writeFile(files.chart, renderCurves(result));
+  await writeFile(files.chart, chart);
   await writeFile(files.json, JSON.stringify(result, null, 2) + '\n');
   return { result, markdown, files };
 }

@@ -12,7 +12,8 @@ export interface LineChart {
   readonly xLabel: string;
   readonly yLabel: string;
   readonly series: readonly Series[];
-  /** Formats a y tick, e.g. as a percentage. */
+  /** Formats an x or y tick, e.g. as a percentage. */
+  readonly formatX?: (value: number) => string;
   readonly formatY?: (value: number) => string;
 }
 
@@ -61,6 +62,7 @@ function panel(chart: LineChart): string[] {
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH;
+  const formatX = chart.formatX ?? ((v: number) => String(round(v)));
   const formatY = chart.formatY ?? ((v: number) => String(round(v)));
   const parts: string[] = [
     `<text x="${MARGIN.left + plotW / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold" ${FONT}>${escapeXml(chart.title)}</text>`,
@@ -71,7 +73,7 @@ function panel(chart: LineChart): string[] {
   }
   for (const x of xTicks) {
     parts.push(`<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#333"/>`);
-    parts.push(`<text x="${f(px(x))}" y="${MARGIN.top + plotH + 20}" text-anchor="middle" font-size="12" ${FONT}>${round(x)}</text>`);
+    parts.push(`<text x="${f(px(x))}" y="${MARGIN.top + plotH + 20}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(formatX(x))}</text>`);
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 14}" text-anchor="middle" font-size="13" ${FONT}>${escapeXml(chart.xLabel)}</text>`);
@@ -108,9 +110,10 @@ export function niceTicks(min: number, max: number, maxTicks: number): number[] 
   const raw = (max - min) / Math.max(1, maxTicks - 1);
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const first = Math.floor(min / step + 1e-9) * step;
+  // Whole multiples of the step, not a running sum, so that no rounding error builds up and a tick at
+  // zero is exactly 0 (a sum can end at 1e-18, which prints as "-0.00").
   const ticks: number[] = [];
-  for (let t = first; t < max + step - 1e-9 * step; t += step) ticks.push(round(t));
+  for (let k = Math.floor(min / step + 1e-9); (k - 1) * step < max - 1e-9 * step; k++) ticks.push(round(k * step));
   return ticks;
 }
 
