@@ -116,11 +116,20 @@ export function accumulateColumns(first: i32, count: i32): void {
   }
 }
 
-/** Where array `index` of a set of column statistics starts. */
-// @ts-ignore: decorator
-@inline
-function statisticsArray(statistics: usize, index: i32): usize {
-  return statistics + <usize>index * (<usize>stride << 3);
+// Where the five arrays of a set of column statistics start (layout.ts, STATISTICS_ARRAYS).
+let means: usize = 0;
+let meansTeacher: usize = 0;
+let squaresStudent: usize = 0;
+let squaresTeacher: usize = 0;
+let coMoments: usize = 0;
+
+function layOutStatistics(statistics: usize): void {
+  const bytes = <usize>stride << 3;
+  means = statistics;
+  meansTeacher = statistics + bytes;
+  squaresStudent = statistics + 2 * bytes;
+  squaresTeacher = statistics + 3 * bytes;
+  coMoments = statistics + 4 * bytes;
 }
 
 /**
@@ -131,11 +140,7 @@ export function writeStatistics(count: i32, statistics: usize): void {
   const n = <f64>count;
   const small = 0.5 / <f64>classes;
   const inverseClasses = 1 / <f64>classes;
-  const means = statisticsArray(statistics, 0);
-  const meansTeacher = statisticsArray(statistics, 1);
-  const squaresStudent = statisticsArray(statistics, 2);
-  const squaresTeacher = statisticsArray(statistics, 3);
-  const coMoments = statisticsArray(statistics, 4);
+  layOutStatistics(statistics);
   for (let j = 0; j < stride; j++) {
     const at32 = <usize>j << 2;
     const at64 = <usize>j << 3;
@@ -174,11 +179,7 @@ function meanOfP(shiftP: usize, shiftCentred: usize, at: usize, meanShift: f64, 
 export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 {
   const small = 0.5 / <f64>classes;
   const inverseClasses = 1 / <f64>classes;
-  const means = statisticsArray(statistics, 0);
-  const meansTeacher = statisticsArray(statistics, 1);
-  const squaresStudent = statisticsArray(statistics, 2);
-  const squaresTeacher = statisticsArray(statistics, 3);
-  const coMoments = statisticsArray(statistics, 4);
+  layOutStatistics(statistics);
   let sumOneMinusR: f64 = 0;
   for (let j = 0; j < stride; j++) {
     const at32 = <usize>j << 2;

@@ -48,6 +48,17 @@ export interface PartRunner {
   backward(shape: CallShape, regions: CallRegions, gradient: number, ranges: readonly RowRange[], rowScale: number, colScale: number): void;
 }
 
+/** One call: the kernel instance of the calling thread, its memory, who runs the parts, and the call's layout. */
+export interface KernelCall {
+  readonly kernel: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  readonly runner: PartRunner;
+  readonly shape: CallShape;
+  readonly regions: CallRegions;
+  readonly matrices: CallMatrices;
+  readonly options: DistOptions;
+}
+
 export interface CallTerms {
   readonly loss: number;
   readonly inter: number;
@@ -94,19 +105,11 @@ export function splitRows(batch: number, parts: number): RowRange[] {
  * logit is not finite or beyond core's `logitLimit`, or when eps = 0 meets a constant row or column:
  * the caller explains which.
  */
-export function runCall(
-  kernel: KernelExports,
-  memory: WebAssembly.Memory,
-  runner: PartRunner,
-  shape: CallShape,
-  regions: CallRegions,
-  matrices: CallMatrices,
-  options: DistOptions,
-  whole?: WholeBatch,
-): CallTerms {
+export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
+  const { kernel, memory, runner, shape, regions, matrices, options } = call;
   const ranges = splitRows(shape.batch, regions.threadBases.length);
   const { eps, epsInside } = epsPlacement(options);
-  const { interSum } = forwardAndMerge(kernel, memory, runner, shape, regions, matrices, options, ranges);
+  const interSum = forwardAndMerge(call, ranges);
   // The columns of the whole batch: this call's rows, or every shard's merged statistics.
   if (whole) writeStatistics(statisticsAt(memory, regions.statistics[0], kernel.rowStride(), whole.rows), whole.columns, shape.classes);
   kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
@@ -127,17 +130,9 @@ export function runCall(
  * Phase 1 of a shard: the forward over its rows, whose sum of 1 - r_i and column statistics (copied
  * out, `classes` wide) it returns. NaN in the sum when a logit is bad, as `runCall`'s loss.
  */
-export function runStatistics(
-  kernel: KernelExports,
-  memory: WebAssembly.Memory,
-  runner: PartRunner,
-  shape: CallShape,
-  regions: CallRegions,
-  matrices: CallMatrices,
-  options: DistOptions,
-): WholeBatch {
-  const ranges = splitRows(shape.batch, regions.threadBases.length);
-  const { interSum } = forwardAndMerge(kernel, memory, runner, shape, regions, matrices, options, ranges);
+export function runStatistics(call: KernelCall): WholeBatch {
+  const { kernel, memory, shape, regions } = call;
+  const interSum = forwardAndMerge(call, splitRows(shape.batch, regions.threadBases.length));
   const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), shape.batch);
   const copy = (values: Float64Array) => values.slice(0, shape.classes);
   const columns = {
@@ -151,17 +146,9 @@ export function runStatistics(
   return { rows: shape.batch, interSum, columns };
 }
 
-/** Each part's forward, then the parts' column statistics merged into part 0's. */
-function forwardAndMerge(
-  kernel: KernelExports,
-  memory: WebAssembly.Memory,
-  runner: PartRunner,
-  shape: CallShape,
-  regions: CallRegions,
-  matrices: CallMatrices,
-  options: DistOptions,
-  ranges: readonly RowRange[],
-): { interSum: number } {
+/** Each part's forward, then the parts' column statistics merged into part 0's; returns the sum of 1 - r_i. */
+function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number {
+  const { kernel, memory, runner, shape, regions, matrices, options } = call;
   const { eps, epsInside } = epsPlacement(options);
   const params = { log2eOverTau: Math.LOG2E / options.tau, eps, epsInside, limit: float32AtMost(logitLimit('float32', options.tau)) };
   const interSums = runner.forward(shape, regions, matrices, ranges, params);
@@ -169,7 +156,7 @@ function forwardAndMerge(
     const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), ranges[0].count);
     for (let k = 1; k < ranges.length; k++) mergeColumnStatistics(merged, statisticsAt(memory, regions.statistics[k], kernel.rowStride(), ranges[k].count));
   }
-  return { interSum: interSums.reduce((sum, part) => sum + part, 0) };
+  return interSums.reduce((sum, part) => sum + part, 0);
 }
 
 /** Writes `columns` (`classes` wide) into kernel statistics, zero in the padding columns. */

@@ -146,7 +146,7 @@ export class ParallelSimdKernel {
     const call = this.layOut(shape);
     if (!call) return undefined;
     const matrices = { student: student.address, teacher: teacher.address, gradient: gradient?.address };
-    return runCall(this.kernel, this.memory, call.runner, shape, call.regions, matrices, options, whole);
+    return runCall({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options }, whole);
   }
 
   /**
@@ -156,7 +156,8 @@ export class ParallelSimdKernel {
   statistics(shape: CallShape, student: KernelRegion, teacher: KernelRegion, options: DistOptions): WholeBatch | undefined {
     const call = this.layOut(shape);
     if (!call) return undefined;
-    return runStatistics(this.kernel, this.memory, call.runner, shape, call.regions, { student: student.address, teacher: teacher.address }, options);
+    const matrices = { student: student.address, teacher: teacher.address };
+    return runStatistics({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options });
   }
 
   /** The scratch of a call (kept while calls fit in it) and who runs its parts. */

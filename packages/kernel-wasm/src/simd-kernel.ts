@@ -13,6 +13,8 @@ import {
   runStatistics,
   type CallMatrices,
   type CallRegions,
+  type CallShape,
+  type KernelCall,
   type CallTerms,
   type PartRunner,
   type WholeBatch,
@@ -62,7 +64,7 @@ export class SimdKernel {
     whole?: WholeBatch,
   ): CallTerms {
     return this.withCall(student, teacher, batch, classes, gradient, (regions, matrices) => {
-      const terms = runCall(this.exports, this.host.memory, this.runner, { batch, classes }, regions, matrices, options, whole);
+      const terms = runCall(this.call({ batch, classes }, regions, matrices, options), whole);
       return { result: terms, gradientWritten: Number.isFinite(terms.loss) };
     });
   }
@@ -70,9 +72,13 @@ export class SimdKernel {
   /** Phase 1 of a shard: its rows' sum of 1 - r_i (NaN for a bad logit) and column statistics. */
   statistics(student: KernelMatrix, teacher: KernelMatrix, batch: number, classes: number, options: DistOptions): WholeBatch {
     return this.withCall(student, teacher, batch, classes, undefined, (regions, matrices) => ({
-      result: runStatistics(this.exports, this.host.memory, this.runner, { batch, classes }, regions, matrices, options),
+      result: runStatistics(this.call({ batch, classes }, regions, matrices, options)),
       gradientWritten: false,
     }));
+  }
+
+  private call(shape: CallShape, regions: CallRegions, matrices: CallMatrices, options: DistOptions): KernelCall {
+    return { kernel: this.exports, memory: this.host.memory, runner: this.runner, shape, regions, matrices, options };
   }
 
   /** Lays out a call's scratch and matrices (copying inputs in), runs `work`, copies the gradient out. */
