@@ -79,9 +79,9 @@ export function badInputChecks(): ConformanceCheck[] {
 
 /**
  * A property kept beside the range's bad-input checks: at both ends of the backend's supported tau
- * range (core's tauRange) the loss and the gradient are
- * finite numbers: the range is what the arithmetic represents, not less. (Far from 1 the softmax is
- * one-hot or uniform to the precision, so the values themselves are not compared.)
+ * range (core's tauRange) the loss and the gradient are finite numbers, so the range is what the
+ * arithmetic represents, not less. (Far from 1 the softmax is one-hot or uniform to the precision,
+ * so the values themselves are not compared.)
  */
 function tauRangeEndsCheck(): ConformanceCheck {
   return {
