@@ -1,7 +1,7 @@
 /**
  * Memory guards: a backend estimates what a call of [B, C] needs before it allocates anything, and
  * refuses with a `MemoryLimitError` that says the estimate and the limit, instead of being killed by
- * the system (cpu at 2 x 50,000,000 peaked at 17.4 GB) or failing with an untyped
+ * the system (issue #12: cpu at 2 x 50,000,000 peaked at 17.4 GB) or failing with an untyped
  * `RuntimeError: memory access out of bounds` (a WebAssembly heap).
  */
 

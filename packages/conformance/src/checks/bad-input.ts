@@ -78,13 +78,14 @@ export function badInputChecks(): ConformanceCheck[] {
 }
 
 /**
- * At both ends of the backend's supported tau range (core's tauRange) the loss and the gradient are
- * finite numbers: the range is what the arithmetic represents, not less. (Far from 1 the softmax is
- * one-hot or uniform to the precision, so the values themselves are not compared.)
+ * A property kept beside the range's bad-input checks: at both ends of the backend's supported tau
+ * range (core's tauRange) the loss and the gradient are finite numbers, so the range is what the
+ * arithmetic represents, not less. (Far from 1 the softmax is one-hot or uniform to the precision,
+ * so the values themselves are not compared.)
  */
 function tauRangeEndsCheck(): ConformanceCheck {
   return {
-    name: 'bad-input/BAD_OPTION/tau-at-the-ends-of-the-range-computes',
+    name: 'property/tau-at-the-ends-of-its-range',
     run: async (backend) => {
       for (const weights of [{ beta: 1, gamma: 1 }, { beta: 2, gamma: 0.5 }]) {
         const { min, max } = tauRange(backend.precision, weights);

@@ -21,12 +21,13 @@ const RUNS = 12;
 /** After this, no new sequence starts (the property passes with the runs done so far). */
 const TIME_BUDGET_MS = 15_000;
 
-/** Small problems and one over 32768 elements (where cpu's worker threads take over). */
+/** Small problems and two over 32768 elements (where cpu's worker threads take over), of two shapes. */
 const PROBLEMS: readonly Problem[] = [
   BASE_PROBLEMS[0],
   BASE_PROBLEMS[2],
   makeProblem('9x33 tau=3', [9, 33], 71, { tau: 3 }),
   makeProblem('40x1000', [40, 1000], 72, { beta: 1, gamma: 2 }),
+  makeProblem('64x600 tau=2', [64, 600], 73, { tau: 2 }),
 ];
 
 type Step =
