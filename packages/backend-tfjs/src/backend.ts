@@ -168,14 +168,14 @@ const WASM32_MEMORY_BYTES = 4294901760;
 
 /**
  * What one call of the SIMD kernel holds in WebAssembly memory: its scratch (16 bytes per logit, 80
- * per row and 116 per class, from the kernel's scratchBytes at 1000x4000 and 1000x8000), the two
+ * per row and 140 per class on one thread: kernel-wasm's batch, thread and statistics regions, assembly/layout.ts), the two
  * logit tensors and the gradient (12 bytes per logit), and the kernel's row-padded copies of those
  * three when they are not used in place (tfjs-cpu's tensors are JavaScript arrays; on wasm, C not a
  * multiple of 4).
  */
 function simdKernelMemory(tfjsBackend: string, classes: number): MemoryModel {
   const copied = tfjsBackend !== 'wasm' || classes % 4 !== 0;
-  return { perElement: 16 + 12 + (copied ? 12 : 0), perRow: 80, perClass: 116 };
+  return { perElement: 16 + 12 + (copied ? 12 : 0), perRow: 80, perClass: 140 };
 }
 
 /** The WebAssembly memory left for a call: the wasm heap less the tensors already in it, or `override`. */
