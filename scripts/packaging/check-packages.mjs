@@ -5,8 +5,8 @@
  *
  *   1. builds the workspace and packs every published package (`pnpm pack`, so the published
  *      manifest is what is tested: publishConfig applied, workspace ranges replaced);
- *   2. per package manager (npm, pnpm): a fresh project per backend installs its tarball as the
- *      README says and runs the README's snippets verbatim (taken from README.md by their
+ *   2. per package manager (npm, pnpm; yarn classic for the snippets): a fresh project per backend
+ *      installs its tarball as the README says and runs the README's snippets verbatim (taken from README.md by their
  *      `<!-- example: ... -->` markers), plus what the README promises around them: the published
  *      exports ignore `--conditions=development`, backend-webgpu installs no Dawn binaries and says
  *      how to add them, a webgpu-only TypeScript consumer compiles (moduleResolution node and
@@ -44,7 +44,9 @@ const BENCH_LIMIT_S = 300;
 /** Published packages, in dependency order. */
 const PACKAGES = ['core', 'backend-cpu', 'backend-tfjs', 'backend-webgpu', 'conformance'];
 /** The issue's case for npm (a project already on tfjs 4.21); pnpm gets the current release. */
-const TFJS_VERSION = { npm: '4.21.0', pnpm: '4.22.0' };
+const TFJS_VERSION = { npm: '4.21.0', pnpm: '4.22.0', yarn: '4.22.0' };
+/** Yarn classic, fetched by npx, for the README snippets under yarn. */
+const YARN = 'yarn@1.22.22';
 
 const results = [];
 
@@ -118,7 +120,12 @@ async function main() {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, type: 'module' }, null, 2));
     const local = (word) => (word.startsWith('@dist-kd/') ? tarball(word.slice('@dist-kd/'.length)) : word);
-    if (manager === 'npm') {
+    if (manager === 'yarn') {
+      // Yarn resolves a tarball's own @dist-kd dependencies to the tarballs through `resolutions`.
+      const resolutions = Object.fromEntries(PACKAGES.map((p) => [`@dist-kd/${p}`, `file:${tarball(p)}`]));
+      await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, type: 'module', resolutions }, null, 2));
+      await sh('npx', ['--yes', YARN, 'add', '--non-interactive', ...words.map(local)], { cwd: dir });
+    } else if (manager === 'npm') {
       // Core first: a backend's ^0.1.0 dependency on it is then satisfied without the registry.
       const specs = [tarball('core'), ...words.filter((w) => w !== '@dist-kd/core').map(local)];
       await sh('npm', ['install', '--no-audit', '--no-fund', ...specs], { cwd: dir });
@@ -138,7 +145,7 @@ async function main() {
   const tfjsWords = (manager) =>
     readmeInstall('@dist-kd/backend-tfjs').map((w) => (w.startsWith('@tensorflow/') ? `${w}@${TFJS_VERSION[manager]}` : w));
 
-  for (const manager of ['npm', 'pnpm']) {
+  for (const manager of ['npm', 'pnpm', 'yarn']) {
     await step(`${manager}: README CPU snippet, backend-cpu alone`, async () => {
       const dir = await freshProject(manager, 'cpu', readmeInstall('@dist-kd/backend-cpu'));
       await writeFile(path.join(dir, 'snippet.mjs'), cpuSnippet);
@@ -162,6 +169,9 @@ async function main() {
       if (new Set(cores).size !== 1) throw new Error(`tfjs-core versions in the tree: ${cores.join(', ')}`);
       return `${stdout.split('\n')[0]}; loss ${losses[0]} -> ${losses[4]}; one tfjs-core (${cores[0]})`;
     });
+
+    // The rest is about the packages, not the package manager: npm and pnpm (strict layout) cover it.
+    if (manager === 'yarn') continue;
 
     await step(`${manager}: backend-webgpu without Dawn, and its types for a TypeScript consumer`, async () => {
       const dir = await freshProject(manager, 'webgpu', ['@dist-kd/backend-webgpu', '@tensorflow/tfjs-core@4.22.0', 'typescript@5.9.3']);

@@ -1,8 +1,8 @@
 /** Shows a run's progress on a terminal: what is running, then one line per finished result. */
 import { formatMs, textTable } from './format.js';
 import type { BackendEntry, ResultEntry } from './report.js';
-import type { RunHooks } from './runner.js';
-import { sizeLabel } from './sizes.js';
+import type { PlannedCase, RunHooks } from './runner.js';
+import { elements, sizeLabel, type Op } from './sizes.js';
 
 export interface Output {
   write(text: string): void;
@@ -12,32 +12,58 @@ export interface Output {
 
 export function progressHooks(out: Output, now: () => number = Date.now): RunHooks {
   let started: number | undefined;
+  let caseStarted = 0;
+  let plan: readonly PlannedCase[] = [];
+  const done: FinishedCase[] = [];
   const clear = () => out.isTTY && out.write('\r\x1b[K');
   return {
-    onBackends: (backends) => {
+    onBackends: (backends, planned) => {
       out.write(backendLines(backends) + '\n');
+      plan = planned;
       started = now();
     },
     onStart: ({ backend, size, op, index, total }) => {
       started ??= now();
-      if (out.isTTY) out.write(`\r\x1b[K[${index}/${total}${remaining(now() - started, index - 1, total)}] ${backend} ${sizeLabel(size)} ${op} ...`);
+      caseStarted = now();
+      if (out.isTTY) out.write(`\r\x1b[K[${index}/${total}${timeLeft(remaining(plan.slice(index - 1), done))}] ${backend} ${sizeLabel(size)} ${op} ...`);
     },
     onResult: ({ index, total, result }) => {
       started ??= now();
+      done.push({ backend: result.backend, op: result.op, elements: elements(result), ms: now() - caseStarted });
       clear();
       const elapsed = now() - started;
-      out.write(`[${index}/${total} ${(elapsed / 1000).toFixed(0)}s${remaining(elapsed, index, total)}] ${resultLine(result)}\n`);
+      out.write(`[${index}/${total} ${(elapsed / 1000).toFixed(0)}s${timeLeft(remaining(plan.slice(index), done))}] ${resultLine(result)}\n`);
     },
   };
 }
 
+export interface FinishedCase {
+  readonly backend: string;
+  readonly op: Op;
+  readonly elements: number;
+  /** Wall time the case took, probing and batch sizing included. */
+  readonly ms: number;
+}
+
 /**
- * The time left if the cases still to come take as long on average as those done. Sizes are timed
- * smallest first, so this guesses low early on; it is a progress hint, not a promise.
+ * The time the cases to come should take: each as the same backend and op's last finished case,
+ * scaled by the number of logits (sizes run smallest first, and a call's time grows about linearly
+ * with B*C); a backend not timed yet counts as the average case so far. A hint, not a promise.
  */
-export function remaining(elapsedMs: number, done: number, total: number): string {
-  if (done === 0 || done >= total) return '';
-  const seconds = Math.round(((elapsedMs / done) * (total - done)) / 1000);
+export function remaining(toCome: readonly PlannedCase[], done: readonly FinishedCase[]): number | undefined {
+  if (done.length === 0 || toCome.length === 0) return undefined;
+  const average = done.reduce((sum, c) => sum + c.ms, 0) / done.length;
+  let ms = 0;
+  for (const next of toCome) {
+    const last = [...done].reverse().find((c) => c.backend === next.backend && c.op === next.op);
+    ms += last ? last.ms * (elements(next.size) / last.elements) : average;
+  }
+  return ms;
+}
+
+function timeLeft(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const seconds = Math.round(ms / 1000);
   return `, about ${seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`} left`;
 }
 

@@ -19,13 +19,20 @@ export interface Progress {
 }
 
 export interface RunHooks {
-  /** Called once the backends' availability is known, before any timing. */
-  onBackends?(backends: readonly BackendEntry[]): void;
+  /** Called once the backends' availability is known, before any timing, with the cases to come in order. */
+  onBackends?(backends: readonly BackendEntry[], plan: readonly PlannedCase[]): void;
   /** Called before a (backend, size, op) is timed. */
   onStart?(what: { backend: string; size: Size; op: Op; index: number; total: number }): void;
   onResult?(progress: Progress): void;
   /** What the environment can tell about memory, read after each timed case. */
   sampleMemory?(): MemoryUse | undefined;
+}
+
+/** One (backend, size, op) the run will time. */
+export interface PlannedCase {
+  readonly backend: string;
+  readonly size: Size;
+  readonly op: Op;
 }
 
 export interface RunOutput {
@@ -58,11 +65,13 @@ export async function runBench(
   // One at a time: backends may share global state (tfjs has one active backend per page or process).
   const backends: BackendEntry[] = [];
   for (const subject of subjects) backends.push(await describeSubject(subject, availabilityTimeoutMs));
-  hooks.onBackends?.(backends);
   const runnable = subjects.filter((_, k) => backends[k]!.available);
   const ordered = sortSizes(sizes);
   const ops = settings.ops ?? OPS;
   const total = runnable.length * ordered.length * ops.length;
+  // The order of the loops below.
+  const plan = ordered.flatMap((size) => runnable.flatMap((subject) => ops.map((op) => ({ backend: subject.name, size, op }))));
+  hooks.onBackends?.(backends, plan);
   const results: ResultEntry[] = [];
   // Per subject and op, the first size whose single call took longer than max_call_ms: larger sizes are skipped.
   const overLimit = new Map<string, { size: Size; ms: number }>();

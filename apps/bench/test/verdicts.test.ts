@@ -60,11 +60,22 @@ describe('verdicts', () => {
 });
 
 describe('remaining', () => {
-  it('projects the average time per case so far onto the cases left', () => {
-    expect(remaining(30_000, 3, 12)).toBe(', about 1 min 30 s left');
-    expect(remaining(4_000, 2, 5)).toBe(', about 6 s left');
-    expect(remaining(1_000, 0, 5)).toBe('');
-    expect(remaining(1_000, 5, 5)).toBe('');
+  const size = (batch: number) => ({ batch, classes: 1000 });
+  it('scales each case to come from the same backend and op at its last size, by the number of logits', () => {
+    const done = [
+      { backend: 'cpu', op: 'forward+backward' as const, elements: 256_000, ms: 2_000 },
+      { backend: 'tfjs-naive-webgpu', op: 'forward+backward' as const, elements: 256_000, ms: 10_000 },
+    ];
+    const toCome = [
+      { backend: 'cpu', size: size(1024), op: 'forward+backward' as const },
+      { backend: 'tfjs-naive-webgpu', size: size(1024), op: 'forward+backward' as const },
+    ];
+    // 4x the logits: 8 s and 40 s.
+    expect(remaining(toCome, done)).toBe(48_000);
+    // A backend not timed yet counts as the average case so far (6 s).
+    expect(remaining([{ backend: 'webgpu', size: size(256), op: 'forward+backward' }], done)).toBe(6_000);
+    expect(remaining([], done)).toBeUndefined();
+    expect(remaining(toCome, [])).toBeUndefined();
   });
 });
 

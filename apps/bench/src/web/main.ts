@@ -92,9 +92,9 @@ async function run(): Promise<void> {
     for (const name of backendNames) subjects.push(await loadSubject(name, settings.options, { importModule: pageImport }));
     const logHooks = progressHooks({ write: appendLog });
     const output = await runBench(subjects, sizes, settings, {
-      onBackends: (backends) => {
+      onBackends: (backends, plan) => {
         showBackends(backends);
-        logHooks.onBackends!(backends);
+        logHooks.onBackends!(backends, plan);
       },
       onStart: (what) => {
         statusLine.textContent = `Timing ${what.backend} at ${sizeLabel(what.size)}, ${what.op} (${what.index} of ${what.total})`;
