@@ -126,8 +126,10 @@ async function main() {
       await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, type: 'module', resolutions }, null, 2));
       await sh('npx', ['--yes', YARN, 'add', '--non-interactive', ...words.map(local)], { cwd: dir });
     } else if (manager === 'npm') {
-      // Core first: a backend's ^0.1.0 dependency on it is then satisfied without the registry.
-      const specs = [tarball('core'), ...words.filter((w) => w !== '@dist-kd/core').map(local)];
+      // Core and the kernels first: a backend's ^0.1.0 dependencies on them are then satisfied
+      // without the registry (where a user's npm would fetch them).
+      const below = PACKAGES.filter((p) => p === 'core' || p.startsWith('kernel-'));
+      const specs = [...below.map(tarball), ...words.filter((w) => !below.some((p) => w === `@dist-kd/${p}`)).map(local)];
       await sh('npm', ['install', '--no-audit', '--no-fund', ...specs], { cwd: dir });
     } else {
       const overrides = PACKAGES.map((p) => `  '@dist-kd/${p}': 'file:${tarball(p)}'`).join('\n');
