@@ -5,4 +5,4 @@ export {
   type WebGpuBackend,
   type WebGpuBackendConfig,
 } from './backend.js';
-export { KERNELS, type KernelName } from './kernels/index.js';
+export { KERNELS, type KernelName } from '@dist-kd/kernel-wgsl';

@@ -28,7 +28,10 @@ export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, col
 export const PARAMS_BYTES = 64;
 export const ROW_RECORD_BYTES = 48;
 export const COLUMN_RECORD_BYTES = 48;
-export const SCALARS_BYTES = 16;
+/** The loss-reduce output: four running sums, then the finished terms (see loss-reduce.ts). */
+export const SCALARS_BYTES = 32;
+/** Where the finished [loss, inter, intra, flags] start in the scalars buffer. */
+export const TERMS_OFFSET_BYTES = 16;
 
 export const commonWgsl = ({ workgroupSize, rowLanes, columnTile }: KernelShape): string => /* wgsl */ `
 const WG: u32 = ${workgroupSize}u;
@@ -45,7 +48,7 @@ struct Params {
   isLastChunk: u32,
   rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
   columnGridX: u32,
-  pad0: u32,
+  nanBits: u32,      // a quiet NaN's bits from the host: WGSL has no NaN literal, and rejects one made of constants
   pad1: u32,
   tau: f32,
   eps: f32,          // added to a*b
@@ -53,8 +56,8 @@ struct Params {
   invBatch: f32,
   rowWeight: f32,    // beta * tau^2 / B
   columnWeight: f32, // gamma * tau^2 / C
-  pad2: f32,
-  pad3: f32,
+  interWeight: f32,  // beta * tau^2, for the loss itself
+  intraWeight: f32,  // gamma * tau^2
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
