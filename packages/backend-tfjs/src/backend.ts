@@ -23,10 +23,10 @@ import {
   type DistResult,
   type DistTerms,
 } from '@dist-kd/core';
-import { distPass, runsSimdKernel, type DistImplementation } from './dist-pass.js';
+import { distPass, runsDistKernel, type DistImplementation } from './dist-pass.js';
+import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
+import { distKernelConfig } from './kernels/register-all.js';
 import { naiveDist } from './naive-dist.js';
-import { simdKernelError } from './simd/simd-kernel.js';
-import { SIMD_KERNEL_BACKENDS } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
@@ -107,8 +107,8 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       const platform = await ready();
       // tfjs has one active backend per process: make this one active for the computation.
       await activate(platform);
-      // The SIMD kernel turns a bad logit into a NaN loss, so the values need reading only then.
-      const kernelChecksValues = !naive && runsSimdKernel(implementation, platform.tfjsBackend);
+      // The DIST kernel turns a bad logit into a NaN loss, so the values need reading only then.
+      const kernelChecksValues = !naive && runsDistKernel(implementation, platform.tfjsBackend);
       if (!kernelChecksValues) checkLogitValues(input, 'float32');
       return run(input, compute, checkGradient);
     },
@@ -127,9 +127,10 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
 
 /** What computes DIST on this tfjs backend, for reports. */
 function describeImplementation(implementation: DistImplementation, tfjsBackend: string): string {
-  if (runsSimdKernel(implementation, tfjsBackend)) return 'DIST WebAssembly SIMD kernel';
-  const missing = SIMD_KERNEL_BACKENDS.includes(tfjsBackend) && implementation === 'auto' ? simdKernelError() : undefined;
-  return missing ? `fused tfjs ops (no WebAssembly SIMD here: ${missing.message})` : 'fused tfjs ops';
+  const config = distKernelConfig(tfjsBackend);
+  if (runsDistKernel(implementation, tfjsBackend)) return config?.description ?? `the ${DIST_KERNEL_NAME} kernel registered for ${tfjsBackend}`;
+  const missing = implementation === 'auto' ? config?.unavailableReason() : undefined;
+  return missing ? `fused tfjs ops (${missing})` : 'fused tfjs ops';
 }
 
 /** Tensors of one call: the three scalars stacked, and the gradient when asked for. */

@@ -1,13 +1,13 @@
 /**
  * One forward pass of DIST and the backward that goes with it, on whichever tfjs backend is active:
- * the WebAssembly SIMD kernel where tensors are memory in this process (tfjs wasm and cpu, when the
- * engine has WebAssembly SIMD), tfjs ops everywhere else (`dist-ops.ts`).
+ * the `DistKdDist` kernel where tfjs's registry has it for that backend (`kernels/register-all.ts`),
+ * tfjs ops everywhere else (`dist-ops.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
 import { opsPass } from './dist-ops.js';
-import { simdPass } from './simd/simd-pass.js';
-import { registerSimdKernel } from './simd/tfjs-kernel.js';
+import { kernelPass } from './kernels/dist-kernel.js';
+import { hasDistKernel } from './kernels/register-all.js';
 
 export interface DistPass {
   readonly loss: tf.Tensor;
@@ -23,15 +23,15 @@ export interface DistPass {
 }
 
 /**
- * How DIST is computed: `auto` takes the SIMD kernel where it serves the active tfjs backend and tfjs
- * ops elsewhere; `ops` takes tfjs ops everywhere (slower on wasm and cpu; for comparison).
+ * How DIST is computed: `auto` takes the DIST kernel where it serves the active tfjs backend and tfjs
+ * ops elsewhere; `ops` takes tfjs ops everywhere (for comparison).
  */
 export type DistImplementation = 'auto' | 'ops';
 
 export const DIST_IMPLEMENTATIONS: readonly DistImplementation[] = ['auto', 'ops'];
 
 export interface DistPassSettings {
-  /** Whether `backward` will be called; without it the SIMD kernel skips its backward pass. */
+  /** Whether `backward` will be called; without it the kernel skips its backward pass. */
   readonly gradient?: boolean;
   readonly implementation?: DistImplementation;
 }
@@ -43,15 +43,15 @@ export function distPass(
   options: DistOptions,
   { gradient = true, implementation = 'auto' }: DistPassSettings = {},
 ): DistPass {
-  return runsSimdKernel(implementation, tf.getBackend())
-    ? simdPass(student, teacher, options, gradient)
+  return runsDistKernel(implementation, tf.getBackend())
+    ? kernelPass(student, teacher, options, gradient)
     : opsPass(student, teacher, options);
 }
 
 /**
- * Whether DIST runs as the SIMD kernel with this implementation choice on this tfjs backend
- * (registering the kernel on first use): the one place that decides it.
+ * Whether DIST runs as the `DistKdDist` kernel with this implementation choice on this tfjs backend
+ * (registering the kernels on first use): the one place that decides it.
  */
-export function runsSimdKernel(implementation: DistImplementation, tfjsBackend: string): boolean {
-  return implementation === 'auto' && registerSimdKernel(tfjsBackend);
+export function runsDistKernel(implementation: DistImplementation, tfjsBackend: string): boolean {
+  return implementation === 'auto' && hasDistKernel(tfjsBackend);
 }

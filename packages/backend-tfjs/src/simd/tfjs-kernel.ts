@@ -1,18 +1,12 @@
 /**
- * The SIMD kernel as a tfjs kernel ("DistKdDist"), registered for the tfjs backends whose tensors
- * are memory in this process: wasm (tensors in its WebAssembly heap, read and written in place) and
- * cpu (typed arrays, copied in and out). Its inputs are the student and teacher logits; its outputs
- * the loss, inter and intra as scalars, and with `gradient` the student's gradient for an upstream
- * gradient of 1.
+ * The SIMD kernel as configs of the tfjs kernel `DistKdDist` (`kernels/dist-kernel.ts`), for the tfjs
+ * backends whose tensors are memory in this process: wasm (tensors in its WebAssembly heap, read and
+ * written in place) and cpu (typed arrays, copied in and out).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DistOptions } from '@dist-kd/core';
-import { ownMemoryHost, SimdKernel, simdKernelModule, type KernelHost, type KernelMatrix } from './simd-kernel.js';
-
-export const DIST_KERNEL_NAME = 'DistKdDist';
-
-/** Attributes of one call: the resolved options, and whether to compute the gradient. */
-export type DistKernelAttrs = DistOptions & { readonly gradient: boolean };
+import { DIST_KERNEL_NAME, type DistKernelAttrs } from '../kernels/dist-kernel.js';
+import type { DistKernelConfig } from '../kernels/register-all.js';
+import { ownMemoryHost, SimdKernel, simdKernelError, simdKernelModule, type KernelHost, type KernelMatrix } from './simd-kernel.js';
 
 /** How the kernel reaches one tfjs backend's tensors. */
 export interface TensorAccess {
@@ -22,30 +16,25 @@ export interface TensorAccess {
   output(shape: number[]): { readonly target: KernelMatrix; finish(): tf.TensorInfo };
 }
 
-const ACCESS: Readonly<Record<string, (backend: tf.KernelBackend, module: WebAssembly.Module) => TensorAccess>> = {
-  wasm: (backend, module) => wasmAccess(backend as unknown as WasmBackend, module),
-  cpu: (backend, module) => cpuAccess(backend as unknown as CpuBackend, module),
-};
+type AccessFactory = (backend: tf.KernelBackend, module: WebAssembly.Module) => TensorAccess;
 
-/** The tfjs backends the kernel can serve. */
-export const SIMD_KERNEL_BACKENDS: readonly string[] = Object.keys(ACCESS);
+export const wasmDistKernel = simdKernelConfig('wasm', (backend, module) => wasmAccess(backend as unknown as WasmBackend, module));
+export const cpuDistKernel = simdKernelConfig('cpu', (backend, module) => cpuAccess(backend as unknown as CpuBackend, module));
 
-/** Registers the kernel for `tfjsBackend` if it serves it and this engine has WebAssembly SIMD. */
-export function registerSimdKernel(tfjsBackend: string): boolean {
-  const access = ACCESS[tfjsBackend];
-  const module = simdKernelModule();
-  if (!access || !module) return false;
-  if (!tf.getKernel(DIST_KERNEL_NAME, tfjsBackend)) {
-    const accessOf = new WeakMap<tf.KernelBackend, TensorAccess>();
-    const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+function simdKernelConfig(backendName: string, access: AccessFactory): DistKernelConfig {
+  const accessOf = new WeakMap<tf.KernelBackend, TensorAccess>();
+  return {
+    kernelName: DIST_KERNEL_NAME,
+    backendName,
+    description: 'DIST WebAssembly SIMD kernel',
+    unavailableReason: () => (simdKernelModule() ? undefined : `no WebAssembly SIMD here: ${simdKernelError()?.message}`),
+    kernelFunc: ({ inputs, backend, attrs }) => {
       const kernelBackend = backend as tf.KernelBackend;
       let reach = accessOf.get(kernelBackend);
-      if (!reach) accessOf.set(kernelBackend, (reach = access(kernelBackend, module)));
+      if (!reach) accessOf.set(kernelBackend, (reach = access(kernelBackend, simdKernelModule()!)));
       return runKernel(reach, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs);
-    };
-    tf.registerKernel({ kernelName: DIST_KERNEL_NAME, backendName: tfjsBackend, kernelFunc });
-  }
-  return true;
+    },
+  };
 }
 
 function runKernel(access: TensorAccess, { student, teacher }: { student: tf.TensorInfo; teacher: tf.TensorInfo }, options: DistKernelAttrs): tf.TensorInfo[] {
