@@ -3,8 +3,9 @@
  * (the paper's ImageNet and CIFAR-100 settings use weight 2 with beta = gamma = 1; see core's PRESETS).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DistInputError } from '@dist-kd/core';
-import { distLoss, type DistLossOptions } from './dist-loss.js';
+import { DistInputError, resolveOptions } from '@dist-kd/core';
+import { distLoss, validationMode, type DistLossOptions } from './dist-loss.js';
+import { explainedOnRead } from './tensor-checks.js';
 
 export interface DistillationLossInputs {
   /** Class indices [B] (int32) or one-hot / soft labels [B, C]. */
@@ -25,12 +26,16 @@ export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
     throw new DistInputError('BAD_OPTION', `weight must be a finite number >= 0, got ${String(weight)}`);
   }
-  return tf.tidy(() => {
+  const total = tf.tidy(() => {
     const dist = distLoss(teacherLogits, studentLogits, options);
     const targets = oneHotTargets(labels, studentLogits);
     const crossEntropy = tf.losses.softmaxCrossEntropy(targets, studentLogits);
     return tf.add(crossEntropy, tf.mul(dist, weight)) as tf.Scalar;
   });
+  // On GPU backends DIST's NaN for bad input reaches the total; its reads explain it as distLoss's do.
+  const { validate = true, implementation: _implementation, ...distOptions } = options ?? {};
+  if (validationMode(validate) !== 'on-read') return total;
+  return explainedOnRead(total, teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolveOptions(distOptions));
 }
 
 function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor): tf.Tensor {
