@@ -7,7 +7,7 @@ import './swiftshader-fallback.js';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConformanceTests } from '@dist-kd/conformance';
-import { referenceDist, resolveOptions } from '@dist-kd/core';
+import { dawnWebGpu, referenceDist, resolveOptions } from '@dist-kd/core';
 import { createBackend, distillationLoss, distLoss, useTfjsPlatform } from '../src/index.js';
 import { DIST_KERNEL_NAME } from '../src/kernels/dist-kernel.js';
 import { hasDistKernel } from '../src/kernels/register-all.js';
@@ -42,12 +42,16 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('DistKdDist on tfjs webgpu', () => {
+  it("runs on core's one Dawn instance per process (the one backend-webgpu uses)", async () => {
+    const { dawn } = await dawnWebGpu();
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBe(dawn!.gpu);
+  });
+
   it('is registered for webgpu, and the backend reports the WGSL kernels', async () => {
     expect(hasDistKernel('webgpu')).toBe(true);
     expect(tf.getKernel(DIST_KERNEL_NAME, 'webgpu')?.backendName).toBe('webgpu');
     const backend = createBackend({ variant: 'webgpu' });
-    const availability = await backend.availability();
-    expect(availability.details?.computedBy).toMatch(/WGSL/);
+    expect(await backend.availability()).toMatchObject({ available: true, details: { computedBy: expect.stringMatching(/WGSL/) } });
     await backend.dispose();
   });
 

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * `@dist-kd/kernel-wgsl`: the DIST loss's WGSL kernels and the encoder that records them, with no
  * framework and no WebGPU implementation in it. Integrations (backend-webgpu's DistBackend, the
