@@ -74,14 +74,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
   let nearUniformT = (-found.w - maxT) / tau > NEAR_UNIFORM_Y;
 
-  // Pass 2: S = sum e, and the sum of v for the pivot.
+  // Pass 2: S = sum e, and the sum of v for the pivot. v is parked in the w buffers, which pass 3
+  // overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
   var sums = vec4f(0.0);
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
     let yS = (student[base + j] - maxS) / tau;
     let yT = (teacher[base + j] - maxT) / tau;
     let eS = exp(yS);
     let eT = exp(yT);
-    sums = sums + vec4f(eS, eT, centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+    let v = vec2f(centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+    wStudent[base + j] = v.x;
+    wTeacher[base + j] = v.y;
+    sums = sums + vec4f(eS, eT, v);
   }
   let totals = rowSum(lid, sums);
   let S = totals.xy;
@@ -95,9 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var firstMoments = vec4f(0.0);
   var products = vec4f(0.0);
   for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let yS = (student[base + j] - maxS) / tau;
-    let yT = (teacher[base + j] - maxT) / tau;
-    let v = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT));
+    let v = vec2f(wStudent[base + j], wTeacher[base + j]);
     let d = (v - pivot) / S;
     let w = select(v / S, d, nearUniform);
     wStudent[base + j] = w.x;
