@@ -165,7 +165,9 @@ function hasNavigatorGpu(): boolean {
  * nothing changes and the caller reports WebGPU unavailable.
  */
 async function provideDawnNavigator(): Promise<void> {
-  const { dawn } = await dawnWebGpu();
+  // `webgpu` is this package's optional peer: imported from here, so it resolves from here.
+  const specifier = 'webgpu'; // a variable keeps bundlers from pulling a Node-only package into browser builds
+  const { dawn } = await dawnWebGpu(() => import(/* @vite-ignore */ specifier));
   if (!dawn) return;
   Object.assign(globalThis, dawn.globals);
   const current = (globalThis as { navigator?: object }).navigator;

@@ -21,7 +21,14 @@ export async function findGpu(): Promise<GpuLookup> {
     };
   }
   // The process's one Dawn instance, shared with tfjs-webgpu when backend-tfjs starts it.
-  const lookup = await dawnWebGpu();
+  const lookup = await dawnWebGpu(importDawn);
   if (!lookup.dawn) return { reason: lookup.reason, hint: lookup.hint };
   return { gpu: lookup.dawn.gpu as GPU, source: 'webgpu package (Dawn)' };
+}
+
+/** `webgpu` is this package's optional dependency: imported from here, so it resolves from here. */
+export function importDawn(): Promise<unknown> {
+  // A variable keeps bundlers from pulling the Node-only package into browser builds.
+  const specifier = 'webgpu';
+  return import(/* @vite-ignore */ specifier);
 }

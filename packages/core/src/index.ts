@@ -28,4 +28,4 @@ export type { Availability, BackendConfig, BackendModule, BoundDist, DistBackend
 export { AUTO_ORDER, KNOWN_BACKENDS, loadBackend, type BackendSpec, type LoadOptions } from './registry.js';
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';
-export { dawnWebGpu, DAWN_HINT, type DawnLookup, type DawnWebGpu } from './node-webgpu.js';
+export { dawnWebGpu, DAWN_HINT, type DawnLookup, type DawnModule, type DawnWebGpu } from './node-webgpu.js';

@@ -23,25 +23,31 @@ export const DAWN_HINT =
 
 const INSTANCE = Symbol.for('@dist-kd/dawn-instance');
 
+/** What `import('webgpu')` gives. */
+export interface DawnModule {
+  create(flags: string[]): object;
+  readonly globals: Record<string, unknown>;
+}
+
 /**
- * The process's Dawn instance, created on first use. Never throws: says why not and what to
- * install. A failure is not remembered, so a later call tries again.
+ * The process's Dawn instance, created on first use with `importDawn`, the caller's
+ * `() => import('webgpu')`: the package is the caller's optional dependency, so the import must
+ * resolve from the caller's folder, not core's. Never throws: says why not and what to install. A
+ * failure is not remembered, so a later call tries again.
  */
-export function dawnWebGpu(): Promise<DawnLookup> {
+export function dawnWebGpu(importDawn: () => Promise<unknown>): Promise<DawnLookup> {
   const holder = globalThis as { [INSTANCE]?: Promise<DawnLookup> };
-  const pending = (holder[INSTANCE] ??= startDawn());
+  const pending = (holder[INSTANCE] ??= startDawn(importDawn));
   void pending.then((lookup) => {
     if (!lookup.dawn && holder[INSTANCE] === pending) delete holder[INSTANCE];
   });
   return pending;
 }
 
-async function startDawn(): Promise<DawnLookup> {
-  // A variable keeps bundlers from pulling the Node-only package into browser builds.
-  const specifier = 'webgpu';
-  let module: { create(flags: string[]): object; globals: Record<string, unknown> };
+async function startDawn(importDawn: () => Promise<unknown>): Promise<DawnLookup> {
+  let module: DawnModule;
   try {
-    module = (await import(/* @vite-ignore */ specifier)) as typeof module;
+    module = (await importDawn()) as DawnModule;
   } catch (error) {
     return { reason: `the optional "webgpu" package could not be loaded (${(error as Error).message.split('\n')[0]})`, hint: DAWN_HINT };
   }
