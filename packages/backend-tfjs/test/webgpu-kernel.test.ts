@@ -41,7 +41,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-describe('DistKdDist on tfjs webgpu', () => {
+// GPU work on a software adapter, on a machine that may be busy: generous timeouts, no timings.
+const GPU_TEST = { timeout: 120_000 };
+
+describe('DistKdDist on tfjs webgpu', GPU_TEST, () => {
   it("runs on core's one Dawn instance per process (the one backend-webgpu uses)", async () => {
     const { dawn } = await dawnWebGpu(() => Promise.reject(new Error('not called: tfjs-webgpu started the instance')));
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBe(dawn!.gpu);
@@ -129,10 +132,10 @@ describe('DistKdDist on tfjs webgpu', () => {
     tf.dispose([features, teacherLogits, labels]);
     student.dispose();
     optimizer.dispose();
-  }, 120_000);
+  });
 });
 
-describe('bad input on tfjs webgpu: the loss is NaN on the GPU, and reading it throws the typed error', () => {
+describe('bad input on tfjs webgpu: the loss is NaN on the GPU, and reading it throws the typed error', GPU_TEST, () => {
   const [B, C] = [4, 6];
   const good = () => tf.tensor2d(randomLogits(B, C, 1), [B, C]);
 
