@@ -182,7 +182,7 @@ describe('bad input on tfjs webgpu: the loss is NaN on the GPU, and reading it t
 });
 
 defineConformanceTests(() => createBackend({ variant: 'webgpu' }), {
-  test: it,
+  test: (name: string, run: () => Promise<void>) => it(name, run, GPU_TEST.timeout),
   describe,
   afterAll,
   title: 'conformance: tfjs-webgpu',
