@@ -42,7 +42,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The bench's promise: a default run in a fresh clone finishes within this. */
 const BENCH_LIMIT_S = 300;
 /** Published packages, in dependency order. */
-const PACKAGES = ['core', 'kernel-wasm', 'backend-cpu', 'backend-tfjs', 'backend-webgpu', 'conformance'];
+const PACKAGES = ['core', 'kernel-wasm', 'kernel-wgsl', 'backend-cpu', 'backend-tfjs', 'backend-webgpu', 'conformance'];
 /** The case for npm (a project already on tfjs 4.21); pnpm gets the current release. */
 const TFJS_VERSION = { npm: '4.21.0', pnpm: '4.22.0', yarn: '4.22.0' };
 /** Yarn classic, fetched by npx, for the README snippets under yarn. */

@@ -243,9 +243,14 @@ async function run(
     return callTensors(compute, student, teacher, input.options, input.gradient);
   });
   try {
-    const terms = await readTerms(tensors.scalars, input);
-    if (!tensors.gradient) return terms;
-    return { ...terms, gradient: await readGradient(tensors.gradient, input, checkGradient) };
+    // Both reads start at once: on a GPU backend they then wait for the device once, not twice.
+    const termsRead = readTerms(tensors.scalars, input);
+    const gradientRead = tensors.gradient ? readGradient(tensors.gradient, input, checkGradient) : undefined;
+    // The terms' error (a bad input) comes first; the gradient's is then moot.
+    gradientRead?.catch(() => undefined);
+    const terms = await termsRead;
+    const gradient = await gradientRead;
+    return gradient ? { ...terms, gradient } : terms;
   } finally {
     tensors.scalars.dispose();
     tensors.gradient?.dispose();

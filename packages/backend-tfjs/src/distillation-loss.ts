@@ -3,8 +3,9 @@
  * (the paper's ImageNet and CIFAR-100 settings use weight 2 with beta = gamma = 1; see core's PRESETS).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DistInputError } from '@dist-kd/core';
-import { distLoss, type DistLossOptions } from './dist-loss.js';
+import { DistInputError, resolveOptions } from '@dist-kd/core';
+import { distLoss, validationMode, type DistLossOptions } from './dist-loss.js';
+import { explainedOnRead } from './tensor-checks.js';
 
 export interface DistillationLossInputs {
   /** Class indices [B] (int32) or one-hot / soft labels [B, C]. */
@@ -28,21 +29,27 @@ export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
     throw new DistInputError('BAD_OPTION', `weight must be a finite number >= 0, got ${String(weight)}`);
   }
-  return tf.tidy(() => {
+  const total = tf.tidy(() => {
     const dist = distLoss(teacherLogits, studentLogits, options);
-    const targets = oneHotTargets(labels, studentLogits, options?.validate ?? true);
+    // Class indices are read to be checked only where the op may read (host backends, or 'sync'):
+    // on GPU backends a read inside the step is the stall the default validation avoids.
+    const targets = oneHotTargets(labels, studentLogits, validationMode(options?.validate ?? true) === 'in-op');
     const crossEntropy = tf.losses.softmaxCrossEntropy(targets, studentLogits);
     return tf.add(crossEntropy, tf.mul(dist, weight)) as tf.Scalar;
   });
+  // On GPU backends DIST's NaN for bad input reaches the total; its reads explain it as distLoss's do.
+  const { validate = true, implementation: _implementation, ...distOptions } = options ?? {};
+  if (validationMode(validate) !== 'on-read') return total;
+  return explainedOnRead(total, teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolveOptions(distOptions));
 }
 
-function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, validate: boolean): tf.Tensor {
+function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, checkIndices: boolean): tf.Tensor {
   if (!(labels instanceof tf.Tensor)) {
     throw new DistInputError('BAD_INPUT_TYPE', 'labels must be a tf.Tensor of class indices [B] or one-hot labels [B, C]');
   }
   const [batch, classes] = studentLogits.shape;
   if (labels.rank === 1 && labels.shape[0] === batch) {
-    if (validate) checkClassIndices(labels, classes);
+    if (checkIndices) checkClassIndices(labels, classes);
     return tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes);
   }
   if (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === classes) return labels;

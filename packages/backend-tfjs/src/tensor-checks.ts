@@ -59,6 +59,53 @@ export function explainNonFinite(teacher: tf.Tensor2D, student: tf.Tensor2D, opt
   throw degenerate(options);
 }
 
+/**
+ * Makes `loss`'s reads (`data`, `dataSync`, and so `array`, `arraySync`, which call them) throw the
+ * typed error when the value is not finite, instead of returning the NaN: the check of GPU
+ * backends, where the op itself reads nothing. The logits explain the error when they are still
+ * alive at the read; after they were disposed (a training step's tidy) the error says what can.
+ */
+export function explainedOnRead<T extends tf.Tensor>(loss: T, teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): T {
+  const prototype = Object.getPrototypeOf(loss) as tf.Tensor;
+  const alive = () => !teacher.isDisposed && !student.isDisposed;
+  const reads = {
+    async data() {
+      const values = await prototype.data.call(loss);
+      if (!Number.isFinite(values[0] as number)) {
+        if (!alive()) throw withoutLogits(options);
+        const [s, t] = await Promise.all([student.data(), teacher.data()]);
+        throw explainValues(s as Float32Array, t as Float32Array, student.shape, options);
+      }
+      return values;
+    },
+    dataSync() {
+      const values = prototype.dataSync.call(loss);
+      if (!Number.isFinite(values[0] as number)) {
+        if (!alive()) throw withoutLogits(options);
+        throw explainValues(student.dataSync() as Float32Array, teacher.dataSync() as Float32Array, student.shape, options);
+      }
+      return values;
+    },
+  };
+  return Object.assign(loss, reads);
+}
+
+/** The error for logits read back: `NON_FINITE` at the bad position (thrown), else `degenerate`. */
+function explainValues(student: Float32Array, teacher: Float32Array, shape: readonly number[], options: DistOptions): DistInputError {
+  validateRequest({ student, teacher, shape: [shape[0], shape[1]], options }, 'float32');
+  return degenerate(options);
+}
+
+function withoutLogits(options: DistOptions): DistInputError {
+  const unknown =
+    'the logits were disposed before the loss was read, so which row is unknown: read the loss while they live, ' +
+    "or pass validate: 'sync' to check inside the op";
+  if (options.eps === 0) {
+    return new DistInputError('DEGENERATE', `the DIST loss is NaN: eps = 0 met a zero-variance row or column, or a logit was NaN or ±Infinity (${unknown})`);
+  }
+  return new DistInputError('NON_FINITE', `the DIST loss is NaN: a logit was NaN or ±Infinity (${unknown})`);
+}
+
 export function degenerate(options: DistOptions): DistInputError {
   if (options.eps === 0) return degenerateError();
   return new DistInputError(

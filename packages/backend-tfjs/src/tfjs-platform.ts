@@ -4,7 +4,7 @@
  * and says clearly why one cannot run here instead of quietly using another.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendUnavailableError, isSoftwareAdapter, type AdapterInfoLike } from '@dist-kd/core';
+import { BackendUnavailableError, dawnWebGpu, isSoftwareAdapter, type AdapterInfoLike } from '@dist-kd/core';
 
 /** The tfjs backends this package can run on; `auto` takes the best one available. */
 export type TfjsPlatform = 'node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -158,28 +158,19 @@ function hasNavigatorGpu(): boolean {
 }
 
 /**
- * Dawn's GPU object, kept for the life of the process: when it is garbage-collected while a device
- * lives, Dawn crashes or hangs (ENVIRONMENT.md).
- */
-let dawnGpu: unknown;
-
-/**
  * In Node, tfjs-backend-webgpu registers itself only if `navigator.gpu` exists when it loads. When
  * the optional `webgpu` package (Dawn) is installed, provide that global and WebGPU's constants from
- * it; without the package nothing changes and the caller reports WebGPU unavailable.
+ * core's one Dawn instance per process (the one backend-webgpu uses too); without the package
+ * nothing changes and the caller reports WebGPU unavailable.
  */
 async function provideDawnNavigator(): Promise<void> {
+  // `webgpu` is this package's optional peer: imported from here, so it resolves from here.
   const specifier = 'webgpu'; // a variable keeps bundlers from pulling a Node-only package into browser builds
-  let dawn: { create(flags: string[]): unknown; globals: object };
-  try {
-    dawn = (await import(/* @vite-ignore */ specifier)) as typeof dawn;
-  } catch {
-    return;
-  }
-  dawnGpu = dawn.create([]);
+  const { dawn } = await dawnWebGpu(() => import(/* @vite-ignore */ specifier));
+  if (!dawn) return;
   Object.assign(globalThis, dawn.globals);
   const current = (globalThis as { navigator?: object }).navigator;
-  Object.defineProperty(globalThis, 'navigator', { value: { ...current, gpu: dawnGpu }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', { value: { ...current, gpu: dawn.gpu }, configurable: true, writable: true });
 }
 
 /** Where the wasm binaries are loaded from, once `pointWasmAtItsBinaries` has run in Node. */

@@ -1,17 +1,12 @@
 /**
  * tfjs-webgpu in Node: with the optional `webgpu` package (Dawn) installed, the webgpu variants
- * provide `navigator.gpu` themselves. Here the adapter is SwiftShader from Debian's chromium, which
- * CI installs (scripts/setup.sh); a machine with a GPU driver uses that instead.
+ * provide `navigator.gpu` themselves.
  */
-import { existsSync } from 'node:fs';
+import './swiftshader-fallback.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceDist, type DistBackend } from '@dist-kd/core';
 import { createBackend } from '../src/index.js';
 import { cases, relativeError } from './helpers.js';
-
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const hasVulkanDriverSetting = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES'].some((name) => process.env[name]);
-if (!hasVulkanDriverSetting && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
 describe('auto on a machine whose only WebGPU adapter is software', () => {
   it('passes the emulated GPU by for wasm', async () => {

@@ -16,9 +16,8 @@ import {
 } from '@dist-kd/core';
 import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
 import { boundLogits } from './bound.js';
-import { planChunks, type ChunkPlan } from './chunk-plan.js';
+import { HARDWARE_SHAPE, planForDevice, SOFTWARE_SHAPE, type ChunkPlan, type KernelShape } from '@dist-kd/kernel-wgsl';
 import { DeviceContext } from './device-context.js';
-import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from './kernels/index.js';
 import { findGpu, type GpuLookup } from './gpu-source.js';
 import { gradientFor, termsFromSums } from './terms.js';
 import { Workspace, type GradientTarget, type InputSource } from './workspace.js';
@@ -75,8 +74,6 @@ export interface DeviceResult {
 
 interface Runtime {
   readonly context: DeviceContext;
-  readonly maxBindingBytes: number;
-  readonly maxWorkgroupsPerDimension: number;
 }
 
 export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
@@ -105,12 +102,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   };
 
   const planFor = (rt: Runtime, batch: number, classes: number): ChunkPlan =>
-    planChunks(batch, classes, {
-      maxBindingBytes: Math.min(rt.maxBindingBytes, config.maxStorageBindingBytes ?? Infinity),
-      maxWorkgroupsPerDimension: rt.maxWorkgroupsPerDimension,
-      columnTile: rt.context.shape.columnTile,
-      rowsPerGroup: rt.context.shape.workgroupSize / rt.context.shape.rowLanes,
-    });
+    planForDevice(rt.context.device, batch, classes, rt.context.shape, config.maxStorageBindingBytes);
 
   const workspaceFor = (rt: Runtime, batch: number, classes: number): Workspace => {
     if (workspace && workspace.plan.batch === batch && workspace.plan.classes === classes) return workspace;
@@ -254,13 +246,8 @@ function noAdapter(source: string): { reason: string; hint: string } {
 
 async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<Runtime> {
   if (config.device) {
-    const { limits } = config.device;
     const shape = config.kernelShape ?? shapeFor(describeInfo(config.device.adapterInfo).software);
-    return {
-      context: await DeviceContext.create(config.device, false, shape),
-      maxBindingBytes: limits.maxStorageBufferBindingSize,
-      maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-    };
+    return { context: await DeviceContext.create(config.device, false, shape) };
   }
   const lookup = await lookupGpu(config);
   if (!lookup.gpu) throw new BackendUnavailableError(name, lookup.reason, lookup.hint);
@@ -278,11 +265,7 @@ async function openRuntime(name: string, config: WebGpuBackendConfig): Promise<R
     },
   });
   const shape = config.kernelShape ?? shapeFor(describeAdapter(adapter).software);
-  return {
-    context: await DeviceContext.create(device, true, shape),
-    maxBindingBytes: device.limits.maxStorageBufferBindingSize,
-    maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-  };
+  return { context: await DeviceContext.create(device, true, shape) };
 }
 
 function shapeFor(software: boolean): KernelShape {

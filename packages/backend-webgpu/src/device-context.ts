@@ -1,8 +1,8 @@
 import { BackendRuntimeError } from '@dist-kd/core';
-import { KERNELS, type KernelName, type KernelShape } from './kernels/index.js';
+import { compileDistPipelines, type DistPipelines, type KernelShape } from '@dist-kd/kernel-wgsl';
 
 /**
- * A device with the DIST pipelines compiled on it, created once per backend. Tracks device loss, so
+ * A device with the DIST pipelines compiled on it (kernel-wgsl caches them per device), created once per backend. Tracks device loss, so
  * that work on a lost device fails with a clear error instead of waiting forever.
  */
 export class DeviceContext {
@@ -13,7 +13,7 @@ export class DeviceContext {
 
   private constructor(
     readonly device: GPUDevice,
-    readonly pipelines: Readonly<Record<KernelName, GPUComputePipeline>>,
+    readonly pipelines: DistPipelines,
     /** Whether this backend created the device (and so destroys it on dispose). */
     private readonly ownsDevice: boolean,
     readonly shape: KernelShape,
@@ -27,25 +27,7 @@ export class DeviceContext {
   }
 
   static async create(device: GPUDevice, ownsDevice: boolean, shape: KernelShape): Promise<DeviceContext> {
-    device.pushErrorScope('validation');
-    const entries = await Promise.all(
-      (Object.keys(KERNELS) as KernelName[]).map(async (name) => {
-        const module = device.createShaderModule({ label: `dist-kd ${name}`, code: KERNELS[name](shape) });
-        const pipeline = await device
-          .createComputePipelineAsync({ label: `dist-kd ${name}`, layout: 'auto', compute: { module, entryPoint: 'main' } })
-          .catch(async (error: unknown) => {
-            const info = await module.getCompilationInfo();
-            const messages = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
-            throw new BackendRuntimeError('webgpu', `kernel ${name} failed to compile: ${messages || String(error)}`, {
-              cause: error,
-            });
-          });
-        return [name, pipeline] as const;
-      }),
-    );
-    const error = await device.popErrorScope();
-    if (error) throw new BackendRuntimeError('webgpu', `creating the pipelines failed: ${error.message}`);
-    return new DeviceContext(device, Object.fromEntries(entries) as Record<KernelName, GPUComputePipeline>, ownsDevice, shape);
+    return new DeviceContext(device, await compileDistPipelines(device, shape), ownsDevice, shape);
   }
 
   /** Throws if the device has been lost (destroyed, driver reset, ...). */

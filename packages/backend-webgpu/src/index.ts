@@ -8,7 +8,7 @@ export {
   type WebGpuBackend,
   type WebGpuBackendConfig,
 } from './backend.js';
-export { KERNELS, type KernelName } from './kernels/index.js';
+export { KERNELS, type KernelName } from '@dist-kd/kernel-wgsl';
 /** The variants besides the default, which core's `listBackends` turns into backend names; none. */
 export const VARIANTS: readonly string[] = [];
 // What a user of this package needs from core, so that installing this package alone is enough.

@@ -42,6 +42,10 @@ export interface TfjsDist {
 /**
  * Binds the DIST kernels to the active tfjs webgpu backend's device. Call after
  * `await tf.setBackend('webgpu')`.
+ *
+ * @deprecated Use `distLoss` / `distillationLoss` / `distLossFunction` from `@dist-kd/backend-tfjs`:
+ * on tfjs-webgpu they run the same kernels as a registered tfjs kernel, differentiable and with no
+ * readback. This asynchronous door stays for existing callers until the next major version.
  */
 export async function createTfjsDist(config: Omit<WebGpuBackendConfig, 'device' | 'gpu'> = {}): Promise<TfjsDist> {
   await tf.ready();

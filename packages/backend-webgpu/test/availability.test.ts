@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dawnWebGpu } from '@dist-kd/core';
+import { findGpu, importDawn } from '../src/gpu-source.js';
 import { createBackend } from '../src/index.js';
 
 /** A stand-in for navigator.gpu whose adapter request gives `adapter` (or throws). */
@@ -42,5 +44,14 @@ describe('availability', () => {
       available: false,
       reason: expect.stringMatching(/driver exploded/),
     });
+  });
+});
+
+describe('the GPU entry point in Node', () => {
+  it("is core's one Dawn instance per process, which backend-tfjs gives tfjs-webgpu too", async () => {
+    const lookup = await dawnWebGpu(importDawn);
+    expect(lookup.dawn).toBeDefined();
+    expect((await findGpu()).gpu).toBe(lookup.dawn!.gpu);
+    expect((await dawnWebGpu(() => Promise.reject(new Error('not called: the instance exists')))).dawn!.gpu).toBe(lookup.dawn!.gpu);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { planChunks } from '../src/chunk-plan.js';
+import { planChunks } from '@dist-kd/kernel-wgsl';
 import { createBackend } from '../src/index.js';
 import { expectMatchesReference, logits } from './helpers.js';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, it } from 'vitest';
 import { createBackend, type WebGpuBackend } from '../src/index.js';
-import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from '../src/kernels/index.js';
+import { HARDWARE_SHAPE, SOFTWARE_SHAPE, type KernelShape } from '@dist-kd/kernel-wgsl';
 import { expectMatchesReference, logits } from './helpers.js';
 
 const shapes: [string, KernelShape][] = [

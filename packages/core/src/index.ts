@@ -55,3 +55,4 @@ export { AUTO_ORDER, BACKEND_PACKAGES, backendPackage, listBackends, loadBackend
 export { createReferenceBackend } from './reference-backend.js';
 export { isSoftwareAdapter, type AdapterInfoLike } from './adapter.js';
 export { mulberry32 } from './random.js';
+export { dawnWebGpu, DAWN_HINT, type DawnLookup, type DawnModule, type DawnWebGpu } from './node-webgpu.js';

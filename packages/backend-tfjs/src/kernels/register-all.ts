@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpuDistKernel, wasmDistKernel } from '../simd/tfjs-kernel.js';
 import { DIST_KERNEL_NAME } from './dist-kernel.js';
+import { webgpuDistKernel } from './webgpu-dist.js';
 
 /** A tfjs KernelConfig for `DIST_KERNEL_NAME`, with what reports need. */
 export interface DistKernelConfig extends tf.KernelConfig {
@@ -17,7 +18,7 @@ export interface DistKernelConfig extends tf.KernelConfig {
   unavailableReason(): string | undefined;
 }
 
-export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel];
+export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel];
 
 let registered = false;
 

@@ -28,30 +28,26 @@ fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = rowSlot(wid, lid);
-  let i = slot.row;
-  let lane = slot.lane;
-  let inRange = slot.inRange;
   let C = params.classes;
-  let base = i * C;
   var row: RowRecord;
-  if (inRange) {
-    row = rows[i];
+  if (slot.inRange) {
+    row = rows[slot.row];
   }
 
   // Pass 1: G = dloss/dp, parked in the output, and the row's sum of p * G.
   var dot = 0.0;
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let p = wStudent[base + j] + row.offset.x;
-    let g = dLossDp(row, base + j, j);
-    gradient[base + j] = g;
+  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+    let p = wStudent[slot.base + j] + row.offset.x;
+    let g = dLossDp(row, slot.base + j, j);
+    gradient[slot.base + j] = g;
     dot = dot + p * g;
   }
   let pG = rowSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
 
   // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let p = wStudent[base + j] + row.offset.x;
-    gradient[base + j] = p * (gradient[base + j] - pG) / params.tau;
+  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+    let p = wStudent[slot.base + j] + row.offset.x;
+    gradient[slot.base + j] = p * (gradient[slot.base + j] - pG) / params.tau;
   }
 }
 `;

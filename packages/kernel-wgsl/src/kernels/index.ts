@@ -23,5 +23,7 @@ export {
   PARAMS_BYTES,
   ROW_RECORD_BYTES,
   SCALARS_BYTES,
+  TERMS_OFFSET_BYTES,
   type KernelShape,
 } from './common.js';
+export { DIST_FLAGS } from './loss-reduce.js';

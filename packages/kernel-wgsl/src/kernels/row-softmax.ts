@@ -48,19 +48,15 @@ fn centringValue(y: f32, e: f32, nearUniform: bool) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = rowSlot(wid, lid);
-  let row = slot.row;
-  let lane = slot.lane;
-  let inRange = slot.inRange;
   let C = params.classes;
-  let base = row * C;
   let tau = params.tau;
 
   // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
   var extremes = vec4f(-3.0e38);
   var nonFinite = 0.0;
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let s = student[base + j];
-    let t = teacher[base + j];
+  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+    let s = student[slot.base + j];
+    let t = teacher[slot.base + j];
     if (isNonFinite(s) || isNonFinite(t)) {
       nonFinite = 1.0;
     } else {
@@ -74,14 +70,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
   let nearUniformT = (-found.w - maxT) / tau > NEAR_UNIFORM_Y;
 
-  // Pass 2: S = sum e, and the sum of v for the pivot.
+  // Pass 2: S = sum e, and the sum of v for the pivot. v is parked in the w buffers, which pass 3
+  // overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
   var sums = vec4f(0.0);
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let yS = (student[base + j] - maxS) / tau;
-    let yT = (teacher[base + j] - maxT) / tau;
+  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+    let yS = (student[slot.base + j] - maxS) / tau;
+    let yT = (teacher[slot.base + j] - maxT) / tau;
     let eS = exp(yS);
     let eT = exp(yT);
-    sums = sums + vec4f(eS, eT, centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+    let v = vec2f(centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+    wStudent[slot.base + j] = v.x;
+    wTeacher[slot.base + j] = v.y;
+    sums = sums + vec4f(eS, eT, v);
   }
   let totals = rowSum(lid, sums);
   let S = totals.xy;
@@ -94,28 +94,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
   var firstMoments = vec4f(0.0);
   var products = vec4f(0.0);
-  for (var j = lane; inRange && j < C; j = j + ROW_LANES) {
-    let yS = (student[base + j] - maxS) / tau;
-    let yT = (teacher[base + j] - maxT) / tau;
-    let v = vec2f(centringValue(yS, exp(yS), nearUniformS), centringValue(yT, exp(yT), nearUniformT));
+  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+    let v = vec2f(wStudent[slot.base + j], wTeacher[slot.base + j]);
     let d = (v - pivot) / S;
     let w = select(v / S, d, nearUniform);
-    wStudent[base + j] = w.x;
-    wTeacher[base + j] = w.y;
+    wStudent[slot.base + j] = w.x;
+    wTeacher[slot.base + j] = w.y;
     firstMoments = firstMoments + vec4f(d, 0.0, 0.0);
     products = products + vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0);
   }
   let residual = rowSum(lid, firstMoments).xy / f32(C);
   let rowSums = rowSum(lid, products);
 
-  if (inRange && lane == 0u) {
+  if (slot.inRange && slot.lane == 0u) {
     let n = f32(C);
     let sxy = rowSums.x - n * residual.x * residual.y;
     let sxx = max(rowSums.y - n * residual.x * residual.x, 0.0);
     let syy = max(rowSums.z - n * residual.y * residual.y, 0.0);
     let c = correlate(sxy, sxx, syy);
     let offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
-    rows[row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, vec2f(0.0));
+    rows[slot.row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, vec2f(0.0));
   }
 }
 `;

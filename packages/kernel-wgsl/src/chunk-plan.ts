@@ -1,5 +1,5 @@
 import { BackendRuntimeError } from '@dist-kd/core';
-import { COLUMN_RECORD_BYTES, ROW_RECORD_BYTES } from './kernels/index.js';
+import { COLUMN_RECORD_BYTES, ROW_RECORD_BYTES, type KernelShape } from './kernels/index.js';
 
 export interface DeviceBounds {
   /** Largest storage buffer binding, in bytes (the device's limit or a smaller test override). */
@@ -70,4 +70,23 @@ export function planChunks(batch: number, classes: number, bounds: DeviceBounds)
     rowGrid: (rows) => grid(Math.ceil(rows / rowsPerGroup)),
     columnGrid: grid(Math.ceil(classes / columnTile)),
   };
+}
+
+/**
+ * The plan for `device`'s limits and the kernels' shape; `maxBindingBytes` lowers the binding limit
+ * (tests force the split with it).
+ */
+export function planForDevice(
+  device: GPUDevice,
+  batch: number,
+  classes: number,
+  shape: KernelShape,
+  maxBindingBytes = Infinity,
+): ChunkPlan {
+  return planChunks(batch, classes, {
+    maxBindingBytes: Math.min(device.limits.maxStorageBufferBindingSize, maxBindingBytes),
+    maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+    columnTile: shape.columnTile,
+    rowsPerGroup: shape.workgroupSize / shape.rowLanes,
+  });
 }

@@ -28,7 +28,10 @@ export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, col
 export const PARAMS_BYTES = 64;
 export const ROW_RECORD_BYTES = 48;
 export const COLUMN_RECORD_BYTES = 48;
-export const SCALARS_BYTES = 16;
+/** The loss-reduce output: four running sums, then the finished terms (see loss-reduce.ts). */
+export const SCALARS_BYTES = 32;
+/** Where the finished [loss, inter, intra, flags] start in the scalars buffer. */
+export const TERMS_OFFSET_BYTES = 16;
 
 export const commonWgsl = ({ workgroupSize, rowLanes, columnTile }: KernelShape): string => /* wgsl */ `
 const WG: u32 = ${workgroupSize}u;
@@ -45,7 +48,7 @@ struct Params {
   isLastChunk: u32,
   rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
   columnGridX: u32,
-  pad0: u32,
+  nanBits: u32,      // a quiet NaN's bits from the host: WGSL has no NaN literal, and rejects one made of constants
   pad1: u32,
   tau: f32,
   eps: f32,          // added to a*b
@@ -53,8 +56,8 @@ struct Params {
   invBatch: f32,
   rowWeight: f32,    // beta * tau^2 / B
   columnWeight: f32, // gamma * tau^2 / C
-  pad2: f32,
-  pad3: f32,
+  interWeight: f32,  // beta * tau^2, for the loss itself
+  intraWeight: f32,  // gamma * tau^2
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -150,11 +153,12 @@ struct RowSlot {
   row: u32,
   lane: u32,
   inRange: bool,
+  base: u32,         // index of the row's first element
 }
 
 fn rowSlot(wid: vec3u, lid: u32) -> RowSlot {
   let row = linearGroup(wid, params.rowGridX) * ROWS_PER_GROUP + lid / ROW_LANES;
-  return RowSlot(row, lid % ROW_LANES, row < params.rows);
+  return RowSlot(row, lid % ROW_LANES, row < params.rows, row * params.classes);
 }
 
 // The column a column kernel's invocation sums (it walks the rows of strand lid / COLUMN_TILE).
@@ -188,10 +192,41 @@ fn ${name}(lid: u32, value: vec4f) -> vec4f {
 }`;
 }
 
-/** The bindings both column kernels use. */
-export const COLUMN_BINDINGS_WGSL = /* wgsl */ `
+/**
+ * A column kernel (column-sums, column-products): each workgroup owns COLUMN_TILE adjacent columns
+ * (adjacent invocations read adjacent addresses) and COLUMN_STRANDS strands of rows. Each strand
+ * adds `partial` (a vec4f of row i's values of `column`) over its rows, the strands are summed in a
+ * fixed order (`total`), and the first COLUMN_TILE invocations apply `update` to the column's
+ * `record`. `setup` runs first, for in-range columns; `functions` are placed before the entry point.
+ */
+export function columnKernelWgsl(
+  shape: KernelShape,
+  parts: { functions?: string; setup?: string; partial: string; update: string },
+): string {
+  return /* wgsl */ `
+${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> wStudent: array<f32>;
 @group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
 @group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
 @group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
+${parts.functions ?? ''}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let C = params.classes;
+  let column = columnOf(wid, lid);
+  var partial = vec4f(0.0);
+  if (column < C) {
+    ${parts.setup ?? ''}
+    for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
+      partial = partial + ${parts.partial};
+    }
+  }
+  let total = strandSum(lid, partial);
+  if (lid < COLUMN_TILE && column < C) {
+    var record = columns[column];
+    ${parts.update}
+    columns[column] = record;
+  }
+}
 `;
+}
