@@ -62,7 +62,7 @@ function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, checkIndices
 /**
  * Class indices must be integers in [0, C): tf.oneHot gives an all-zero row (cross-entropy 0) for
  * one outside, and the int32 cast truncates 0.9 and 1.6. Reads the B labels (a synchronous read of
- * B numbers, skipped with `validate: false` like distLoss's checks).
+ * B numbers; only where distLoss reads inside the op: host backends, or `validate: 'sync'`).
  */
 function checkClassIndices(labels: tf.Tensor, classes: number): void {
   const values = labels.dataSync();
