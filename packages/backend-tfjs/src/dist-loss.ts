@@ -6,19 +6,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendRuntimeError, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
+import { deferCheck, throwDeferredFailure } from './deferred-checks.js';
+import { HOST_MEMORY_BACKENDS } from './tfjs-platform.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {
   /**
    * Check that the logits and the loss are finite, throwing `DistInputError` (`NON_FINITE`,
-   * `DEGENERATE`) instead of returning NaN. Default true. It costs a min over each input and one
-   * synchronous read of a scalar per call, which on webgl/webgpu waits for the GPU to finish the
-   * step; pass false in a GPU training loop whose inputs you trust (shapes are always checked).
+   * `DEGENERATE`) instead of returning NaN (shapes and dtypes are checked regardless):
+   * - `'sync'`: `distLoss` itself throws, after a synchronous read of one scalar;
+   * - `'deferred'`: no read that waits for the GPU; the next `distLoss` call (or
+   *   `settleDistLossChecks()`) throws once an asynchronous read found the step's input bad;
+   * - `true` (default): `'sync'` where tensors are in this process (wasm, cpu, node), `'deferred'` on
+   *   GPU backends (webgl, webgpu);
+   * - `false`: no check; bad input gives a NaN loss.
    */
-  readonly validate?: boolean;
+  readonly validate?: boolean | 'sync' | 'deferred';
   /**
-   * `auto` (default): the WebAssembly SIMD kernel on tfjs wasm and cpu, tfjs ops on other backends.
-   * `ops`: tfjs ops everywhere, for comparison; slower on wasm and cpu.
+   * `auto` (default): the `DistKdDist` kernel where one is registered for the active tfjs backend
+   * (wasm, cpu, webgl), tfjs ops on other backends. `ops`: tfjs ops everywhere, for comparison.
    */
   readonly implementation?: DistImplementation;
 }
@@ -32,9 +38,11 @@ export function distLoss(
   studentLogits: tf.Tensor,
   options: DistLossOptions = {},
 ): tf.Scalar {
+  throwDeferredFailure();
   const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
   checkImplementation(implementation);
+  checkValidate(validate);
   checkLogitTensors(teacherLogits, studentLogits);
   return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate, implementation);
 }
@@ -47,6 +55,7 @@ export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tens
   const { validate: _validate, implementation = 'auto', ...distOptions } = options;
   resolveOptions(distOptions);
   checkImplementation(implementation);
+  checkValidate(options.validate ?? true);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);
 }
 
@@ -59,23 +68,39 @@ function checkImplementation(implementation: unknown): void {
   }
 }
 
+const VALIDATE_CHOICES: readonly unknown[] = [true, false, 'sync', 'deferred'];
+
+function checkValidate(validate: unknown): void {
+  if (!VALIDATE_CHOICES.includes(validate)) {
+    throw new DistInputError('BAD_OPTION', `validate must be true, false, 'sync' or 'deferred', got ${JSON.stringify(validate)}`);
+  }
+}
+
+function validationMode(validate: boolean | 'sync' | 'deferred'): 'sync' | 'deferred' | 'none' {
+  if (validate === false) return 'none';
+  if (validate === true) return HOST_MEMORY_BACKENDS.has(tf.getBackend()) ? 'sync' : 'deferred';
+  return validate;
+}
+
 /** The op itself; shapes are known to be right and options resolved. */
 function fusedDistLoss(
   teacher: tf.Tensor2D,
   student: tf.Tensor2D,
   options: DistOptions,
-  validate: boolean,
+  validate: boolean | 'sync' | 'deferred',
   implementation: DistImplementation,
 ): tf.Scalar {
+  const mode = validationMode(validate);
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     const pass = distPass(s, teacher, options, { implementation });
     // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
     // throwing here frees it, even under a gradient tape.
-    const probe = pass.lossFlagsBadInput ? pass.loss : finiteProbe(pass.loss, teacher, s);
-    if (validate && !Number.isFinite(readScalar(probe))) {
-      explainNonFinite(teacher, s, options);
+    if (mode !== 'none') {
+      const probe = pass.lossFlagsBadInput ? pass.loss : finiteProbe(pass.loss, teacher, s);
+      if (mode === 'deferred') deferCheck(probe, teacher, s, options);
+      else if (!Number.isFinite(readScalar(probe))) explainNonFinite(teacher, s, options);
     }
     save(pass.saved);
     return { value: pass.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pass.backward(saved, dy) };
@@ -90,7 +115,7 @@ function readScalar(probe: tf.Tensor): number {
     throw new BackendRuntimeError(
       `tfjs-${tf.getBackend()}`,
       `distLoss could not read its finiteness check synchronously (${(error as Error).message}); ` +
-        'pass { validate: false } and check the loss with await loss.data()',
+        "pass { validate: 'deferred' } (checked when an asynchronous read settles) or { validate: false }",
       { cause: error },
     );
   }

@@ -59,6 +59,17 @@ export function explainNonFinite(teacher: tf.Tensor2D, student: tf.Tensor2D, opt
   throw degenerate(options);
 }
 
+/** `explainNonFinite`'s error, from logits read asynchronously (as tfjs-webgpu needs). */
+export async function explainNonFiniteValues(teacher: tf.Tensor2D, student: tf.Tensor2D, options: DistOptions): Promise<DistInputError> {
+  const [studentValues, teacherValues] = await Promise.all([student.data(), teacher.data()]);
+  try {
+    validateRequest({ student: studentValues as Float32Array, teacher: teacherValues as Float32Array, shape: student.shape, options }, 'float32');
+  } catch (error) {
+    return error as DistInputError;
+  }
+  return degenerate(options);
+}
+
 export function degenerate(options: DistOptions): DistInputError {
   if (options.eps === 0) return degenerateError();
   return new DistInputError(
