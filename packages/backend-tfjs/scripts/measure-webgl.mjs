@@ -16,6 +16,7 @@ const server = await servePage();
 const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage();
+  page.on('console', (message) => console.error(message.text().slice(0, 3000)));
   await page.goto(server.url);
   await page.waitForFunction(() => document.title !== 'loading', undefined, { timeout: 60_000 });
   const renderer = await page.evaluate(() => {
