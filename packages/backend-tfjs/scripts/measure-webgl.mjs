@@ -1,9 +1,10 @@
 /**
  * Times distLoss (forward + backward) against the naive tfjs port in headless Chromium, on a tfjs
  * GPU backend (WebGL or WebGPU, both on SwiftShader without a GPU), calls alternating between the
- * subjects. Prints a Markdown table of median ms per call.
+ * subjects sample by sample, reading after each call and after 10 calls (see \`bench\` in
+ * test/browser/page.ts). Prints a Markdown table of median ms per call.
  *
- *   node packages/backend-tfjs/scripts/measure-webgl.mjs [webgl|webgpu] [calls] [BxC ...]
+ *   node packages/backend-tfjs/scripts/measure-webgl.mjs [webgl|webgpu] [samples] [BxC ...]
  */
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
@@ -16,7 +17,7 @@ const server = await servePage();
 const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage();
-  page.on('console', (message) => console.error(message.text().slice(0, 3000)));
+  page.on('console', (message) => message.type() === 'error' && console.error(message.text()));
   await page.goto(server.url);
   await page.waitForFunction(() => document.title !== 'loading', undefined, { timeout: 60_000 });
   const renderer = await page.evaluate(() => {
@@ -25,14 +26,16 @@ try {
     return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : 'unknown';
   });
   const timings = await page.evaluate(([p, s, c]) => window.distBench(p, s, c), [platform, sizes, Number(callsArg)]);
-  console.log(`tfjs-${platform} in headless Chromium (${renderer}), forward + backward, median of ${callsArg} calls, ms\n`);
+  console.log(`tfjs-${platform} in headless Chromium (${renderer}), forward + backward, median ms per call of ${callsArg} samples\n`);
   const subjects = [...new Set(timings.map((t) => t.subject))];
-  console.log(`| B x C | ${subjects.join(' | ')} | naive / distLoss |`);
-  console.log(`| --- | ${subjects.map(() => '---:').join(' | ')} | ---: |`);
+  console.log(`| B x C | reads | ${subjects.join(' | ')} | naive / distLoss |`);
+  console.log(`| --- | --- | ${subjects.map(() => '---:').join(' | ')} | ---: |`);
   for (const size of [...new Set(timings.map((t) => t.size))]) {
-    const row = Object.fromEntries(timings.filter((t) => t.size === size).map((t) => [t.subject, t.medianMs]));
-    const ratio = row.naive / row.distLoss;
-    console.log(`| ${size} | ${subjects.map((s) => row[s].toFixed(1)).join(' | ')} | ${ratio.toFixed(1)}x |`);
+    for (const reads of ['each call', 'pipelined']) {
+      const row = Object.fromEntries(timings.filter((t) => t.size === size && t.reads === reads).map((t) => [t.subject, t.medianMs]));
+      const ratio = row.naive / row.distLoss;
+      console.log(`| ${size} | ${reads} | ${subjects.map((s) => row[s].toFixed(1)).join(' | ')} | ${ratio.toFixed(1)}x |`);
+    }
   }
 } finally {
   await browser.close();

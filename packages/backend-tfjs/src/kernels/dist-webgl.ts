@@ -2,13 +2,14 @@
  * The `DistKdDist` kernel on tfjs-backend-webgl: the GLSL programs of `webgl/dist-programs.ts` run
  * through the backend's own program API (`runWebGLProgram`), on the textures the logits already
  * have: row max, row sums (per side), row correlation sums, column sums (per side, per block of
- * rows, then added up), column correlation sums (likewise), the softmax backward's row projection,
- * the gradient, then the three scalars. Needs WebGL 2 (`floatBitsToUint`, integer loops); on WebGL 1 the fused ops run.
+ * rows, then added up), column correlation sums (likewise), the correlations' derivative
+ * coefficients, the softmax backward's row projection, the gradient, then the three scalars. Needs WebGL 2 (`floatBitsToUint`, integer loops); on WebGL 1 the fused ops run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { epsPlacement, logitLimit, termWeights } from '@dist-kd/core';
 import {
   blockSumProgram,
+  columnCoefficientsProgram,
   columnCorrelationProgram,
   columnSumsProgram,
   gradientProgram,
@@ -18,6 +19,7 @@ import {
   rowMaxProgram,
   rowProjectionProgram,
   rowSumsProgram,
+  rowTermsProgram,
   type DistWebGLProgram,
 } from '../webgl/dist-programs.js';
 import { DIST_KERNEL_NAME, type DistKernelAttrs } from './dist-kernel.js';
@@ -69,7 +71,8 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     const { tau, beta, gamma } = options;
     const softmax = [[1 / tau]];
     const { eps, epsInside } = epsPlacement(options);
-    const gradientUniforms = [...softmax, [eps], [epsInside], [(gamma * tau) / classes], [(beta * tau) / batch]];
+    const rowScale = (beta * tau) / batch;
+    const gradientUniforms = [...softmax, [eps], [epsInside], [(gamma * tau) / classes], [rowScale]];
 
     // Row passes write one result per block of columns; these combine the blocks.
     const sumPairs = rowBlockReduceProgram(batch, classes, 2, 'sum');
@@ -91,8 +94,10 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
       backend.runWebGLProgram(termProgram, [rowCorr, colCorr], 'float32', [[eps], [epsInside], [weights.inter], [weights.intra], [term]]),
     );
     if (!options.gradient) return scalars;
-    const rowProj = run(sumPairs, [run(rowProjectionProgram(batch, classes), [...softmaxStats, colCorr], gradientUniforms)]);
-    const gradient = backend.runWebGLProgram(gradientProgram(batch, classes), [...softmaxStats, rowCorr, colCorr, rowProj], 'float32', gradientUniforms);
+    const colCoef = run(columnCoefficientsProgram(batch, classes), [colCorr], [[eps], [epsInside]]);
+    const rowProj = run(sumPairs, [run(rowProjectionProgram(batch, classes), [...softmaxStats, colCoef], gradientUniforms)]);
+    const rowTerms = run(rowTermsProgram(batch, classes), [rowCorr, rowProj], [[eps], [epsInside], [rowScale]]);
+    const gradient = backend.runWebGLProgram(gradientProgram(batch, classes), [...softmaxStats, colCoef, rowTerms], 'float32', gradientUniforms);
     return [...scalars, gradient];
   } finally {
     for (const info of intermediates) backend.disposeIntermediateTensorInfo(info);

@@ -13,7 +13,9 @@
  *   colMeans  [2, C]  per column, one per side: mean of p, mean of p - 1/C
  *   colCorr   [4, C]  per column: Sxy, Sxx, Syy of the column-centred softmax, 0
  *   (the column passes write one such tensor per block of rows, added up by \`blockSumProgram\`)
+ *   colCoef   [2, C]  per column: u and v of dcorr/dx = u * yc - v * xc
  *   rowProj   [B, 2]  per row: the column terms' part of sum_k p_k G_k (softmax backward), 0
+ *   rowTerms  [B, 4]  per row: u, v, and the whole of sum_k p_k G_k, 0
  *
  * Precision (float32 textures): p - 1/C is (m - mean(m)) / S with m = e^z - 1 from a Taylor series
  * near 0, so near-uniform rows keep their small deviations; p itself is e^z / S, exact relative to
@@ -443,27 +445,45 @@ const GRADIENT_UNIFORMS: { name: string; type: 'float' }[] = [
   { name: 'rowScale', type: 'float' },
 ];
 
+/** Per column: the coefficients (u, v) of dcorr/dx = u * yc - v * xc, from colCorr. */
+export function columnCoefficientsProgram(batch: number, classes: number): DistWebGLProgram {
+  return {
+    variableNames: ['colCorr'],
+    outputShape: [2, classes],
+    packedInputs: true,
+    packedOutput: true,
+    customUniforms: [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }],
+    userCode: `
+    ${prelude(batch, classes)}
+    void main() {
+      int col = getOutputCoords().y;
+      vec4 sums01 = getColCorr(0, col);
+      vec4 sums2 = getColCorr(2, col);
+      vec3 first = correlation(sums01.x, sums01.z, sums2.x, eps, epsInside);
+      vec3 second = correlation(sums01.y, sums01.w, sums2.y, eps, epsInside);
+      // Rows 0 and 1 of the output: u and v of the two columns.
+      setOutput(vec4(first.y, second.y, first.z, second.z));
+    }`,
+  };
+}
+
 /**
- * dcorr/dx coefficients (u, v) of two columns from colCorr's texels at rows 0 and 2, lined up with a
- * texel's lanes: (u, v) for columns c and c+1.
+ * colCoef's texel (u and v of two columns) lined up with a [B, C] texel's lanes (c, c+1, c, c+1).
  */
 const COLUMN_COEFFICIENTS = `
-  void columnCoefficients(vec4 sums01, vec4 sums2, out vec4 u, out vec4 v) {
-    vec3 first = correlation(sums01.x, sums01.z, sums2.x, eps, epsInside);
-    vec3 second = correlation(sums01.y, sums01.w, sums2.y, eps, epsInside);
-    u = vec4(first.y, second.y, first.y, second.y);
-    v = vec4(first.z, second.z, first.z, second.z);
+  void columnCoefficients(vec4 coefficients, out vec4 u, out vec4 v) {
+    u = coefficients.xyxy;
+    v = coefficients.zwzw;
   }
 `;
 
 /**
- * Per row: sum_k p_k * Gcol_k, where Gcol = columnScale * (v * pcc - u * qcc) is the column terms'
- * part of dloss/dp (times 1/tau). The row terms' part of sum_k p_k G_k needs no pass: it is
- * rowScale * (v * Sxx - u * Sxy), because sum_k p_k qc_k = Sxy and sum_k p_k pc_k = Sxx.
+ * Per row and block of columns: sum_k p_k * Gcol_k, where Gcol = columnScale * (v * pcc - u * qcc) is
+ * the column terms' part of dloss/dp (times 1/tau); rowTermsProgram adds the row terms' part.
  */
 export function rowProjectionProgram(batch: number, classes: number): DistWebGLProgram {
   return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCorr'],
+    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'],
     outputShape: [batch, 2 * rowBlocks(classes)],
     packedInputs: true,
     packedOutput: true,
@@ -483,7 +503,7 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
       softmaxLanes(getTeacher(row, col), topT, sumsT, q, qc);
       vec4 u;
       vec4 v;
-      columnCoefficients(getColCorr(0, col), getColCorr(2, col), u, v);
+      columnCoefficients(getColCoef(0, col), u, v);
       vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
       vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
       return p * (v * pcc - u * qcc);
@@ -509,10 +529,38 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
   };
 }
 
+/**
+ * Per row: the coefficients (u, v) of dcorr/dx (texel column 0: u, v of two rows) and the whole
+ * softmax backward's projection sum_k p_k G_k (texel column 1): the row terms' part,
+ * rowScale * (v * Sxx - u * Sxy), because sum_k p_k qc_k = Sxy and sum_k p_k pc_k = Sxx, plus rowProj.
+ */
+export function rowTermsProgram(batch: number, classes: number): DistWebGLProgram {
+  return {
+    variableNames: ['rowCorr', 'rowProj'],
+    outputShape: [batch, 4],
+    packedInputs: true,
+    packedOutput: true,
+    customUniforms: [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }],
+    userCode: `
+    ${prelude(batch, classes)}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      vec4 sums01 = getRowCorr(rc.x, 0);
+      vec4 sums2 = getRowCorr(rc.x, 2);
+      vec3 top = correlation(sums01.x, sums01.y, sums2.x, eps, epsInside);
+      vec3 bottom = correlation(sums01.z, sums01.w, sums2.z, eps, epsInside);
+      vec4 projections = getRowProj(rc.x, 0);
+      float topProjection = rowScale * (top.z * sums01.y - top.y * sums01.x) + projections.x;
+      float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;
+      setOutput(rc.y == 0 ? vec4(top.yz, bottom.yz) : vec4(topProjection, 0.0, bottomProjection, 0.0));
+    }`,
+  };
+}
+
 /** dloss/dstudent for an upstream gradient of 1: (1/tau) p (G - sum_k p_k G_k), per element. */
 export function gradientProgram(batch: number, classes: number): DistWebGLProgram {
   return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'rowCorr', 'colCorr', 'rowProj'],
+    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'],
     outputShape: [batch, classes],
     packedInputs: true,
     packedOutput: true,
@@ -534,24 +582,17 @@ export function gradientProgram(batch: number, classes: number): DistWebGLProgra
       vec4 qc;
       softmaxLanes(getStudent(row, col), laneMax(rowMax, 0), getStudentSums(row, 0), p, pc);
       softmaxLanes(getTeacher(row, col), laneMax(rowMax, 1), getTeacherSums(row, 0), q, qc);
-      // Row coefficients of the texel's two rows, from rowCorr's (Sxy, Sxx) and (Syy, 0) texels.
-      vec4 sums01 = getRowCorr(row, 0);
-      vec4 sums2 = getRowCorr(row, 2);
-      vec3 top = correlation(sums01.x, sums01.y, sums2.x, eps, epsInside);
-      vec3 bottom = correlation(sums01.z, sums01.w, sums2.z, eps, epsInside);
-      vec4 rowU = vec4(top.yy, bottom.yy);
-      vec4 rowV = vec4(top.zz, bottom.zz);
-      vec4 rowSxy = vec4(sums01.xx, sums01.zz);
-      vec4 rowSxx = vec4(sums01.yy, sums01.ww);
+      vec4 rowCoefficients = getRowTerms(row, 0);
+      vec4 rowU = rowCoefficients.xxzz;
+      vec4 rowV = rowCoefficients.yyww;
       vec4 colU;
       vec4 colV;
-      columnCoefficients(getColCorr(0, col), getColCorr(2, col), colU, colV);
+      columnCoefficients(getColCoef(0, col), colU, colV);
       vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
       vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
       // dcorr/dx = u*yc - v*xc, and the loss holds -corr: G = scale * (v*xc - u*yc), per relation.
       vec4 g = rowScale * (rowV * pc - rowU * qc) + columnScale * (colV * pcc - colU * qcc);
-      vec4 projection = rowScale * (rowV * rowSxx - rowU * rowSxy) + getRowProj(row, 0).xxzz;
-      setOutput(p * (g - projection));
+      setOutput(p * (g - getRowTerms(row, 2).xxzz));
     }`,
   };
 }

@@ -150,16 +150,23 @@ async function badInput(platform: TfjsPlatform): Promise<{ loss: number; error?:
 export interface Timing {
   readonly size: string;
   readonly subject: string;
+  /** \`each call\`: every call ends with reading the loss and the gradient's sum; \`pipelined\`: a read after 10 calls. */
+  readonly reads: 'each call' | 'pipelined';
+  /** Median ms per call. */
   readonly medianMs: number;
   readonly samples: number[];
 }
 
+/** Calls per sample in \`pipelined\` timings. */
+const PIPELINED_CALLS = 10;
+
 /**
- * Forward + backward (value and gradient of the loss with respect to the student), alternating the
- * subjects call by call; each call ends with a read of the loss and of the gradient's sum, so the
- * GPU has finished the step.
+ * Forward + backward (value and gradient of the loss with respect to the student), subjects
+ * alternating sample by sample, two ways: reading the loss and the gradient's sum after each call (so
+ * the GPU has finished it; the read's own latency included), and issuing 10 calls before one read
+ * (the GPU's throughput, as a training loop that reads the loss now and then sees it).
  */
-async function bench(platform: TfjsPlatform, sizes: [number, number][], calls: number): Promise<Timing[]> {
+async function bench(platform: TfjsPlatform, sizes: [number, number][], samples: number): Promise<Timing[]> {
   await useTfjsPlatform(platform);
   const options = resolveOptions({});
   const subjects: Record<string, (teacher: tf.Tensor2D) => (student: tf.Tensor2D) => tf.Scalar> = {
@@ -171,24 +178,32 @@ async function bench(platform: TfjsPlatform, sizes: [number, number][], calls: n
   for (const [batch, classes] of sizes) {
     const student = tf.randomNormal([batch, classes], 0, 3, 'float32', 5) as tf.Tensor2D;
     const teacher = tf.randomNormal([batch, classes], 0, 3, 'float32', 6) as tf.Tensor2D;
-    const runs = Object.entries(subjects).map(([subject, make]) => ({ subject, step: tf.valueAndGrad(make(teacher)), samples: [] as number[] }));
-    for (let call = -2; call < calls; call++) {
-      for (const run of runs) {
-        const start = performance.now();
-        const { value, grad } = run.step(student);
-        const gradientSum = tf.sum(grad);
-        await Promise.all([value.data(), gradientSum.data()]);
-        const elapsed = performance.now() - start;
-        tf.dispose([value, grad, gradientSum]);
-        // The first two calls compile shaders.
-        if (call >= 0) run.samples.push(elapsed);
+    const runs = Object.entries(subjects).map(([subject, make]) => ({ subject, step: tf.valueAndGrad(make(teacher)) }));
+    for (const reads of ['each call', 'pipelined'] as const) {
+      const calls = reads === 'each call' ? 1 : PIPELINED_CALLS;
+      const collected = runs.map(() => [] as number[]);
+      // The first two samples compile shaders and fill tfjs's texture pool.
+      for (let sample = -2; sample < samples; sample++) {
+        for (const [k, run] of runs.entries()) {
+          const start = performance.now();
+          const made: tf.Tensor[] = [];
+          for (let call = 0; call < calls; call++) {
+            const { value, grad } = run.step(student);
+            made.push(value, grad);
+          }
+          const gradientSum = tf.sum(made[made.length - 1]);
+          await Promise.all([made[made.length - 2].data(), gradientSum.data()]);
+          const elapsed = (performance.now() - start) / calls;
+          tf.dispose([...made, gradientSum]);
+          if (sample >= 0) collected[k].push(elapsed);
+        }
+      }
+      for (const [k, { subject }] of runs.entries()) {
+        const sorted = [...collected[k]].sort((a, b) => a - b);
+        timings.push({ size: `${batch}x${classes}`, subject, reads, medianMs: sorted[Math.floor(sorted.length / 2)], samples: collected[k] });
       }
     }
     await settleDistLossChecks();
-    for (const { subject, samples } of runs) {
-      const sorted = [...samples].sort((a, b) => a - b);
-      timings.push({ size: `${batch}x${classes}`, subject, medianMs: sorted[Math.floor(sorted.length / 2)], samples });
-    }
     tf.dispose([student, teacher]);
   }
   return timings;

@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
+import { servePage } from '../test/browser/serve-page.mjs';
+const server = await servePage();
+const browser = await chromium.launch(chromiumLaunchOptions());
+const page = await browser.newPage();
+await page.goto(server.url);
+await page.waitForFunction(() => document.title !== 'loading');
+console.log(await page.evaluate(() => window.distIssue(256, 1000)));
+await browser.close(); await server.close();

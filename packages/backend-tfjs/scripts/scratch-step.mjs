@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
+import { servePage } from '../test/browser/serve-page.mjs';
+const server = await servePage();
+const browser = await chromium.launch(chromiumLaunchOptions());
+const page = await browser.newPage();
+await page.goto(server.url);
+await page.waitForFunction(() => document.title !== 'loading');
+for (const [p, v] of [['webgpu', true], ['webgpu', false], ['webgl', true], ['webgl', false]]) console.log(p, v, await page.evaluate(([p, v]) => window.distStepCost(p, v), [p, v]));
+await browser.close(); await server.close();
