@@ -31,7 +31,7 @@ export interface DistWebGLProgram {
   readonly userCode: string;
   readonly packedInputs: true;
   readonly packedOutput: boolean;
-  readonly customUniforms?: { name: string; type: 'float' | 'int' }[];
+  readonly customUniforms?: Uniform[];
 }
 
 /**
@@ -44,8 +44,15 @@ export function rowBlocks(classes: number): number {
   return Math.ceil(classes / COLS_PER_BLOCK);
 }
 
+type Uniform = { name: string; type: 'float' | 'int' };
+
+/** A program reading and writing packed textures, the shape of all but the scalar one. */
+function packedProgram(variableNames: string[], outputShape: number[], customUniforms: Uniform[], userCode: string): DistWebGLProgram {
+  return { variableNames, outputShape, packedInputs: true, packedOutput: true, customUniforms, userCode };
+}
+
 /** Uniforms every program that turns logits into probabilities takes, in this order. */
-const SOFTMAX_UNIFORMS: { name: string; type: 'float' }[] = [{ name: 'invTau', type: 'float' }];
+const SOFTMAX_UNIFORMS: Uniform[] = [{ name: 'invTau', type: 'float' }];
 
 /** The lowest finite float32, where a max starts. */
 const LOWEST = 'const float LOWEST = -3.40282347e38;';
@@ -97,13 +104,7 @@ function prelude(batch: number, classes: number): string {
  * logit that is bad input.
  */
 export function rowMaxProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['student', 'teacher'],
-    outputShape: [batch, 2 * rowBlocks(classes)],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: [{ name: 'logitLimit', type: 'float' }],
-    userCode: `
+  return packedProgram(['student', 'teacher'], [batch, 2 * rowBlocks(classes)], [{ name: 'logitLimit', type: 'float' }], `
     ${prelude(batch, classes)}
     // 1 in a lane whose logit is NaN, ±Infinity or beyond logitLimit (overflows once divided by tau).
     vec4 badLanes(vec4 x) {
@@ -140,8 +141,7 @@ export function rowMaxProgram(batch: number, classes: number): DistWebGLProgram 
       if (rowBad.x > 0.0) result.xy = vec2(NAN);
       if (rowBad.y > 0.0) result.zw = vec2(NAN);
       setOutput(result);
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -156,13 +156,7 @@ const SIDE_MAX = `
 
 /** S = sum e^z and sum (e^z - 1) per row of one side's logits, over one block of columns. */
 export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
-  return {
-    variableNames: ['logits', 'rowMax'],
-    outputShape: [batch, 2 * rowBlocks(classes)],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: SOFTMAX_UNIFORMS,
-    userCode: `
+  return packedProgram(['logits', 'rowMax'], [batch, 2 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     void main() {
@@ -187,8 +181,7 @@ export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): Dis
         sumM.xz += m.xz;
       }
       setOutput(vec4(sumE.x + sumE.y, sumM.x + sumM.y, sumE.z + sumE.w, sumM.z + sumM.w));
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -206,27 +199,34 @@ const SOFTMAX_LANES = `
   }
 `;
 
+/**
+ * For programs that read both sides (inputs student, teacher, rowMax, studentSums, teacherSums): the
+ * softmax parameters of a row pair, and p, p - 1/C, q, q - 1/C of a texel from them.
+ */
+const SOFTMAX_PAIR = `
+  struct RowSoftmax { vec4 topS; vec4 topT; vec4 sumsS; vec4 sumsT; };
+  RowSoftmax rowSoftmax(int row) {
+    vec4 rowMax = getRowMax(row, 0);
+    return RowSoftmax(laneMax(rowMax, 0), laneMax(rowMax, 1), getStudentSums(row, 0), getTeacherSums(row, 0));
+  }
+  void softmaxPair(int row, int col, RowSoftmax rows, out vec4 p, out vec4 pc, out vec4 q, out vec4 qc) {
+    softmaxLanes(getStudent(row, col), rows.topS, rows.sumsS, p, pc);
+    softmaxLanes(getTeacher(row, col), rows.topT, rows.sumsT, q, qc);
+  }
+`;
+
 /** Per row: Sxy, Sxx, Syy of p - 1/C and q - 1/C over one block of columns (columns 4k to 4k + 3). */
 export function rowCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums'],
-    outputShape: [batch, 4 * rowBlocks(classes)],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: SOFTMAX_UNIFORMS,
-    userCode: `
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums'], [batch, 4 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int block = rc.y / 4;
-      vec4 rowMax = getRowMax(row, 0);
-      vec4 topS = laneMax(rowMax, 0);
-      vec4 topT = laneMax(rowMax, 1);
-      vec4 sumsS = getStudentSums(row, 0);
-      vec4 sumsT = getTeacherSums(row, 0);
+      RowSoftmax rows = rowSoftmax(row);
       vec4 sxy = vec4(0.0);
       vec4 sxx = vec4(0.0);
       vec4 syy = vec4(0.0);
@@ -237,15 +237,13 @@ export function rowCorrelationProgram(batch: number, classes: number): DistWebGL
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
-        softmaxLanes(getStudent(row, 2 * pair), topS, sumsS, p, pc);
-        softmaxLanes(getTeacher(row, 2 * pair), topT, sumsT, q, qc);
+        softmaxPair(row, 2 * pair, rows, p, pc, q, qc);
         sxy += pc * qc;
         sxx += pc * pc;
         syy += qc * qc;
       }
       if (ODD_C && block == TAIL_BLOCK) {
-        softmaxLanes(getStudent(row, C - 1), topS, sumsS, p, pc);
-        softmaxLanes(getTeacher(row, C - 1), topT, sumsT, q, qc);
+        softmaxPair(row, C - 1, rows, p, pc, q, qc);
         sxy.xz += pc.xz * qc.xz;
         sxx.xz += pc.xz * pc.xz;
         syy.xz += qc.xz * qc.xz;
@@ -255,8 +253,7 @@ export function rowCorrelationProgram(batch: number, classes: number): DistWebGL
       vec2 first = upper ? vec2(sxy.x + sxy.y, sxx.x + sxx.y) : vec2(syy.x + syy.y, 0.0);
       vec2 second = upper ? vec2(sxy.z + sxy.w, sxx.z + sxx.w) : vec2(syy.z + syy.w, 0.0);
       setOutput(vec4(first, second));
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -275,12 +272,7 @@ const ROW_LANES = `
  */
 export function rowBlockReduceProgram(batch: number, classes: number, width: 2 | 4, combine: 'sum' | 'max'): DistWebGLProgram {
   const step = combine === 'sum' ? 'total += part;' : 'total = max(total, part); nan = max(nan, vec4(greaterThan(floatBitsToUint(part) & uvec4(0x7fffffffu), uvec4(0x7f800000u))));';
-  return {
-    variableNames: ['blocks'],
-    outputShape: [batch, width],
-    packedInputs: true,
-    packedOutput: true,
-    userCode: `
+  return packedProgram(['blocks'], [batch, width], [], `
     ${LOWEST}
     void main() {
       ivec2 rc = getOutputCoords();
@@ -291,8 +283,7 @@ export function rowBlockReduceProgram(batch: number, classes: number, width: 2 |
         ${step}
       }
       setOutput(mix(total, vec4(NAN), greaterThan(nan, vec4(0.0))));
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -320,13 +311,7 @@ function blockRowPairs(body: string): string {
 
 /** Per column of one side and block of rows: sum of p (row 0) and of p - 1/C (row 1). */
 export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
-  return {
-    variableNames: ['logits', 'rowMax', 'rowSums'],
-    outputShape: [2 * columnBlocks(batch), classes],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: SOFTMAX_UNIFORMS,
-    userCode: `
+  return packedProgram(['logits', 'rowMax', 'rowSums'], [2 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     ${SOFTMAX_LANES}
@@ -346,20 +331,14 @@ export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): 
         sumC += mix(vec4(0.0), centred, lanes);`)}
       // Lanes (r, c), (r, c+1), (r+1, c), (r+1, c+1): the two columns are .x + .z and .y + .w.
       setOutput(vec4(sumP.xy + sumP.zw, sumC.xy + sumC.zw));
-    }`,
-  };
+    }`);
 }
 
 /**
  * Adds up the blocks of a column pass: [rows * blocks, C] to [rows, C] (rows 2 or 4), times \`scale\`.
  */
 export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, scale: number): DistWebGLProgram {
-  return {
-    variableNames: ['blocks'],
-    outputShape: [rows, classes],
-    packedInputs: true,
-    packedOutput: true,
-    userCode: `
+  return packedProgram(['blocks'], [rows, classes], [], `
     void main() {
       ivec2 rc = getOutputCoords();
       vec4 total = vec4(0.0);
@@ -367,8 +346,7 @@ export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, sca
         total += getBlocks(block * ${rows} + rc.x, rc.y);
       }
       setOutput(total * ${scale.toExponential()});
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -390,16 +368,11 @@ const COLUMN_CENTRED = `
  * rows 4k to 4k + 3 for block k.
  */
 export function columnCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans'],
-    outputShape: [4 * columnBlocks(batch), classes],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: SOFTMAX_UNIFORMS,
-    userCode: `
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans'], [4 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
     ${ROW_LANES}
     ${COLUMN_CENTRED}
     void main() {
@@ -416,9 +389,7 @@ export function columnCorrelationProgram(batch: number, classes: number): DistWe
       vec4 q;
       vec4 qc;
       ${blockRowPairs(`
-        vec4 rowMax = getRowMax(row, 0);
-        softmaxLanes(getStudent(row, col), laneMax(rowMax, 0), getStudentSums(row, 0), p, pc);
-        softmaxLanes(getTeacher(row, col), laneMax(rowMax, 1), getTeacherSums(row, 0), q, qc);
+        softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
         bvec4 lanes = rowLanes(row);
         vec4 x = mix(vec4(0.0), columnCentred(p, pc, meansS), lanes);
         vec4 y = mix(vec4(0.0), columnCentred(q, qc, meansT), lanes);
@@ -430,12 +401,11 @@ export function columnCorrelationProgram(batch: number, classes: number): DistWe
         ? vec4(sxy.xy + sxy.zw, sxx.xy + sxx.zw)
         : vec4(syy.xy + syy.zw, 0.0, 0.0);
       setOutput(result);
-    }`,
-  };
+    }`);
 }
 
 /** Uniforms of the programs that need the correlation coefficients, in this order. */
-const GRADIENT_UNIFORMS: { name: string; type: 'float' }[] = [
+const GRADIENT_UNIFORMS: Uniform[] = [
   ...SOFTMAX_UNIFORMS,
   { name: 'eps', type: 'float' },
   { name: 'epsInside', type: 'float' },
@@ -447,13 +417,7 @@ const GRADIENT_UNIFORMS: { name: string; type: 'float' }[] = [
 
 /** Per column: the coefficients (u, v) of dcorr/dx = u * yc - v * xc, from colCorr. */
 export function columnCoefficientsProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['colCorr'],
-    outputShape: [2, classes],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }],
-    userCode: `
+  return packedProgram(['colCorr'], [2, classes], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }], `
     ${prelude(batch, classes)}
     void main() {
       int col = getOutputCoords().y;
@@ -463,8 +427,7 @@ export function columnCoefficientsProgram(batch: number, classes: number): DistW
       vec3 second = correlation(sums01.y, sums01.w, sums2.y, eps, epsInside);
       // Rows 0 and 1 of the output: u and v of the two columns.
       setOutput(vec4(first.y, second.y, first.z, second.z));
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -482,25 +445,19 @@ const COLUMN_COEFFICIENTS = `
  * the column terms' part of dloss/dp (times 1/tau); rowTermsProgram adds the row terms' part.
  */
 export function rowProjectionProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'],
-    outputShape: [batch, 2 * rowBlocks(classes)],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: GRADIENT_UNIFORMS,
-    userCode: `
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'], [batch, 2 * rowBlocks(classes)], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
     ${COLUMN_CENTRED}
     ${COLUMN_COEFFICIENTS}
-    vec4 projectionLanes(int row, int col, vec4 topS, vec4 topT, vec4 sumsS, vec4 sumsT) {
+    vec4 projectionLanes(int row, int col, RowSoftmax rows) {
       vec4 p;
       vec4 pc;
       vec4 q;
       vec4 qc;
-      softmaxLanes(getStudent(row, col), topS, sumsS, p, pc);
-      softmaxLanes(getTeacher(row, col), topT, sumsT, q, qc);
+      softmaxPair(row, col, rows, p, pc, q, qc);
       vec4 u;
       vec4 v;
       columnCoefficients(getColCoef(0, col), u, v);
@@ -512,21 +469,16 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int block = rc.y / 2;
-      vec4 rowMax = getRowMax(row, 0);
-      vec4 topS = laneMax(rowMax, 0);
-      vec4 topT = laneMax(rowMax, 1);
-      vec4 sumsS = getStudentSums(row, 0);
-      vec4 sumsT = getTeacherSums(row, 0);
+      RowSoftmax rows = rowSoftmax(row);
       vec4 total = vec4(0.0);
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
-        total += projectionLanes(row, 2 * pair, topS, topT, sumsS, sumsT);
+        total += projectionLanes(row, 2 * pair, rows);
       }
-      if (ODD_C && block == TAIL_BLOCK) total.xz += projectionLanes(row, C - 1, topS, topT, sumsS, sumsT).xz;
+      if (ODD_C && block == TAIL_BLOCK) total.xz += projectionLanes(row, C - 1, rows).xz;
       setOutput(vec4(columnScale * (total.x + total.y), 0.0, columnScale * (total.z + total.w), 0.0));
-    }`,
-  };
+    }`);
 }
 
 /**
@@ -535,13 +487,7 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
  * rowScale * (v * Sxx - u * Sxy), because sum_k p_k qc_k = Sxy and sum_k p_k pc_k = Sxx, plus rowProj.
  */
 export function rowTermsProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['rowCorr', 'rowProj'],
-    outputShape: [batch, 4],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }],
-    userCode: `
+  return packedProgram(['rowCorr', 'rowProj'], [batch, 4], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }], `
     ${prelude(batch, classes)}
     void main() {
       ivec2 rc = getOutputCoords();
@@ -553,35 +499,27 @@ export function rowTermsProgram(batch: number, classes: number): DistWebGLProgra
       float topProjection = rowScale * (top.z * sums01.y - top.y * sums01.x) + projections.x;
       float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;
       setOutput(rc.y == 0 ? vec4(top.yz, bottom.yz) : vec4(topProjection, 0.0, bottomProjection, 0.0));
-    }`,
-  };
+    }`);
 }
 
 /** dloss/dstudent for an upstream gradient of 1: (1/tau) p (G - sum_k p_k G_k), per element. */
 export function gradientProgram(batch: number, classes: number): DistWebGLProgram {
-  return {
-    variableNames: ['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'],
-    outputShape: [batch, classes],
-    packedInputs: true,
-    packedOutput: true,
-    customUniforms: GRADIENT_UNIFORMS,
-    userCode: `
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'], [batch, classes], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
     ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
     ${COLUMN_CENTRED}
     ${COLUMN_COEFFICIENTS}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int col = rc.y;
-      vec4 rowMax = getRowMax(row, 0);
       vec4 p;
       vec4 pc;
       vec4 q;
       vec4 qc;
-      softmaxLanes(getStudent(row, col), laneMax(rowMax, 0), getStudentSums(row, 0), p, pc);
-      softmaxLanes(getTeacher(row, col), laneMax(rowMax, 1), getTeacherSums(row, 0), q, qc);
+      softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
       vec4 rowCoefficients = getRowTerms(row, 0);
       vec4 rowU = rowCoefficients.xxzz;
       vec4 rowV = rowCoefficients.yyww;
@@ -593,8 +531,7 @@ export function gradientProgram(batch: number, classes: number): DistWebGLProgra
       // dcorr/dx = u*yc - v*xc, and the loss holds -corr: G = scale * (v*xc - u*yc), per relation.
       vec4 g = rowScale * (rowV * pc - rowU * qc) + columnScale * (colV * pcc - colU * qcc);
       setOutput(p * (g - getRowTerms(row, 2).xxzz));
-    }`,
-  };
+    }`);
 }
 
 /**
