@@ -52,10 +52,10 @@ export function distLoss(
  * logits and whose model outputs the student's logits.
  */
 export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
-  const { validate: _validate, implementation = 'auto', ...distOptions } = options;
+  const { validate = true, implementation = 'auto', ...distOptions } = options;
   resolveOptions(distOptions);
   checkImplementation(implementation);
-  checkValidate(options.validate ?? true);
+  checkValidate(validate);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);
 }
 
