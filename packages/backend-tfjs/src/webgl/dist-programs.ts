@@ -227,13 +227,8 @@ export function rowCorrelationProgram(batch: number, classes: number): DistWebGL
       int row = rc.x;
       int block = rc.y / 4;
       RowSoftmax rows = rowSoftmax(row);
-      vec4 sxy = vec4(0.0);
-      vec4 sxx = vec4(0.0);
-      vec4 syy = vec4(0.0);
-      vec4 p;
-      vec4 pc;
-      vec4 q;
-      vec4 qc;
+      vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
+      vec4 p, pc, q, qc;
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
@@ -322,8 +317,7 @@ export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): 
       int col = rc.y;
       vec4 sumP = vec4(0.0);
       vec4 sumC = vec4(0.0);
-      vec4 p;
-      vec4 centred;
+      vec4 p, centred;
       ${blockRowPairs(`
         softmaxLanes(getLogits(row, col), laneMax(getRowMax(row, 0), ${side}), getRowSums(row, 0), p, centred);
         bvec4 lanes = rowLanes(row);
@@ -381,13 +375,8 @@ export function columnCorrelationProgram(batch: number, classes: number): DistWe
       int col = rc.y;
       vec4 meansS = getStudentMeans(0, col);
       vec4 meansT = getTeacherMeans(0, col);
-      vec4 sxy = vec4(0.0);
-      vec4 sxx = vec4(0.0);
-      vec4 syy = vec4(0.0);
-      vec4 p;
-      vec4 pc;
-      vec4 q;
-      vec4 qc;
+      vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
+      vec4 p, pc, q, qc;
       ${blockRowPairs(`
         softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
         bvec4 lanes = rowLanes(row);
@@ -453,10 +442,7 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
     ${COLUMN_CENTRED}
     ${COLUMN_COEFFICIENTS}
     vec4 projectionLanes(int row, int col, RowSoftmax rows) {
-      vec4 p;
-      vec4 pc;
-      vec4 q;
-      vec4 qc;
+      vec4 p, pc, q, qc;
       softmaxPair(row, col, rows, p, pc, q, qc);
       vec4 u;
       vec4 v;
@@ -515,10 +501,7 @@ export function gradientProgram(batch: number, classes: number): DistWebGLProgra
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int col = rc.y;
-      vec4 p;
-      vec4 pc;
-      vec4 q;
-      vec4 qc;
+      vec4 p, pc, q, qc;
       softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
       vec4 rowCoefficients = getRowTerms(row, 0);
       vec4 rowU = rowCoefficients.xxzz;
