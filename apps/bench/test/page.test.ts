@@ -10,21 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
 import { runInBrowser } from '../src/browser-run.js';
 import { parseReport } from '../src/report.js';
 import { PAGE_HEADLINE_BACKENDS } from '../src/baselines.js';
 
 const CONFIG = fileURLToPath(new URL('../src/web/vite.config.ts', import.meta.url));
-/** Debian's chromium (scripts/setup.sh installs it); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let outDir: string;
 let server: PreviewServer;
@@ -34,7 +25,7 @@ beforeAll(async () => {
   outDir = await mkdtemp(path.join(os.tmpdir(), 'dist-bench-page-'));
   await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   server = await preview({ configFile: CONFIG, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  browser = await chromium.launch(chromiumLaunchOptions());
 }, 120_000);
 
 afterAll(async () => {

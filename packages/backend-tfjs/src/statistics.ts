@@ -1,6 +1,7 @@
 /** The sums a Pearson correlation needs, per row and per column of the centred softmax values. */
 import * as tf from '@tensorflow/tfjs';
 import { columnMean } from './column-mean.js';
+import { HOST_MEMORY_BACKENDS } from './tfjs-platform.js';
 
 export interface CorrelationSums {
   /** sum x*y, sum x*x, sum y*y: [B, 1] for rows, [1, C] for columns. */
@@ -58,6 +59,3 @@ function centreColumns({ p, centred }: SoftmaxParts): tf.Tensor {
   const precise = tf.add(tf.mul(p, weight), tf.mul(centred, tf.sub(1, weight)));
   return tf.sub(precise, columnMean(precise));
 }
-
-/** tfjs backends whose tensors live in this process, so a small synchronous read is cheap. */
-const HOST_MEMORY_BACKENDS = new Set(['wasm', 'cpu', 'tensorflow']);

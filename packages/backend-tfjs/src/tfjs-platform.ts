@@ -24,6 +24,9 @@ const TFJS_BACKEND_NAME: Readonly<Record<TfjsPlatform, string>> = {
   webgpu: 'webgpu',
 };
 
+/** tfjs backends whose tensors live in this process, so a small synchronous read waits for nothing. */
+export const HOST_MEMORY_BACKENDS: ReadonlySet<string> = new Set(['wasm', 'cpu', 'tensorflow']);
+
 export interface ReadyPlatform {
   readonly platform: TfjsPlatform;
   /** The name `tf.getBackend()` reports for it. */

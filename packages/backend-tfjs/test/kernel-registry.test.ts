@@ -17,8 +17,9 @@ describe('the DistKdDist kernel registry', () => {
     for (const config of DIST_KERNEL_CONFIGS) expect(config.kernelName).toBe(DIST_KERNEL_NAME);
   });
 
-  it('registers the SIMD configs with tfjs (this engine has WebAssembly SIMD)', () => {
+  it('registers the SIMD configs with tfjs when their backend is first asked about (this engine has WebAssembly SIMD)', () => {
     expect(hasDistKernel('cpu')).toBe(true);
+    expect(hasDistKernel('wasm')).toBe(true);
     expect(tf.getKernel(DIST_KERNEL_NAME, 'wasm')?.backendName).toBe('wasm');
     expect(runsDistKernel('ops', 'cpu')).toBe(false);
   });

@@ -8,18 +8,10 @@ import { join } from 'node:path';
 import { referenceDist } from '@dist-kd/core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH as CHROMIUM, chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
 import { servePage } from './browser/serve.js';
 import { logits, maxAbs, maxAbsDifference, TOLERANCE } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let context: BrowserContext;
 let page: Page;
@@ -31,7 +23,7 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} not found: run scripts/setup.sh (apt-get install chromium libvulkan1) or set CHROMIUM_PATH`);
   }
   server = await servePage();
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions());
   page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuDistKernel, wasmDistKernel } from '../simd/tfjs-kernel.js';
+import { webglDistKernel } from './dist-webgl.js';
 import { DIST_KERNEL_NAME } from './dist-kernel.js';
 import { webgpuDistKernel } from './webgpu-dist.js';
 
@@ -18,24 +19,24 @@ export interface DistKernelConfig extends tf.KernelConfig {
   unavailableReason(): string | undefined;
 }
 
-export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel];
+export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel, webglDistKernel];
 
-let registered = false;
+/** tfjs backends whose listed config was looked at (registered, or found unable to run here). */
+const considered = new Set<string>();
 
-/** Registers, once, every config that can run here (leaving alone one registered already). */
-export function registerDistKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const config of DIST_KERNEL_CONFIGS) {
-    if (config.unavailableReason() === undefined && !tf.getKernel(DIST_KERNEL_NAME, config.backendName)) {
+/**
+ * Whether tfjs's registry has the DIST kernel for this tfjs backend, registering the listed config
+ * on the first call for that backend (so that a config's check, such as creating a WebGL context,
+ * runs only where its backend is used). A config registered by someone else is left in place.
+ */
+export function hasDistKernel(tfjsBackend: string): boolean {
+  if (!considered.has(tfjsBackend)) {
+    considered.add(tfjsBackend);
+    const config = distKernelConfig(tfjsBackend);
+    if (config && config.unavailableReason() === undefined && !tf.getKernel(DIST_KERNEL_NAME, tfjsBackend)) {
       tf.registerKernel(config);
     }
   }
-}
-
-/** Whether tfjs's registry has the DIST kernel for this tfjs backend. */
-export function hasDistKernel(tfjsBackend: string): boolean {
-  registerDistKernels();
   return tf.getKernel(DIST_KERNEL_NAME, tfjsBackend) !== undefined;
 }
 

@@ -1,0 +1,560 @@
+/**
+ * DIST as GLSL programs for tfjs-backend-webgl's program API (`GPGPUProgram`, run by
+ * `backend.runWebGLProgram`). Plain data and GLSL, no tfjs import: `kernels/dist-webgl.ts` runs them.
+ *
+ * Every program reads packed textures (`packedInputs`): a texel holds a 2 x 2 block of a [rows, cols]
+ * tensor, components (r, c), (r, c+1), (r+1, c), (r+1, c+1). The logits are [B, C]; the statistics
+ * are small packed tensors chosen so that one texel holds what a pass needs of two rows or two
+ * columns:
+ *
+ *   rowMax    [B, 2]  per row: max of the student, max of the teacher (NaN for bad input)
+ *   rowSums   [B, 2]  per row, one tensor per side: S = sum e^z and sum (e^z - 1), z = (x - max) / tau
+ *   rowCorr   [B, 4]  per row: Sxy, Sxx, Syy of the row-centred softmax, 0
+ *   colMeans  [2, C]  per column, one per side: mean of p, mean of p - 1/C
+ *   colCorr   [4, C]  per column: Sxy, Sxx, Syy of the column-centred softmax, 0
+ *   (the column passes write one such tensor per block of rows, added up by \`blockSumProgram\`)
+ *   colCoef   [2, C]  per column: u and v of dcorr/dx = u * yc - v * xc
+ *   rowProj   [B, 2]  per row: the column terms' part of sum_k p_k G_k (softmax backward), 0
+ *   rowTerms  [B, 4]  per row: u, v, and the whole of sum_k p_k G_k, 0
+ *
+ * Precision (float32 textures): p - 1/C is (m - mean(m)) / S with m = e^z - 1 from a Taylor series
+ * near 0, so near-uniform rows keep their small deviations; p itself is e^z / S, exact relative to
+ * tiny probabilities; each column is centred from p where its mean is below 1/(2C) and from p - 1/C
+ * elsewhere, as `statistics.ts` does for the ops path. Sums run over one row or column per fragment,
+ * four lanes at a time.
+ */
+
+/** The fields of tfjs-backend-webgl's `GPGPUProgram` these programs use. */
+export interface DistWebGLProgram {
+  readonly variableNames: string[];
+  readonly outputShape: number[];
+  readonly userCode: string;
+  readonly packedInputs: true;
+  readonly packedOutput: boolean;
+  readonly customUniforms?: Uniform[];
+}
+
+/**
+ * Row passes split the classes into blocks of \`COLS_PER_BLOCK\`, one fragment per row pair and block,
+ * and \`rowBlockReduceProgram\` combines the blocks (see \`ROWS_PER_BLOCK\` for why).
+ */
+export const COLS_PER_BLOCK = 128;
+
+export function rowBlocks(classes: number): number {
+  return Math.ceil(classes / COLS_PER_BLOCK);
+}
+
+type Uniform = { name: string; type: 'float' | 'int' };
+
+/** A program reading and writing packed textures, the shape of all but the scalar one. */
+function packedProgram(variableNames: string[], outputShape: number[], customUniforms: Uniform[], userCode: string): DistWebGLProgram {
+  return { variableNames, outputShape, packedInputs: true, packedOutput: true, customUniforms, userCode };
+}
+
+/** Uniforms every program that turns logits into probabilities takes, in this order. */
+const SOFTMAX_UNIFORMS: Uniform[] = [{ name: 'invTau', type: 'float' }];
+
+/** The lowest finite float32, where a max starts. */
+const LOWEST = 'const float LOWEST = -3.40282347e38;';
+
+function prelude(batch: number, classes: number): string {
+  return `
+  ${LOWEST}
+  const int B = ${batch};
+  const int C = ${classes};
+  const float CLASSES = ${classes}.0;
+  const int ROW_PAIRS = ${Math.ceil(batch / 2)};
+  const int FULL_COL_PAIRS = ${Math.floor(classes / 2)};
+  const int BLOCK_COL_PAIRS = ${COLS_PER_BLOCK / 2};
+  // The block of columns that holds the last column when C is odd.
+  const int TAIL_BLOCK = FULL_COL_PAIRS / BLOCK_COL_PAIRS;
+  const bool ODD_C = ${classes % 2 === 1};
+  const bool ODD_B = ${batch % 2 === 1};
+
+  // e^z and e^z - 1 (z <= 0), lane by lane, each to float32 relative precision: a Taylor series
+  // for e^z - 1 where e^z - 1 would cancel, exp elsewhere. The series' argument is clamped so that
+  // a lane that does not use it cannot overflow into the result.
+  void expParts(vec4 z, out vec4 e, out vec4 m) {
+    vec4 s = max(z, vec4(-0.35));
+    vec4 series = s * (1.0 + s * (0.5 + s * (1.0 / 6.0 + s * (1.0 / 24.0 + s * (1.0 / 120.0
+      + s * (1.0 / 720.0 + s * (1.0 / 5040.0 + s * (1.0 / 40320.0))))))));
+    vec4 ez = exp(z);
+    vec4 near = vec4(greaterThan(z, vec4(-0.35)));
+    m = mix(ez - 1.0, series, near);
+    e = mix(ez, 1.0 + series, near);
+  }
+
+  // corr and the two coefficients of its derivative, dcorr/dx = u * yc - v * xc (SPEC.md), from
+  // (Sxy, Sxx, Syy); NaN when the denominator is 0 (eps = 0 met a zero variance).
+  vec3 correlation(float sxy, float sxx, float syy, float eps, float epsInside) {
+    float a = sqrt(sxx + epsInside);
+    float b = sqrt(syy + epsInside);
+    float d = a * b + eps;
+    if (d == 0.0) return vec3(NAN);
+    float r = sxy / d;
+    // b / a -> its limit 0 when a = 0 (only with eps outside the roots): every xc is 0 then.
+    float ratio = a == 0.0 ? 0.0 : b / a;
+    return vec3(r, 1.0 / d, r * ratio / d);
+  }
+`;
+}
+
+/**
+ * Max of each row of both inputs over one block of columns; NaN (for both) where the block holds a
+ * logit that is bad input.
+ */
+export function rowMaxProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['student', 'teacher'], [batch, 2 * rowBlocks(classes)], [{ name: 'logitLimit', type: 'float' }], `
+    ${prelude(batch, classes)}
+    // 1 in a lane whose logit is NaN, ±Infinity or beyond logitLimit (overflows once divided by tau).
+    vec4 badLanes(vec4 x) {
+      bvec4 special = equal(floatBitsToUint(x) & uvec4(0x7f800000u), uvec4(0x7f800000u));
+      return max(vec4(special), vec4(greaterThan(abs(x), vec4(logitLimit))));
+    }
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int row = rc.x;
+      int block = rc.y / 2;
+      vec4 hiS = vec4(LOWEST);
+      vec4 hiT = vec4(LOWEST);
+      vec4 bad = vec4(0.0);
+      for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
+        int pair = block * BLOCK_COL_PAIRS + i;
+        if (pair >= FULL_COL_PAIRS) break;
+        vec4 s = getStudent(row, 2 * pair);
+        vec4 t = getTeacher(row, 2 * pair);
+        hiS = max(hiS, s);
+        hiT = max(hiT, t);
+        bad = max(bad, max(badLanes(s), badLanes(t)));
+      }
+      if (ODD_C && block == TAIL_BLOCK) {
+        vec4 s = getStudent(row, C - 1);
+        vec4 t = getTeacher(row, C - 1);
+        hiS.xz = max(hiS.xz, s.xz);
+        hiT.xz = max(hiT.xz, t.xz);
+        bad.xz = max(bad.xz, max(badLanes(s).xz, badLanes(t).xz));
+      }
+      vec2 maxS = max(hiS.xz, hiS.yw);
+      vec2 maxT = max(hiT.xz, hiT.yw);
+      vec2 rowBad = max(bad.xz, bad.yw);
+      vec4 result = vec4(maxS.x, maxT.x, maxS.y, maxT.y);
+      if (rowBad.x > 0.0) result.xy = vec2(NAN);
+      if (rowBad.y > 0.0) result.zw = vec2(NAN);
+      setOutput(result);
+    }`);
+}
+
+/**
+ * Lanes of a logits texel with the max of their row, for one side (0 student, 1 teacher):
+ * rowMax's texel holds (maxS, maxT) of two rows.
+ */
+const SIDE_MAX = `
+  vec4 laneMax(vec4 rowMax, int side) {
+    return side == 0 ? rowMax.xxzz : rowMax.yyww;
+  }
+`;
+
+/** S = sum e^z and sum (e^z - 1) per row of one side's logits, over one block of columns. */
+export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
+  return packedProgram(['logits', 'rowMax'], [batch, 2 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int row = rc.x;
+      int block = rc.y / 2;
+      vec4 top = laneMax(getRowMax(row, 0), ${side});
+      vec4 sumE = vec4(0.0);
+      vec4 sumM = vec4(0.0);
+      vec4 e;
+      vec4 m;
+      for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
+        int pair = block * BLOCK_COL_PAIRS + i;
+        if (pair >= FULL_COL_PAIRS) break;
+        expParts((getLogits(row, 2 * pair) - top) * invTau, e, m);
+        sumE += e;
+        sumM += m;
+      }
+      if (ODD_C && block == TAIL_BLOCK) {
+        expParts((getLogits(row, C - 1) - top) * invTau, e, m);
+        sumE.xz += e.xz;
+        sumM.xz += m.xz;
+      }
+      setOutput(vec4(sumE.x + sumE.y, sumM.x + sumM.y, sumE.z + sumE.w, sumM.z + sumM.w));
+    }`);
+}
+
+/**
+ * p and p - 1/C of a logits texel's lanes, from the texel, its rows' max (laneMax) and its rows'
+ * (S, sum m) texel: p = e / S, p - 1/C = (m - mean(m)) / S.
+ */
+const SOFTMAX_LANES = `
+  void softmaxLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred) {
+    vec4 e;
+    vec4 m;
+    expParts((x - top) * invTau, e, m);
+    vec4 invS = 1.0 / sums.xxzz;
+    p = e * invS;
+    centred = (m - sums.yyww / CLASSES) * invS;
+  }
+`;
+
+/**
+ * For programs that read both sides (inputs student, teacher, rowMax, studentSums, teacherSums): the
+ * softmax parameters of a row pair, and p, p - 1/C, q, q - 1/C of a texel from them.
+ */
+const SOFTMAX_PAIR = `
+  struct RowSoftmax { vec4 topS; vec4 topT; vec4 sumsS; vec4 sumsT; };
+  RowSoftmax rowSoftmax(int row) {
+    vec4 rowMax = getRowMax(row, 0);
+    return RowSoftmax(laneMax(rowMax, 0), laneMax(rowMax, 1), getStudentSums(row, 0), getTeacherSums(row, 0));
+  }
+  void softmaxPair(int row, int col, RowSoftmax rows, out vec4 p, out vec4 pc, out vec4 q, out vec4 qc) {
+    softmaxLanes(getStudent(row, col), rows.topS, rows.sumsS, p, pc);
+    softmaxLanes(getTeacher(row, col), rows.topT, rows.sumsT, q, qc);
+  }
+`;
+
+/** Per row: Sxy, Sxx, Syy of p - 1/C and q - 1/C over one block of columns (columns 4k to 4k + 3). */
+export function rowCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums'], [batch, 4 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int row = rc.x;
+      int block = rc.y / 4;
+      RowSoftmax rows = rowSoftmax(row);
+      vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
+      vec4 p, pc, q, qc;
+      for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
+        int pair = block * BLOCK_COL_PAIRS + i;
+        if (pair >= FULL_COL_PAIRS) break;
+        softmaxPair(row, 2 * pair, rows, p, pc, q, qc);
+        sxy += pc * qc;
+        sxx += pc * pc;
+        syy += qc * qc;
+      }
+      if (ODD_C && block == TAIL_BLOCK) {
+        softmaxPair(row, C - 1, rows, p, pc, q, qc);
+        sxy.xz += pc.xz * qc.xz;
+        sxx.xz += pc.xz * pc.xz;
+        syy.xz += qc.xz * qc.xz;
+      }
+      // Columns 0, 1 of the output texel: (Sxy, Sxx); columns 2, 3: (Syy, 0).
+      bool upper = rc.y % 4 == 0;
+      vec2 first = upper ? vec2(sxy.x + sxy.y, sxx.x + sxx.y) : vec2(syy.x + syy.y, 0.0);
+      vec2 second = upper ? vec2(sxy.z + sxy.w, sxx.z + sxx.w) : vec2(syy.z + syy.w, 0.0);
+      setOutput(vec4(first, second));
+    }`);
+}
+
+/**
+ * The lanes of a [B, C] texel at row pair \`row\` whose rows exist (B may be odd). Lanes are
+ * dropped by selection, not by multiplying with 0, which would keep a NaN of the padding.
+ */
+const ROW_LANES = `
+  bvec4 rowLanes(int row) {
+    return bvec4(true, true, !(ODD_B && row == B - 1), !(ODD_B && row == B - 1));
+  }
+`;
+
+/**
+ * Combines the blocks of a row pass: [B, width * blocks] to [B, width] (width 2 or 4), by sum, or by
+ * max for rowMax, where a NaN (bad input) in any block stays NaN.
+ */
+export function rowBlockReduceProgram(batch: number, classes: number, width: 2 | 4, combine: 'sum' | 'max'): DistWebGLProgram {
+  const step = combine === 'sum' ? 'total += part;' : 'total = max(total, part); nan = max(nan, vec4(greaterThan(floatBitsToUint(part) & uvec4(0x7fffffffu), uvec4(0x7f800000u))));';
+  return packedProgram(['blocks'], [batch, width], [], `
+    ${LOWEST}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      vec4 total = vec4(${combine === 'sum' ? '0.0' : 'LOWEST'});
+      vec4 nan = vec4(0.0);
+      for (int block = 0; block < ${rowBlocks(classes)}; block++) {
+        vec4 part = getBlocks(rc.x, block * ${width} + rc.y);
+        ${step}
+      }
+      setOutput(mix(total, vec4(NAN), greaterThan(nan, vec4(0.0))));
+    }`);
+}
+
+/**
+ * Column passes split the batch into blocks of \`ROWS_PER_BLOCK\` rows, one fragment per block and
+ * column pair, and \`blockSumProgram\` adds the blocks up: a pass with one fragment per column pair
+ * walking the whole batch leaves most of a GPU (and SwiftShader's threads, which split the frame by
+ * rows) idle.
+ */
+export const ROWS_PER_BLOCK = 32;
+
+export function columnBlocks(batch: number): number {
+  return Math.ceil(batch / ROWS_PER_BLOCK);
+}
+
+/** The loop over the row pairs of the fragment's block (\`block\`), as GLSL. */
+function blockRowPairs(body: string): string {
+  return `
+      for (int i = 0; i < ${ROWS_PER_BLOCK / 2}; i++) {
+        int pair = block * ${ROWS_PER_BLOCK / 2} + i;
+        if (pair >= ROW_PAIRS) break;
+        int row = 2 * pair;
+        ${body}
+      }`;
+}
+
+/** Per column of one side and block of rows: sum of p (row 0) and of p - 1/C (row 1). */
+export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
+  return packedProgram(['logits', 'rowMax', 'rowSums'], [2 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    ${SOFTMAX_LANES}
+    ${ROW_LANES}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int block = rc.x / 2;
+      int col = rc.y;
+      vec4 sumP = vec4(0.0);
+      vec4 sumC = vec4(0.0);
+      vec4 p, centred;
+      ${blockRowPairs(`
+        softmaxLanes(getLogits(row, col), laneMax(getRowMax(row, 0), ${side}), getRowSums(row, 0), p, centred);
+        bvec4 lanes = rowLanes(row);
+        sumP += mix(vec4(0.0), p, lanes);
+        sumC += mix(vec4(0.0), centred, lanes);`)}
+      // Lanes (r, c), (r, c+1), (r+1, c), (r+1, c+1): the two columns are .x + .z and .y + .w.
+      setOutput(vec4(sumP.xy + sumP.zw, sumC.xy + sumC.zw));
+    }`);
+}
+
+/**
+ * Adds up the blocks of a column pass: [rows * blocks, C] to [rows, C] (rows 2 or 4), times \`scale\`.
+ */
+export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, scale: number): DistWebGLProgram {
+  return packedProgram(['blocks'], [rows, classes], [], `
+    void main() {
+      ivec2 rc = getOutputCoords();
+      vec4 total = vec4(0.0);
+      for (int block = 0; block < ${columnBlocks(batch)}; block++) {
+        total += getBlocks(block * ${rows} + rc.x, rc.y);
+      }
+      setOutput(total * ${scale.toExponential()});
+    }`);
+}
+
+/**
+ * The column-centred softmax of a texel's lanes: from p where the column's values are small (mean of
+ * p below 1/(2C)), from p - 1/C elsewhere. \`means\` is colMeans' texel (mean p, mean p - 1/C of two
+ * columns), which lines up with the lanes as .xyxy / .zwzw.
+ */
+const COLUMN_CENTRED = `
+  vec4 columnCentred(vec4 p, vec4 centred, vec4 means) {
+    vec4 meanP = means.xyxy;
+    vec4 meanC = means.zwzw;
+    vec4 small = vec4(lessThan(meanP, vec4(0.5 / CLASSES)));
+    return mix(centred - meanC, p - meanP, small);
+  }
+`;
+
+/**
+ * Per column and block of rows: Sxy (row 0), Sxx (row 1), Syy (row 2) of the column-centred softmax,
+ * rows 4k to 4k + 3 for block k.
+ */
+export function columnCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans'], [4 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
+    ${ROW_LANES}
+    ${COLUMN_CENTRED}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int block = rc.x / 4;
+      int col = rc.y;
+      vec4 meansS = getStudentMeans(0, col);
+      vec4 meansT = getTeacherMeans(0, col);
+      vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
+      vec4 p, pc, q, qc;
+      ${blockRowPairs(`
+        softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
+        bvec4 lanes = rowLanes(row);
+        vec4 x = mix(vec4(0.0), columnCentred(p, pc, meansS), lanes);
+        vec4 y = mix(vec4(0.0), columnCentred(q, qc, meansT), lanes);
+        sxy += x * y;
+        sxx += x * x;
+        syy += y * y;`)}
+      // Output rows 0, 1: (Sxy, Sxx) of two columns; rows 2, 3: (Syy, 0).
+      vec4 result = rc.x % 4 == 0
+        ? vec4(sxy.xy + sxy.zw, sxx.xy + sxx.zw)
+        : vec4(syy.xy + syy.zw, 0.0, 0.0);
+      setOutput(result);
+    }`);
+}
+
+/** Uniforms of the programs that need the correlation coefficients, in this order. */
+const GRADIENT_UNIFORMS: Uniform[] = [
+  ...SOFTMAX_UNIFORMS,
+  { name: 'eps', type: 'float' },
+  { name: 'epsInside', type: 'float' },
+  // (gamma * tau / C): the column terms' weight in dloss/dp times 1/tau (the softmax backward's).
+  { name: 'columnScale', type: 'float' },
+  // (beta * tau / B): the same for the row terms.
+  { name: 'rowScale', type: 'float' },
+];
+
+/** Per column: the coefficients (u, v) of dcorr/dx = u * yc - v * xc, from colCorr. */
+export function columnCoefficientsProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['colCorr'], [2, classes], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }], `
+    ${prelude(batch, classes)}
+    void main() {
+      int col = getOutputCoords().y;
+      vec4 sums01 = getColCorr(0, col);
+      vec4 sums2 = getColCorr(2, col);
+      vec3 first = correlation(sums01.x, sums01.z, sums2.x, eps, epsInside);
+      vec3 second = correlation(sums01.y, sums01.w, sums2.y, eps, epsInside);
+      // Rows 0 and 1 of the output: u and v of the two columns.
+      setOutput(vec4(first.y, second.y, first.z, second.z));
+    }`);
+}
+
+/**
+ * colCoef's texel (u and v of two columns) lined up with a [B, C] texel's lanes (c, c+1, c, c+1).
+ */
+const COLUMN_COEFFICIENTS = `
+  void columnCoefficients(vec4 coefficients, out vec4 u, out vec4 v) {
+    u = coefficients.xyxy;
+    v = coefficients.zwzw;
+  }
+`;
+
+/**
+ * Per row and block of columns: sum_k p_k * Gcol_k, where Gcol = columnScale * (v * pcc - u * qcc) is
+ * the column terms' part of dloss/dp (times 1/tau); rowTermsProgram adds the row terms' part.
+ */
+export function rowProjectionProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'], [batch, 2 * rowBlocks(classes)], GRADIENT_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
+    ${COLUMN_CENTRED}
+    ${COLUMN_COEFFICIENTS}
+    vec4 projectionLanes(int row, int col, RowSoftmax rows) {
+      vec4 p, pc, q, qc;
+      softmaxPair(row, col, rows, p, pc, q, qc);
+      vec4 u;
+      vec4 v;
+      columnCoefficients(getColCoef(0, col), u, v);
+      vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
+      vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
+      return p * (v * pcc - u * qcc);
+    }
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int row = rc.x;
+      int block = rc.y / 2;
+      RowSoftmax rows = rowSoftmax(row);
+      vec4 total = vec4(0.0);
+      for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
+        int pair = block * BLOCK_COL_PAIRS + i;
+        if (pair >= FULL_COL_PAIRS) break;
+        total += projectionLanes(row, 2 * pair, rows);
+      }
+      if (ODD_C && block == TAIL_BLOCK) total.xz += projectionLanes(row, C - 1, rows).xz;
+      setOutput(vec4(columnScale * (total.x + total.y), 0.0, columnScale * (total.z + total.w), 0.0));
+    }`);
+}
+
+/**
+ * Per row: the coefficients (u, v) of dcorr/dx (texel column 0: u, v of two rows) and the whole
+ * softmax backward's projection sum_k p_k G_k (texel column 1): the row terms' part,
+ * rowScale * (v * Sxx - u * Sxy), because sum_k p_k qc_k = Sxy and sum_k p_k pc_k = Sxx, plus rowProj.
+ */
+export function rowTermsProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['rowCorr', 'rowProj'], [batch, 4], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }], `
+    ${prelude(batch, classes)}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      vec4 sums01 = getRowCorr(rc.x, 0);
+      vec4 sums2 = getRowCorr(rc.x, 2);
+      vec3 top = correlation(sums01.x, sums01.y, sums2.x, eps, epsInside);
+      vec3 bottom = correlation(sums01.z, sums01.w, sums2.z, eps, epsInside);
+      vec4 projections = getRowProj(rc.x, 0);
+      float topProjection = rowScale * (top.z * sums01.y - top.y * sums01.x) + projections.x;
+      float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;
+      setOutput(rc.y == 0 ? vec4(top.yz, bottom.yz) : vec4(topProjection, 0.0, bottomProjection, 0.0));
+    }`);
+}
+
+/** dloss/dstudent for an upstream gradient of 1: (1/tau) p (G - sum_k p_k G_k), per element. */
+export function gradientProgram(batch: number, classes: number): DistWebGLProgram {
+  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'], [batch, classes], GRADIENT_UNIFORMS, `
+    ${prelude(batch, classes)}
+    ${SIDE_MAX}
+    ${SOFTMAX_LANES}
+    ${SOFTMAX_PAIR}
+    ${COLUMN_CENTRED}
+    ${COLUMN_COEFFICIENTS}
+    void main() {
+      ivec2 rc = getOutputCoords();
+      int row = rc.x;
+      int col = rc.y;
+      vec4 p, pc, q, qc;
+      softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
+      vec4 rowCoefficients = getRowTerms(row, 0);
+      vec4 rowU = rowCoefficients.xxzz;
+      vec4 rowV = rowCoefficients.yyww;
+      vec4 colU;
+      vec4 colV;
+      columnCoefficients(getColCoef(0, col), colU, colV);
+      vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
+      vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
+      // dcorr/dx = u*yc - v*xc, and the loss holds -corr: G = scale * (v*xc - u*yc), per relation.
+      vec4 g = rowScale * (rowV * pc - rowU * qc) + columnScale * (colV * pcc - colU * qcc);
+      setOutput(p * (g - getRowTerms(row, 2).xxzz));
+    }`);
+}
+
+/**
+ * One of loss (term 0), inter (1) and intra (2) as a scalar, from rowCorr and colCorr:
+ * inter = 1 - mean over rows of corr, intra = 1 - mean over columns, loss their weighted sum.
+ */
+export function lossTermProgram(batch: number, classes: number): DistWebGLProgram {
+  return {
+    variableNames: ['rowCorr', 'colCorr'],
+    outputShape: [],
+    packedInputs: true,
+    packedOutput: false,
+    customUniforms: [
+      { name: 'eps', type: 'float' },
+      { name: 'epsInside', type: 'float' },
+      { name: 'interWeight', type: 'float' },
+      { name: 'intraWeight', type: 'float' },
+      { name: 'term', type: 'int' },
+    ],
+    userCode: `
+    ${prelude(batch, classes)}
+    const int COL_PAIRS = ${Math.ceil(classes / 2)};
+    void main() {
+      float rows = 0.0;
+      for (int pair = 0; pair < ROW_PAIRS; pair++) {
+        vec4 sums01 = getRowCorr(2 * pair, 0);
+        vec4 sums2 = getRowCorr(2 * pair, 2);
+        rows += correlation(sums01.x, sums01.y, sums2.x, eps, epsInside).x;
+        if (!(ODD_B && pair == ROW_PAIRS - 1)) rows += correlation(sums01.z, sums01.w, sums2.z, eps, epsInside).x;
+      }
+      float cols = 0.0;
+      for (int pair = 0; pair < COL_PAIRS; pair++) {
+        vec4 sums01 = getColCorr(0, 2 * pair);
+        vec4 sums2 = getColCorr(2, 2 * pair);
+        cols += correlation(sums01.x, sums01.z, sums2.x, eps, epsInside).x;
+        if (!(ODD_C && pair == COL_PAIRS - 1)) cols += correlation(sums01.y, sums01.w, sums2.y, eps, epsInside).x;
+      }
+      float inter = 1.0 - rows / float(B);
+      float intra = 1.0 - cols / float(C);
+      setOutput(term == 0 ? interWeight * inter + intraWeight * intra : term == 1 ? inter : intra);
+    }`,
+  };
+}

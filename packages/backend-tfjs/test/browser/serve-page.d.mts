@@ -1,0 +1,1 @@
+export declare function servePage(): Promise<{ url: string; close(): Promise<void> }>;
