@@ -117,7 +117,8 @@ export function readWorkspace(root) {
       );
       const imports = ['src', 'test', 'scripts', 'examples', 'assembly'].flatMap((sub) =>
         sourceFiles(join(folder, sub)).flatMap((file) => {
-          const text = readFileSync(file, 'utf8');
+          // Comments may name a package in an example (`import('webgpu')`): only code counts.
+          const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
           const test = sub !== 'src' && sub !== 'assembly' && sub !== 'examples';
           return [...text.matchAll(IMPORT)].map((match) => ({ file: relative(root, file), specifier: match[1] ?? match[2] ?? match[3], test }));
         }),
