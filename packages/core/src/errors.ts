@@ -23,7 +23,11 @@ export type DistInputErrorCode =
   /** The call needs more memory than the backend can have; the message says how much and the limit. */
   | 'TOO_LARGE'
   /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
-  | 'BAD_LABEL';
+  | 'BAD_LABEL'
+  /** A row mask that is not B values of 0 or 1, or a layout that does not fit the shape. */
+  | 'BAD_MASK'
+  /** A feature this backend does not implement (`activation: 'sigmoid'` on a backend without it); the message names it. */
+  | 'UNSUPPORTED_FEATURE';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';

@@ -10,10 +10,12 @@ export {
 } from './errors.js';
 export { BackendLifecycle, type BoundCalls } from './lifecycle.js';
 export {
+  ACTIVATIONS,
   DEFAULT_OPTIONS,
   EPS_MODES,
   PRESETS,
   resolveOptions,
+  type Activation,
   type DistOptions,
   type DistPreset,
   type EpsMode,
@@ -32,9 +34,22 @@ export {
   type DistRequest,
   type DistResult,
   type Logits,
+  type DenseShape,
   type Precision,
   type Shape,
 } from './input.js';
+export {
+  DEFAULT_IGNORE_INDEX,
+  LAYOUTS,
+  checkFeatures,
+  maskFromLabels,
+  selectRows,
+  withRowSelection,
+  type BackendFeatures,
+  type Layout,
+  type RowMask,
+  type RowSelection,
+} from './rows.js';
 export { composeLoss, epsPlacement, termWeights } from './numerics.js';
 export { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
 export { referenceDist, referenceDistValidated, correlation } from './reference.js';

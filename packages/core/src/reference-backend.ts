@@ -2,6 +2,7 @@ import type { DistBackend, DistBinding } from './backend.js';
 import { copyLogits, validateRequest, type DistInput } from './input.js';
 import { BackendLifecycle } from './lifecycle.js';
 import { referenceDist, referenceDistValidated } from './reference.js';
+import { withRowSelection } from './rows.js';
 
 /**
  * The reference as a backend: slow, float64, always available. Conformance runs it to check the
@@ -9,14 +10,15 @@ import { referenceDist, referenceDistValidated } from './reference.js';
  */
 export function createReferenceBackend(): DistBackend {
   const lifecycle = new BackendLifecycle('reference');
-  return {
+  return withRowSelection({
     name: 'reference',
     precision: 'float64',
+    supports: { sigmoid: true },
     availability: async () => ({ available: true, device: 'float64 reference (JavaScript)' }),
     compute: (request) => lifecycle.run(async () => referenceDist(request)),
     bind: (binding) => lifecycle.run(async () => bindReference(lifecycle, binding)),
     dispose: () => lifecycle.dispose(() => undefined),
-  };
+  });
 }
 
 /** Bound logits in host memory: validated once and copied, each call computes on them. */
