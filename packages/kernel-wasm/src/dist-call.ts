@@ -4,7 +4,7 @@
  * one thread finishes the columns and each part's backward writes its rows of the gradient. The same
  * sequence serves one thread (one part) and many; only who runs a part differs (`PartRunner`).
  */
-import { composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
+import { DistInputError, composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
 import type { KernelExports } from './module.js';
 
 /** The addresses of a call's logits and gradient: [batch, stride] matrices in the kernel's memory. */
@@ -96,6 +96,10 @@ export function runCall(
   options: DistOptions,
   upstream = 1,
 ): CallTerms {
+  if (options.activation !== 'softmax') {
+    // The kernel's activation pass is the softmax; computing anything else would be a different loss.
+    throw new DistInputError('UNSUPPORTED_FEATURE', `the WebAssembly SIMD kernel does not implement the feature "${options.activation}" (option activation); use activation: "softmax"`);
+  }
   const ranges = splitRows(shape.batch, regions.threadBases.length);
   const { eps, epsInside } = epsPlacement(options);
   const params = { log2eOverTau: Math.LOG2E / options.tau, eps, epsInside, limit: float32AtMost(logitLimit('float32', options.tau)) };
