@@ -14,6 +14,7 @@ import {
   copyLogits,
   unknownVariantError,
   validateRequest,
+  withRowSelection,
   type Availability,
   type BackendConfig,
   type BoundCalls,
@@ -90,12 +91,15 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
 
   /** The logit check this platform needs: none when the SIMD kernel turns a bad logit into a NaN loss. */
   const checkValues = (input: DistInput, ready: ReadyPlatform): void => {
-    if (naive || !runsDistKernel(implementation, ready.tfjsBackend)) checkLogitValues(input, 'float32');
+    if (naive || !runsDistKernel(implementation, ready.tfjsBackend, input.options)) checkLogitValues(input, 'float32');
   };
 
-  return {
+  return withRowSelection({
     name,
     precision: 'float32',
+    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
+    // naive baseline is the design note's softmax formula and nothing else.
+    supports: { sigmoid: !naive },
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
@@ -138,7 +142,7 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
       });
     },
     dispose: () => lifecycle.dispose(() => undefined),
-  };
+  });
 }
 
 /** What computes DIST on this tfjs backend, for reports. */

@@ -4,7 +4,7 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendRuntimeError, checkTauRange, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, checkTauRange, DistInputError, keptRowIndices, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
 import { checkLogitTensors, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
@@ -21,23 +21,68 @@ export interface DistLossOptions extends Partial<DistOptions> {
    * `ops`: tfjs ops everywhere, for comparison; slower on wasm and cpu.
    */
   readonly implementation?: DistImplementation;
+  /**
+   * Rows that count (SPEC "Row masks"): 1 where a row counts, 0 where it is ignored, one per row:
+   * [B] for [B, C] logits, [N, H, W] for [N, H, W, C] logits (a tensor, or an array; `maskFromLabels`
+   * from @dist-kd/core makes one from labels with an ignore index). The loss is that of the kept rows
+   * alone and their gradient is exactly 0 on ignored rows; with no kept row the loss is 0. It is read
+   * on the host (B numbers) to pick the rows.
+   */
+  readonly mask?: tf.Tensor | ArrayLike<number>;
 }
 
 /**
  * DIST loss in TensorFlow.js's order, labels first: `distLoss(teacherLogits, studentLogits)`.
- * Both are float32 [B, C] logits; returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
+ * Both are float32 [B, C] logits, or dense [N, H, W, C] ones (TensorFlow's layout: N*H*W rows of C
+ * classes); returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
  */
 export function distLoss(
   teacherLogits: tf.Tensor,
   studentLogits: tf.Tensor,
   options: DistLossOptions = {},
 ): tf.Scalar {
-  const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
+  const { validate = true, implementation = 'auto', mask, ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
   checkTauRange(resolved, 'float32');
   checkImplementation(implementation);
   checkLogitTensors(teacherLogits, studentLogits);
-  return fusedDistLoss(teacherLogits, studentLogits as tf.Tensor2D, resolved, validate, implementation);
+  if (mask === undefined && studentLogits.rank === 2) {
+    return fusedDistLoss(teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolved, validate, implementation);
+  }
+  return tf.tidy(() => {
+    // Dense logits are rows in NHWC order, and a masked call is the call on the kept rows: a reshape
+    // and a gather, through which tfjs's autodiff takes the gradient back (zero on ignored rows).
+    const classes = studentLogits.shape[studentLogits.rank - 1];
+    const student = tf.reshape(studentLogits, [-1, classes]) as tf.Tensor2D;
+    const teacher = tf.reshape(teacherLogits, [-1, classes]) as tf.Tensor2D;
+    if (mask === undefined) return fusedDistLoss(teacher, student, resolved, validate, implementation);
+    const kept = keptRowIndices(maskValues(mask, studentLogits.shape.slice(0, -1)), student.shape[0]);
+    if (kept.length === 0) return nothingKept(student);
+    if (kept.length === student.shape[0]) return fusedDistLoss(teacher, student, resolved, validate, implementation);
+    const rows = tf.tensor1d(kept, 'int32');
+    return fusedDistLoss(tf.gather(teacher, rows), tf.gather(student, rows), resolved, validate, implementation);
+  });
+}
+
+/** The mask's values, after checking that it has one value per row ([B], or [N, H, W]). */
+function maskValues(mask: tf.Tensor | ArrayLike<number>, rowShape: readonly number[]): ArrayLike<number> {
+  if (!(mask instanceof tf.Tensor)) return mask;
+  if (mask.shape.length !== rowShape.length || mask.shape.some((n, k) => n !== rowShape[k])) {
+    throw new DistInputError(
+      'BAD_MASK',
+      `mask is [${mask.shape.join(', ')}] but the logits have rows [${rowShape.join(', ')}]; give one 0 or 1 per row`,
+    );
+  }
+  return mask.dataSync();
+}
+
+/** No kept row: a loss of 0 whose gradient is 0 (SPEC "Row masks"), still connected to the student. */
+function nothingKept(student: tf.Tensor2D): tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const s = args[0] as tf.Tensor;
+    return { value: tf.scalar(0), gradFunc: () => tf.zerosLike(s) };
+  });
+  return op(student) as tf.Scalar;
 }
 
 /**
@@ -45,7 +90,7 @@ export function distLoss(
  * logits and whose model outputs the student's logits.
  */
 export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
-  const { validate: _validate, implementation = 'auto', ...distOptions } = options;
+  const { validate: _validate, implementation = 'auto', mask: _mask, ...distOptions } = options;
   checkTauRange(resolveOptions(distOptions), 'float32');
   checkImplementation(implementation);
   return (yTrue, yPred) => distLoss(yTrue, yPred, options);

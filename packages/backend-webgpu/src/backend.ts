@@ -1,8 +1,10 @@
 import {
   BackendLifecycle,
   BackendUnavailableError,
+  checkFeatures,
   copyLogits,
   validateRequest,
+  withRowSelection,
   type Availability,
   type BackendConfig,
   type BoundDist,
@@ -141,9 +143,13 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }
     });
 
-  return {
+  // The WGSL kernels compute the softmax only: sigmoid is refused (UNSUPPORTED_FEATURE); masks and
+  // dense layouts come from core's withRowSelection around the row kernels.
+  const supports = { sigmoid: false };
+  return withRowSelection({
     name,
     precision: 'float32',
+    supports,
 
     async availability(): Promise<Availability> {
       try {
@@ -174,6 +180,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
 
     computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
       return lifecycle.run(async () => {
+        checkFeatures(request, { name, supports });
         const [batch, classes] = request.shape;
         const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
         const target: GradientTarget = request.gradient ? 'gpu' : 'none';
@@ -217,7 +224,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
         runtime = undefined;
         started = undefined;
       }),
-  };
+  });
 }
 
 function lookupGpu(config: WebGpuBackendConfig): Promise<GpuLookup> {

@@ -42,6 +42,7 @@ export {
   DEFAULT_IGNORE_INDEX,
   LAYOUTS,
   checkFeatures,
+  keptRowIndices,
   maskFromLabels,
   selectRows,
   withRowSelection,

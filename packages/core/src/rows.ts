@@ -207,6 +207,18 @@ function checkMask(mask: RowMask | undefined, batch: number): Uint8Array | undef
   return keep;
 }
 
+/**
+ * The indices of the rows a mask keeps, in order, after checking it (BAD_MASK: not `rows` values of
+ * 0 or 1): for an integration that gathers rows itself (the tfjs loss gathers tensors).
+ */
+export function keptRowIndices(mask: RowMask, rows: number): Int32Array {
+  const keep = checkMask(mask, rows)!;
+  const indices = new Int32Array(keep.reduce((n, k) => n + k, 0));
+  let next = 0;
+  for (let i = 0; i < rows; i++) if (keep[i]) indices[next++] = i;
+  return indices;
+}
+
 /** Each row's place among the kept rows, -1 for an ignored row. */
 function keptRowIndex(keep: Uint8Array | undefined, batch: number): Int32Array {
   const index = new Int32Array(batch);
