@@ -50,8 +50,8 @@ export function distLoss(
     return fusedDistLoss(teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolved, validate, implementation);
   }
   return tf.tidy(() => {
-    // Dense logits are rows in NHWC order, and a masked call is the call on the kept rows: a reshape
-    // and a gather, through which tfjs's autodiff takes the gradient back (zero on ignored rows).
+    // Dense logits are rows in NHWC order (a reshape, which tfjs differentiates), and a masked call
+    // is the call on the kept rows (a gather, whose gradient is scattered back: zero on ignored rows).
     const classes = studentLogits.shape[studentLogits.rank - 1];
     const student = tf.reshape(studentLogits, [-1, classes]) as tf.Tensor2D;
     const teacher = tf.reshape(teacherLogits, [-1, classes]) as tf.Tensor2D;
@@ -59,8 +59,8 @@ export function distLoss(
     const kept = keptRowIndices(maskValues(mask, studentLogits.shape.slice(0, -1)), student.shape[0]);
     if (kept.length === 0) return nothingKept(student);
     if (kept.length === student.shape[0]) return fusedDistLoss(teacher, student, resolved, validate, implementation);
-    const rows = tf.tensor1d(kept, 'int32');
-    return fusedDistLoss(tf.gather(teacher, rows), tf.gather(student, rows), resolved, validate, implementation);
+    const rows = tf.tensor2d(kept, [kept.length, 1], 'int32');
+    return fusedDistLoss(tf.gatherND(teacher, rows) as tf.Tensor2D, student, resolved, validate, implementation, rows);
   });
 }
 
@@ -105,17 +105,24 @@ function checkImplementation(implementation: unknown): void {
   }
 }
 
-/** The op itself; shapes are known to be right and options resolved. */
+/**
+ * The op itself; shapes are known to be right and options resolved. With `rows` ([B_kept, 1] row
+ * indices) the loss is that of those rows of the student (the teacher holds them already), and the
+ * gradient is scattered back into the student's shape. (A gather inside the op rather than before it:
+ * tfjs-wasm has no kernel for tf.gather's own gradient.)
+ */
 function fusedDistLoss(
   teacher: tf.Tensor2D,
   student: tf.Tensor2D,
   options: DistOptions,
   validate: boolean,
   implementation: DistImplementation,
+  rows?: tf.Tensor2D,
 ): tf.Scalar {
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [all, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const s = rows ? (tf.gatherND(all, rows) as tf.Tensor2D) : all;
     const pass = distPass(s, teacher, options, { implementation });
     // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
     // throwing here frees it, even under a gradient tape.
@@ -123,8 +130,14 @@ function fusedDistLoss(
     if (validate && !Number.isFinite(readScalar(probe))) {
       explainNonFinite(teacher, s, options);
     }
-    save(pass.saved);
-    return { value: pass.loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pass.backward(saved, dy) };
+    // The row indices are saved too: the tape keeps them alive until the backward.
+    save(rows ? [...pass.saved, rows] : pass.saved);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      if (!rows) return pass.backward(saved, dy);
+      const indices = saved[saved.length - 1];
+      return tf.scatterND(indices, pass.backward(saved.slice(0, -1), dy), all.shape);
+    };
+    return { value: pass.loss, gradFunc };
   });
   return op(student) as tf.Scalar;
 }
