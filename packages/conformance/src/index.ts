@@ -1,6 +1,7 @@
 export { runConformance, runCheck, requireAvailable, type CheckResult, type ConformanceOptions, type ConformanceReport } from './run.js';
 export { defineConformanceTests, type DefineOptions } from './define-tests.js';
-export { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
+export { conformanceChecks } from './suite.js';
+export { featuresOf, offers, type BackendFeatures } from './features.js';
 export { CheckFailure, type CheckContext, type ConformanceCheck } from './check.js';
 export {
   GOLDEN_FORMAT,

@@ -12,16 +12,8 @@ import { lifecycleChecks } from './checks/lifecycle.js';
 import { valueChecks } from './checks/values.js';
 import type { GoldenFile } from './golden.js';
 
-/** Optional parts of `DistBackend` a backend offers, whose checks then run too. */
-export interface BackendFeatures {
-  /** `bind` (bound logits, the bench's resident mode). */
-  readonly bind?: boolean;
-}
-
-/** The optional features a backend object offers. */
-export function featuresOf(backend: { readonly bind?: unknown }): BackendFeatures {
-  return { bind: typeof backend.bind === 'function' };
-}
+import type { BackendFeatures } from './features.js';
+import { rowChecks } from './checks/rows.js';
 
 /**
  * Every check, in a fixed order: golden cases, properties, bad input, what callers do around their
@@ -29,7 +21,7 @@ export function featuresOf(backend: { readonly bind?: unknown }): BackendFeature
  */
 export function conformanceChecks(golden: readonly GoldenFile[], features: BackendFeatures = {}): ConformanceCheck[] {
   const checks = [
-    ...goldenChecks(golden),
+    ...goldenChecks(golden, features),
     ...invarianceChecks(),
     ...valueChecks(),
     ...finiteDifferenceChecks(),
@@ -40,6 +32,7 @@ export function conformanceChecks(golden: readonly GoldenFile[], features: Backe
     ...lifecycleChecks(),
     ...interleavingChecks(features.bind === true),
     ...(features.bind ? boundChecks() : []),
+    ...rowChecks(features),
   ];
   // Two golden files of the same file name would give two checks one name; number the repeats.
   const seen = new Map<string, number>();

@@ -24,7 +24,7 @@ describe('tolerance model', async () => {
   it('tightens float64 tolerances by FLOAT64_SCALE and splits the loss tolerance by weight', () => {
     expect(forPrecision({ loss: 1, gradient: 2 }, 'float64')).toEqual({ loss: FLOAT64_SCALE, gradient: 2 * FLOAT64_SCALE });
     expect(forPrecision({ loss: 1, gradient: 2 }, 'float32')).toEqual({ loss: 1, gradient: 2 });
-    expect(termTolerance(8, { beta: 2, gamma: 0, tau: 2 }, 'inter')).toBe(1);
-    expect(termTolerance(8, { beta: 2, gamma: 0, tau: 2 }, 'intra')).toBe(1);
+    expect(termTolerance(8, { beta: 2, gamma: 0, tau: 2, tauSquared: true }, 'inter')).toBe(1);
+    expect(termTolerance(8, { beta: 2, gamma: 0, tau: 2, tauSquared: true }, 'intra')).toBe(1);
   });
 });
