@@ -85,7 +85,7 @@ export function toleranceOf(problem: Problem, precision: Precision): Tolerance {
     float32 = modelTolerance(problem);
     float32Tolerances.set(problem, float32);
   }
-  return forPrecision(float32, precision);
+  return forPrecision(float32, precision, problem);
 }
 
 /** The tolerance for comparing two computed results: each may be off by its own. */

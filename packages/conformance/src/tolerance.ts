@@ -96,10 +96,43 @@ function rowsTolerance(input: Omit<ToleranceInput, 'shape'> & { readonly shape: 
   return { loss: SAFETY * (lossChange + lossSums), gradient: SAFETY * (gradientChange + gradientSums) };
 }
 
-/** A float32 tolerance, applied to a backend of the given precision. */
-export function forPrecision(tolerance: Tolerance, precision: Precision): Tolerance {
+/** Unit roundoff of float64. */
+export const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
+
+/**
+ * A float32 tolerance, applied to a backend of the given precision. For float64, `input` adds the
+ * golden values' own float64 rounding (`referenceRounding`), which the scaled float32 tolerance can
+ * fall below where sums cancel.
+ */
+export function forPrecision(tolerance: Tolerance, precision: Precision, input?: ToleranceInput): Tolerance {
   if (precision === 'float32') return tolerance;
-  return { loss: tolerance.loss * FLOAT64_SCALE, gradient: tolerance.gradient * FLOAT64_SCALE };
+  const floor = input ? referenceRounding(input) : { loss: 0, gradient: 0 };
+  return { loss: tolerance.loss * FLOAT64_SCALE + floor.loss, gradient: tolerance.gradient * FLOAT64_SCALE + floor.gradient };
+}
+
+/**
+ * How far float64 values (the golden file's, or a float64 backend's) may be from the exact ones:
+ * the sums over B + C values rounded at the worst case, (B + C) * u, rather than the sqrt(B + C)
+ * of random-like rounding, on the same terms as the float32 model. In cancelling sums (64x4000 in
+ * the official placement) float64 rounding is no longer random-like relative to the small result.
+ */
+export function referenceRounding(input: ToleranceInput): Tolerance {
+  const selection = selectRows(
+    { student: Float64Array.from(input.student), teacher: Float64Array.from(input.teacher), shape: input.shape, mask: input.mask, layout: input.layout, options: input.options },
+    'float64',
+  );
+  const rows = selection ? selection.rows : { ...input, shape: input.shape as Shape };
+  if (!rows) return { loss: 0, gradient: 0 };
+  const shape = rows.shape as Shape;
+  const [B, C] = shape;
+  const weights = termWeights(input.options);
+  const weight = Math.abs(weights.inter) + Math.abs(weights.intra);
+  const terms = gradientTermScale(rows.student as ArrayLike<number>, rows.teacher as ArrayLike<number>, shape, input.options);
+  const length = B + C;
+  return {
+    loss: SAFETY * FLOAT64_UNIT_ROUNDOFF * weight * length,
+    gradient: SAFETY * FLOAT64_UNIT_ROUNDOFF * length * (terms.largest + (weight / input.options.tau) * terms.activationFactor),
+  };
 }
 
 /**

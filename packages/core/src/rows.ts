@@ -277,9 +277,9 @@ function scatterRows(
  * UNSUPPORTED_FEATURE naming it, rather than computing something else.
  */
 export function checkFeatures(request: Pick<DistRequest, 'options'>, backend: Pick<DistBackend, 'name' | 'supports'>): void {
-  if (request === null || typeof request !== 'object') return;
-  const options = resolveOptions(request.options);
-  if (options.activation === 'sigmoid' && !backend.supports?.sigmoid) {
+  // Only the feature is looked at: validating the rest is the backend's own job (validateRequest).
+  const activation = (request as { options?: { activation?: unknown } } | null)?.options?.activation;
+  if (activation === 'sigmoid' && !backend.supports?.sigmoid) {
     throw new DistInputError(
       'UNSUPPORTED_FEATURE',
       `backend "${backend.name}" does not implement the feature "sigmoid" (option activation: "sigmoid"); ` +

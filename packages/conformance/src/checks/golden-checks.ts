@@ -66,10 +66,9 @@ function caseRequest(c: GoldenCase, precision: Precision, options: DistOptions):
 
 /** The case's own `tol` when it has one, else the model's; tightened for float64 backends. */
 export function caseTolerance(c: GoldenCase, options: DistOptions, precision: Precision): Tolerance {
-  const float32 = c.tol
-    ? { loss: c.tol.loss_atol, gradient: c.tol.grad_atol }
-    : modelTolerance({ student: c.logits_s, teacher: c.logits_t, shape: c.shape ?? [c.B, c.C], layout: c.layout, mask: c.mask, options });
-  return forPrecision(float32, precision);
+  const input = { student: c.logits_s, teacher: c.logits_t, shape: c.shape ?? [c.B, c.C], layout: c.layout, mask: c.mask, options } as const;
+  const float32 = c.tol ? { loss: c.tol.loss_atol, gradient: c.tol.grad_atol } : modelTolerance(input);
+  return forPrecision(float32, precision, input);
 }
 
 /** SPEC "Row masks": the gradient is exactly 0 on ignored rows, not merely within tolerance. */
