@@ -21,6 +21,7 @@ export {
   SAFETY,
   SOFTMAX_ROUNDINGS,
   forPrecision,
+  referenceRounding,
   modelTolerance,
   termTolerance,
   type Tolerance,
