@@ -74,7 +74,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Before the totals, which stay the last line for scripts that read it.
-  console.log(`optional features checked: ${report.features.bind ? 'bind' : 'none (the backend offers no bind())'}`);
+  const offered = Object.entries(report.features).filter(([, on]) => on).map(([feature]) => feature);
+  // A manifest feature the backend does not offer is checked too: it must be refused with UNSUPPORTED_FEATURE.
+  const refused = Object.entries(report.features).filter(([feature, on]) => !on && feature !== 'bind').map(([feature]) => feature);
+  console.log(`optional features checked: ${offered.join(', ') || 'none'}${refused.length ? `; not offered (refusal checked): ${refused.join(', ')}` : ''}`);
   console.log(`${report.passed} passed, ${report.failed} failed`);
   return report.failed > 0 ? 1 : 0;
 }
