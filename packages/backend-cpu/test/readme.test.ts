@@ -4,15 +4,19 @@ import { referenceDist, PRESETS } from '@dist-kd/core';
 
 const read = (relative: string) => readFileSync(new URL(relative, import.meta.url), 'utf8');
 
+/** The README's code block after `<!-- example: packages/backend-cpu/examples/NAME -->` equals the file. */
+function expectEmbeddedVerbatim(name: string): void {
+  const readme = read('../../../README.md');
+  const marker = `<!-- example: packages/backend-cpu/examples/${name} -->`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const block = new RegExp(`${marker}\n\`\`\`js\n([\\s\\S]*?)\`\`\``).exec(readme);
+  expect(block, 'README embeds the example after its marker').not.toBeNull();
+  expect(block![1]).toBe(read(`../examples/${name}`));
+}
+
 describe('the quick-start snippet of the repository README', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('is examples/quick-start.mjs, verbatim', () => {
-    const readme = read('../../../README.md');
-    const block = /<!-- example: packages\/backend-cpu\/examples\/quick-start\.mjs -->\n```js\n([\s\S]*?)```/.exec(readme);
-    expect(block, 'README embeds the example after its marker').not.toBeNull();
-    expect(block![1]).toBe(read('../examples/quick-start.mjs'));
-  });
+  it('is examples/quick-start.mjs, verbatim', () => expectEmbeddedVerbatim('quick-start.mjs'));
 
   it('runs as written and prints the reference loss', async () => {
     const lines: string[] = [];
@@ -29,12 +33,7 @@ describe('the quick-start snippet of the repository README', () => {
 describe('the segmentation snippet of the repository README', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('is examples/segmentation.mjs, verbatim', () => {
-    const readme = read('../../../README.md');
-    const block = /<!-- example: packages\/backend-cpu\/examples\/segmentation\.mjs -->\n```js\n([\s\S]*?)```/.exec(readme);
-    expect(block, 'README embeds the example after its marker').not.toBeNull();
-    expect(block![1]).toBe(read('../examples/segmentation.mjs'));
-  });
+  it('is examples/segmentation.mjs, verbatim', () => expectEmbeddedVerbatim('segmentation.mjs'));
 
   it('runs as written: the loss of the kept pixels as rows, zero gradient on void pixels', async () => {
     const lines: string[] = [];

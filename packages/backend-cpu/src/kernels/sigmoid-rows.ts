@@ -1,3 +1,4 @@
+import { scaleAndCentredSums } from './centred-sums.js';
 import { expNonPositive } from './exp.js';
 
 /**
@@ -33,30 +34,7 @@ export function sigmoidPairRow(
     sumS += ps;
     sumT += pt;
   }
-  const meanS = sumS / classes;
-  const meanT = sumT / classes;
-  let rowS = 0;
-  let rowT = 0;
-  let rowST = 0;
-  let rowSS = 0;
-  let rowTT = 0;
-  const outEnd = outStart + classes;
-  for (let k = outStart; k < outEnd; k++) {
-    const xs = outS[k] - meanS;
-    const xt = outT[k] - meanT;
-    rowS += xs;
-    rowT += xt;
-    rowST += xs * xt;
-    rowSS += xs * xs;
-    rowTT += xt * xt;
-  }
-  const residualS = rowS / classes;
-  const residualT = rowT / classes;
-  sums[0] = rowST - classes * residualS * residualT;
-  sums[1] = rowSS - classes * residualS * residualS;
-  sums[2] = rowTT - classes * residualT * residualT;
-  sums[3] = meanS + residualS;
-  sums[4] = meanT + residualT;
+  scaleAndCentredSums(outS, outT, outStart, classes, 1, 1, sumS / classes, sumT / classes, sums);
 }
 
 function sigmoid(v: number): number {
