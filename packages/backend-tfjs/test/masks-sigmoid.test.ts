@@ -22,7 +22,9 @@ describe('distLoss with masks, dense NHWC logits and the sigmoid activation', ()
       const expected = referenceDist({ student, teacher, shape: [rows, C], mask, options, gradient: true });
       const s = tf.tensor4d(student, [N, H, W, C]);
       const t = tf.tensor4d(teacher, [N, H, W, C]);
-      const maskTensor = tf.tensor3d(mask, [N, H, W], 'int32');
+      // A bool tensor from the labels, as the package README writes it.
+      const labelTensor = tf.tensor3d(labels, [N, H, W], 'int32');
+      const maskTensor = tf.notEqual(labelTensor, 255);
       const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => distLoss(t, x, { ...options, mask: maskTensor }))(s);
       expect(grad.shape).toEqual([N, H, W, C]);
       expect(Math.abs(value.dataSync()[0] - expected.loss) / expected.loss).toBeLessThan(2e-5);
@@ -32,7 +34,7 @@ describe('distLoss with masks, dense NHWC logits and the sigmoid activation', ()
       mask.forEach((keep, i) => {
         if (!keep) expect([...gradient.subarray(i * C, (i + 1) * C)]).toEqual(new Array(C).fill(0));
       });
-      tf.dispose([s, t, maskTensor, value, grad]);
+      tf.dispose([s, t, labelTensor, maskTensor, value, grad]);
     });
   }
 
