@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { DistPass } from './dist-pass.js';
+import { rowSum, TWO_LEVEL_FROM } from './row-sum.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
@@ -128,7 +129,10 @@ function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
   if (tau !== 1) shifted = tf.mul(shifted, 1 / tau);
   const expm1 = tf.elu(shifted);
   const sum = rowSum(expm1);
-  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(tf.add(sum, classes)));
+  // S = C + sum(m) cancels on a wide peaked row (sum(m) is near -C, S far smaller): there S is
+  // summed from exp = m + 1 itself, positive terms whose float32 sum keeps its relative precision.
+  const total = classes >= TWO_LEVEL_FROM ? rowSum(tf.add(expm1, 1)) : tf.add(sum, classes);
+  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(total));
   const p = tf.softmax(shifted);
   // Each softmax row's mean is exactly 1/C: p - 1/C is centred over rows and a column form at once.
   return { p, centred, columnForm: centred, centre: 1 / classes };
@@ -152,9 +156,6 @@ function sigmoidDerivative(logits: tf.Tensor2D, tau: number): tf.Tensor {
   return tf.mul(tf.sigmoid(z), tf.sigmoid(tf.neg(z)));
 }
 
-function rowSum(x: tf.Tensor): tf.Tensor {
-  return tf.sum(x, 1, true);
-}
 
 interface CorrelationTerms {
   /** corr for each vector */

@@ -1,6 +1,7 @@
 /** The sums a Pearson correlation needs, per row and per column of the centred softmax values. */
 import * as tf from '@tensorflow/tfjs';
 import { columnMean } from './column-mean.js';
+import { rowSum } from './row-sum.js';
 
 export interface CorrelationSums {
   /** sum x*y, sum x*x, sum y*y: [B, 1] for rows, [1, C] for columns. */
@@ -38,7 +39,6 @@ export function correlationStatistics(student: SoftmaxParts, teacher: SoftmaxPar
   const { centred: pc } = student;
   const { centred: qc } = teacher;
   const batch = pc.shape[0];
-  const rowSum = (x: tf.Tensor) => tf.sum(x, 1, true);
   const rows = { xy: rowSum(tf.mul(pc, qc)), xx: rowSum(tf.square(pc)), yy: rowSum(tf.square(qc)) };
   const pcc = centreColumns(student);
   const qcc = centreColumns(teacher);
