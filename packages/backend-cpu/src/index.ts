@@ -5,8 +5,11 @@ import {
   checkShardStatisticsFor,
   hostMemoryLimit,
   shardStatistics,
+  checkFeatures,
+  selectRows,
   unknownVariantError,
   validateRequest,
+  withRowSelection,
   type BackendConfig,
   type BoundDist,
   type DistBackend,
@@ -88,13 +91,19 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
   const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
   const path: CpuPath = precision === 'float64' ? float64Path(backendOptions) : float32Path(backendOptions);
   const lifecycle = new BackendLifecycle(name);
+  // The float64 TypeScript kernels have the sigmoid activation; the SIMD kernel has softmax only.
+  const supports = { sigmoid: precision === 'float64' };
   const computeSync = (request: DistRequest): DistResult => {
     if (lifecycle.disposed) throw lifecycle.disposedError();
-    return path.compute(request);
+    checkFeatures(request, { name, supports });
+    const selection = selectRows(request, precision);
+    if (!selection) return path.compute(request);
+    return selection.restore(selection.rows && path.compute(selection.rows));
   };
-  return {
+  return withRowSelection({
     name,
     precision,
+    supports,
     async availability() {
       return { available: true, ...path.describe() };
     },
@@ -118,7 +127,7 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
       compute: (shard, merged) => lifecycle.run(async () => path.shardCompute(shard, merged)),
     },
     dispose: () => lifecycle.dispose(() => path.dispose()),
-  };
+  });
 }
 
 /** A shard's request validated as any other, except that it may have no rows (flat logits, shape [0, C]). */

@@ -15,6 +15,7 @@ import {
   copyLogits,
   unknownVariantError,
   validateRequest,
+  withRowSelection,
   type Availability,
   type BackendConfig,
   type BoundCalls,
@@ -103,14 +104,17 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
    * loss, and, where the SIMD kernel runs, its memory, before anything is allocated.
    */
   const checkInput = (input: DistInput, ready: ReadyPlatform): void => {
-    const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend);
+    const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend, input.options);
     if (!kernel) checkLogitValues(input, 'float32');
     else if (SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
   };
 
-  return {
+  return withRowSelection({
     name,
     precision: 'float32',
+    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
+    // naive baseline is the design note's softmax formula and nothing else.
+    supports: { sigmoid: !naive },
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
@@ -150,14 +154,14 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const platform = await ready();
         await activate(platform);
         // Bound calls compute with the gradient: checked as such once, here.
-        if (!naive && runsDistKernel(implementation, platform.tfjsBackend) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
+        if (!naive && runsDistKernel(implementation, platform.tfjsBackend, input.options) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
           checkMemory(name, simdKernelMemory(platform.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(platform.tfjsBackend, config.memoryLimitBytes));
         }
         return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
       });
     },
     dispose: () => lifecycle.dispose(() => undefined),
-  };
+  });
 }
 
 /** The tfjs backends whose DIST kernel is the SIMD kernel, in WebAssembly memory. */

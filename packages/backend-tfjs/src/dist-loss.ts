@@ -4,7 +4,7 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendRuntimeError, checkTauRange, DistInputError, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, checkTauRange, DistInputError, keptRowIndices, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
 import { checkLogitTensors, explainedOnRead, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
@@ -28,6 +28,14 @@ export interface DistLossOptions extends Partial<DistOptions> {
    * @default 'auto'
    */
   readonly implementation?: DistImplementation;
+  /**
+   * Rows that count (SPEC "Row masks"): 1 where a row counts, 0 where it is ignored, one per row:
+   * [B] for [B, C] logits, [N, H, W] for [N, H, W, C] logits (a tensor, or an array; `maskFromLabels`
+   * from @dist-kd/core makes one from labels with an ignore index). The loss is that of the kept rows
+   * alone and their gradient is exactly 0 on ignored rows; with no kept row the loss is 0. It is read
+   * on the host (B numbers) to pick the rows.
+   */
+  readonly mask?: tf.Tensor | ArrayLike<number>;
 }
 
 export type DistValidation = boolean | 'sync';
@@ -37,7 +45,8 @@ const DEVICE_BACKENDS: readonly string[] = ['webgpu', 'webgl'];
 
 /**
  * DIST loss in TensorFlow.js's order, labels first: `distLoss(teacherLogits, studentLogits)`.
- * Both are float32 [B, C] logits; returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
+ * Both are float32 [B, C] logits, or dense [N, H, W, C] ones (TensorFlow's layout: N*H*W rows of C
+ * classes); returns beta*tau^2*inter + gamma*tau^2*intra as a scalar.
  */
 export function distLoss(
   teacherLogits: tf.Tensor,
@@ -45,16 +54,15 @@ export function distLoss(
   options: DistLossOptions = {},
 ): tf.Scalar {
   rejectWeightsTensor(options);
-  const { validate = true, implementation = 'auto', ...distOptions } = options ?? {};
+  const { validate = true, implementation = 'auto', mask, ...distOptions } = options ?? {};
   const resolved = resolveOptions(distOptions);
   checkTauRange(resolved, 'float32');
   checkImplementation(implementation);
   checkValidation(validate);
   checkLogitTensors(teacherLogits, studentLogits);
-  const student = studentLogits as tf.Tensor2D;
   const mode = validationMode(validate);
-  const loss = fusedDistLoss(teacherLogits, student, resolved, mode, implementation);
-  return mode === 'on-read' ? explainedOnRead(loss, teacherLogits, student, resolved) : loss;
+  const loss = maskedOrDenseLoss(teacherLogits, studentLogits, mask, resolved, mode, implementation);
+  return mode === 'on-read' ? explainedOnRead(loss, teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolved) : loss;
 }
 
 /**
@@ -67,12 +75,60 @@ export function validationMode(validate: DistValidation): 'in-op' | 'on-read' | 
   return DEVICE_BACKENDS.includes(tf.getBackend()) ? 'on-read' : 'in-op';
 }
 
+/** The loss of the rows the mask keeps (all of them without a mask), dense logits read as rows. */
+function maskedOrDenseLoss(
+  teacherLogits: tf.Tensor,
+  studentLogits: tf.Tensor,
+  mask: tf.Tensor | ArrayLike<number> | undefined,
+  resolved: DistOptions,
+  mode: 'in-op' | 'on-read' | 'off',
+  implementation: DistImplementation,
+): tf.Scalar {
+  if (mask === undefined && studentLogits.rank === 2) {
+    return fusedDistLoss(teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolved, mode, implementation);
+  }
+  return tf.tidy(() => {
+    // Dense logits are rows in NHWC order (a reshape, which tfjs differentiates), and a masked call
+    // is the call on the kept rows (a gather, whose gradient is scattered back: zero on ignored rows).
+    const classes = studentLogits.shape[studentLogits.rank - 1];
+    const student = tf.reshape(studentLogits, [-1, classes]) as tf.Tensor2D;
+    const teacher = tf.reshape(teacherLogits, [-1, classes]) as tf.Tensor2D;
+    if (mask === undefined) return fusedDistLoss(teacher, student, resolved, mode, implementation);
+    const kept = keptRowIndices(maskValues(mask, studentLogits.shape.slice(0, -1)), student.shape[0]);
+    if (kept.length === 0) return nothingKept(student);
+    if (kept.length === student.shape[0]) return fusedDistLoss(teacher, student, resolved, mode, implementation);
+    const rows = tf.tensor2d(kept, [kept.length, 1], 'int32');
+    return fusedDistLoss(tf.gatherND(teacher, rows) as tf.Tensor2D, student, resolved, mode, implementation, rows);
+  });
+}
+
+/** The mask's values, after checking that it has one value per row ([B], or [N, H, W]). */
+function maskValues(mask: tf.Tensor | ArrayLike<number>, rowShape: readonly number[]): ArrayLike<number> {
+  if (!(mask instanceof tf.Tensor)) return mask;
+  if (mask.shape.length !== rowShape.length || mask.shape.some((n, k) => n !== rowShape[k])) {
+    throw new DistInputError(
+      'BAD_MASK',
+      `mask is [${mask.shape.join(', ')}] but the logits have rows [${rowShape.join(', ')}]; give one 0 or 1 per row`,
+    );
+  }
+  return mask.dataSync();
+}
+
+/** No kept row: a loss of 0 whose gradient is 0 (SPEC "Row masks"), still connected to the student. */
+function nothingKept(student: tf.Tensor2D): tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const s = args[0] as tf.Tensor;
+    return { value: tf.scalar(0), gradFunc: () => tf.zerosLike(s) };
+  });
+  return op(student) as tf.Scalar;
+}
+
 /**
  * A `(yTrue, yPred) => loss` function for `model.compile({ loss })`, whose targets are the teacher's
  * logits and whose model outputs the student's logits.
  */
 export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
-  const { validate = true, implementation = 'auto', ...distOptions } = options;
+  const { validate = true, implementation = 'auto', mask: _mask, ...distOptions } = options;
   checkTauRange(resolveOptions(distOptions), 'float32');
   checkImplementation(implementation);
   checkValidation(validate);
@@ -109,16 +165,25 @@ function checkValidation(validate: unknown): void {
 }
 
 /** The op itself; shapes are known to be right and options resolved. */
+
+/**
+ * The op itself; shapes are known to be right and options resolved. With `rows` ([B_kept, 1] row
+ * indices) the loss is that of those rows of the student (the teacher holds them already), and the
+ * gradient is scattered back into the student's shape. (A gather inside the op rather than before it:
+ * tfjs-wasm has no kernel for tf.gather's own gradient.)
+ */
 function fusedDistLoss(
   teacher: tf.Tensor2D,
   student: tf.Tensor2D,
   options: DistOptions,
   mode: 'in-op' | 'on-read' | 'off',
   implementation: DistImplementation,
+  rows?: tf.Tensor2D,
 ): tf.Scalar {
   // The teacher is closed over rather than passed in, so tfjs records no gradient path to it.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [s, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const [all, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const s = rows ? (tf.gatherND(all, rows) as tf.Tensor2D) : all;
     const pass = distPass(s, teacher, options, { implementation });
     // A loss that is NaN for every bad logit: the kernels' is; the ops' absorbs -Infinity.
     const value = mode === 'off' || pass.lossFlagsBadInput ? pass.loss : finiteProbe(pass.loss, teacher, s);
@@ -127,8 +192,13 @@ function fusedDistLoss(
     if (mode === 'in-op' && !Number.isFinite(readScalar(value))) {
       explainNonFinite(teacher, s, options);
     }
-    save(pass.saved);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => pass.backward(saved, dy) };
+    save(rows ? [...pass.saved, rows] : pass.saved);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      if (!rows) return pass.backward(saved, dy);
+      const indices = saved[saved.length - 1];
+      return tf.scatterND(indices, pass.backward(saved.slice(0, -1), dy), all.shape);
+    };
+    return { value, gradFunc };
   });
   return op(student) as tf.Scalar;
 }

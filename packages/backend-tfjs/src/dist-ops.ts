@@ -11,13 +11,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { DistPass } from './dist-pass.js';
+import { rowSum, TWO_LEVEL_FROM } from './row-sum.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
 interface DistSaved {
-  /** The student's softmax, [B, C], exact to float32 relative precision even where tiny. */
+  /**
+   * What the activation's backward multiplies by, [B, C]: the student's softmax p (exact to float32
+   * relative precision even where tiny), or for sigmoid p * (1 - p).
+   */
   readonly p: tf.Tensor;
-  /** p - 1/C and q - 1/C, [B, C] (row-centred softmax of student and teacher). */
+  /** p and q centred over each row, [B, C] (for softmax p - 1/C and q - 1/C). */
   readonly pc: tf.Tensor;
   readonly qc: tf.Tensor;
   /** The same, centred over each column too, [B, C]. */
@@ -60,10 +64,12 @@ export function opsPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: Dis
 /** Forward pass in tfjs ops. */
 function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): DistForward {
   const { tau } = options;
-  const studentSoftmax = softmaxParts(student, tau);
-  const teacherSoftmax = softmaxParts(teacher, tau);
-  const { p, centred: pc } = studentSoftmax;
+  const parts = options.activation === 'sigmoid' ? sigmoidParts : softmaxParts;
+  const studentSoftmax = parts(student, tau);
+  const teacherSoftmax = parts(teacher, tau);
+  const { centred: pc } = studentSoftmax;
   const qc = teacherSoftmax.centred;
+  const p = options.activation === 'sigmoid' ? sigmoidDerivative(student, tau) : studentSoftmax.p;
   const { rows: rowSums, cols: colSums, pcc, qcc } = correlationStatistics(studentSoftmax, teacherSoftmax);
   const rows = correlation(rowSums, options);
   const cols = correlation(colSums, options);
@@ -82,9 +88,10 @@ function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOp
 
 /**
  * dloss/dstudent times `upstream` (a scalar: 1, or the gradient flowing into the loss):
- * G = dloss/dp = -(beta*tau^2/B) * drow/dp - (gamma*tau^2/C) * dcol/dp, then the softmax backward
- * (1/tau) * p * (G - sum_k p_k G_k) per row. 1/tau and `upstream` are folded into the [B]/[C]
- * coefficient vectors so that the [B, C] work is seven products and sums plus the softmax backward.
+ * G = dloss/dp = -(beta*tau^2/B) * drow/dp - (gamma*tau^2/C) * dcol/dp (the weights from
+ * `termWeights`), then the softmax backward (1/tau) * p * (G - sum_k p_k G_k) per row, or the sigmoid
+ * backward (1/tau) * p * (1 - p) * G. 1/tau and `upstream` are folded into the [B]/[C] coefficient
+ * vectors so that the [B, C] work is seven products and sums plus the activation's backward.
  */
 function distBackward(
   saved: DistSaved,
@@ -92,9 +99,9 @@ function distBackward(
   upstream: tf.Tensor | number = 1,
 ): tf.Tensor {
   const [batch, classes] = saved.p.shape;
-  const { beta, gamma, tau } = options;
-  const rowScale = tf.mul(upstream, (beta * tau) / batch);
-  const colScale = tf.mul(upstream, (gamma * tau) / classes);
+  const weights = termWeights(options);
+  const rowScale = tf.mul(upstream, weights.inter / options.tau / batch);
+  const colScale = tf.mul(upstream, weights.intra / options.tau / classes);
   // dcorr/dx = u*yc - v*xc and the loss holds -corr, so yc gets -u and xc gets +v.
   const g = tf.addN([
     tf.mul(saved.qc, tf.neg(tf.mul(saved.rowU, rowScale))),
@@ -102,6 +109,7 @@ function distBackward(
     tf.mul(saved.qcc, tf.neg(tf.mul(saved.colU, colScale))),
     tf.mul(saved.pcc, tf.mul(saved.colV, colScale)),
   ]);
+  if (options.activation === 'sigmoid') return tf.mul(saved.p, g);
   const projection = rowSum(tf.mul(saved.p, g));
   return tf.mul(saved.p, tf.sub(g, projection));
 }
@@ -121,13 +129,33 @@ function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
   if (tau !== 1) shifted = tf.mul(shifted, 1 / tau);
   const expm1 = tf.elu(shifted);
   const sum = rowSum(expm1);
-  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(tf.add(sum, classes)));
-  return { p: tf.softmax(shifted), centred };
+  // S = C + sum(m) cancels on a wide peaked row (sum(m) is near -C, S far smaller): there S is
+  // summed from exp = m + 1 itself, positive terms whose float32 sum keeps its relative precision.
+  const total = classes >= TWO_LEVEL_FROM ? rowSum(tf.add(expm1, 1)) : tf.add(sum, classes);
+  const centred = tf.mul(tf.sub(expm1, tf.div(sum, classes)), tf.reciprocal(total));
+  const p = tf.softmax(shifted);
+  // Each softmax row's mean is exactly 1/C: p - 1/C is centred over rows and a column form at once.
+  return { p, centred, columnForm: centred, centre: 1 / classes };
 }
 
-function rowSum(x: tf.Tensor): tf.Tensor {
-  return tf.sum(x, 1, true);
+/**
+ * sigmoid(logits / tau) in the same forms: `p` from `tf.sigmoid` (relative precision down to tiny
+ * values), p - 1/2 = tanh(z / 2) / 2 as the column form (precise for the small deviations of
+ * near-1/2 values, which p - 1/2 would round away), and that centred over the row, whose mean, unlike
+ * a softmax row's, is not known in advance.
+ */
+function sigmoidParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
+  const z = tau === 1 ? logits : tf.mul(logits, 1 / tau);
+  const half = tf.mul(tf.tanh(tf.mul(z, 0.5)), 0.5);
+  return { p: tf.sigmoid(z), centred: tf.sub(half, tf.mean(half, 1, true)), columnForm: half, centre: 0.5 };
 }
+
+/** p * (1 - p) of sigmoid(logits / tau), with 1 - p as sigmoid(-z): precise where p is near 1. */
+function sigmoidDerivative(logits: tf.Tensor2D, tau: number): tf.Tensor {
+  const z = tau === 1 ? logits : tf.mul(logits, 1 / tau);
+  return tf.mul(tf.sigmoid(z), tf.sigmoid(tf.neg(z)));
+}
+
 
 interface CorrelationTerms {
   /** corr for each vector */

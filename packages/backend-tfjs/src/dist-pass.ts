@@ -43,15 +43,20 @@ export function distPass(
   options: DistOptions,
   { gradient = true, implementation = 'auto' }: DistPassSettings = {},
 ): DistPass {
-  return runsDistKernel(implementation, tf.getBackend())
+  return runsDistKernel(implementation, tf.getBackend(), options)
     ? kernelPass(student, teacher, options, gradient)
     : opsPass(student, teacher, options);
 }
 
 /**
  * Whether DIST runs as the `DistKdDist` kernel with this implementation choice on this tfjs backend
- * (registering the kernels on first use): the one place that decides it.
+ * (registering the kernels on first use): the one place that decides it. The kernel's activation is
+ * the softmax: a sigmoid call runs as tfjs ops, which have both.
  */
-export function runsDistKernel(implementation: DistImplementation, tfjsBackend: string): boolean {
-  return implementation === 'auto' && hasDistKernel(tfjsBackend);
+export function runsDistKernel(
+  implementation: DistImplementation,
+  tfjsBackend: string,
+  options?: Pick<DistOptions, 'activation'>,
+): boolean {
+  return implementation === 'auto' && (options?.activation ?? 'softmax') === 'softmax' && hasDistKernel(tfjsBackend);
 }

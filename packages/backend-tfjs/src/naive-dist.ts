@@ -4,7 +4,7 @@
  * It is deliberately not optimised.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DistOptions } from '@dist-kd/core';
+import { termWeights, type DistOptions } from '@dist-kd/core';
 
 export interface NaiveDistTerms {
   readonly loss: tf.Scalar;
@@ -29,7 +29,7 @@ export function naiveDist(student: tf.Tensor2D, teacher: tf.Tensor2D, options: D
   const yt = tf.softmax(tf.div(teacher, tau));
   const inter = tf.mean(tf.sub(1, pearson(ys, yt))) as tf.Scalar;
   const intra = tf.mean(tf.sub(1, pearson(tf.transpose(ys), tf.transpose(yt)))) as tf.Scalar;
-  const scale = tau * tau;
-  const loss = tf.add(tf.mul(beta * scale, inter), tf.mul(gamma * scale, intra)) as tf.Scalar;
+  const weights = termWeights(options);
+  const loss = tf.add(tf.mul(weights.inter, inter), tf.mul(weights.intra, intra)) as tf.Scalar;
   return { loss, inter, intra };
 }

@@ -7,17 +7,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { degenerateError, DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
 
-export function checkLogitTensors(teacher: unknown, student: unknown): asserts teacher is tf.Tensor2D {
+export function checkLogitTensors(teacher: unknown, student: unknown): asserts teacher is tf.Tensor {
   checkTensor('teacherLogits', teacher);
   checkTensor('studentLogits', student);
   const [s, t] = [(student as tf.Tensor).shape, (teacher as tf.Tensor).shape];
-  if (s[0] !== t[0] || s[1] !== t[1]) {
+  if (s.length !== t.length || s.some((n, k) => n !== t[k])) {
     throw new DistInputError(
       'SHAPE_MISMATCH',
-      `studentLogits is [${s.join(', ')}] but teacherLogits is [${t.join(', ')}]; both must be [B, C] with the same B and C`,
+      `studentLogits is [${s.join(', ')}] but teacherLogits is [${t.join(', ')}]; both must be [B, C] (or [N, H, W, C]) with the same shape`,
     );
   }
-  if (s[0] === 0 || s[1] === 0) {
+  if (s.some((n) => n === 0)) {
     throw new DistInputError('EMPTY', `the logits are empty ([${s.join(', ')}]); DIST needs at least one sample and one class`);
   }
 }
@@ -26,10 +26,10 @@ function checkTensor(which: string, value: unknown): void {
   if (!(value instanceof tf.Tensor)) {
     throw new DistInputError('BAD_INPUT_TYPE', `${which} must be a tf.Tensor2D, got ${describeValue(value)}`);
   }
-  if (value.rank !== 2) {
+  if (value.rank !== 2 && value.rank !== 4) {
     throw new DistInputError(
       'BAD_SHAPE',
-      `${which} must be [B, C] (rank 2), got shape [${value.shape.join(', ')}]; reshape per-pixel logits to [N*H*W, C]`,
+      `${which} must be [B, C] (rank 2) or dense [N, H, W, C] (rank 4, TensorFlow's layout), got shape [${value.shape.join(', ')}]`,
     );
   }
   if (value.dtype !== 'float32') {
@@ -92,7 +92,9 @@ export function explainedOnRead<T extends tf.Tensor>(loss: T, teacher: tf.Tensor
 
 /** The error for logits read back: `NON_FINITE` at the bad position (thrown), else `degenerate`. */
 function explainValues(student: Float32Array, teacher: Float32Array, shape: readonly number[], options: DistOptions): DistInputError {
-  validateRequest({ student, teacher, shape: [shape[0], shape[1]], options }, 'float32');
+  // Rows of the last axis's classes: 2-D logits, or dense [N, H, W, C] ones read as rows.
+  const classes = shape[shape.length - 1];
+  validateRequest({ student, teacher, shape: [student.length / classes, classes], options }, 'float32');
   return degenerate(options);
 }
 

@@ -2,9 +2,11 @@ import {
   BackendLifecycle,
   BackendUnavailableError,
   checkMemory,
+  checkFeatures,
   copyLogits,
   hostMemoryLimit,
   validateRequest,
+  withRowSelection,
   type Availability,
   type BackendConfig,
   type BoundDist,
@@ -136,9 +138,13 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }
     });
 
-  return {
+  // The WGSL kernels compute the softmax only: sigmoid is refused (UNSUPPORTED_FEATURE); masks and
+  // dense layouts come from core's withRowSelection around the row kernels.
+  const supports = { sigmoid: false };
+  return withRowSelection({
     name,
     precision: 'float32',
+    supports,
 
     async availability(): Promise<Availability> {
       try {
@@ -170,6 +176,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
 
     computeOnDevice(request: DeviceRequest): Promise<DeviceResult> {
       return lifecycle.run(async () => {
+        checkFeatures(request, { name, supports });
         const [batch, classes] = request.shape;
         const source: InputSource = { kind: 'gpu', student: request.student, teacher: request.teacher };
         const target: GradientTarget = request.gradient ? 'gpu' : 'none';
@@ -215,7 +222,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
         runtime = undefined;
         started = undefined;
       }),
-  };
+  });
 }
 
 /**

@@ -9,6 +9,11 @@ the same class run in float32 must stay within it, or the script fails.
   /usr/bin/python3 scripts/generate_golden.py                   # the bundled files, into golden/
   /usr/bin/python3 scripts/generate_golden.py --seed 7 --out /tmp/my-golden
   /usr/bin/python3 scripts/generate_golden.py --inputs my-logits.json --out /tmp/my-golden
+  /usr/bin/python3 scripts/generate_golden.py --wide --out /tmp/wide    # wide.json: rows of 120,000 to 262,144 classes
+
+Besides design-note.json and official.json it writes extensions.json: SPEC "Extensions" cases (masks,
+sigmoid, tau_squared false, NCHW and NHWC layouts, wider rows) from golden_extensions.py, seeded by
+--extension-seed.
 
 --inputs takes {"cases": [{"name", "B", "C", "logits_s", "logits_t", and optionally "beta", "gamma",
 "tau", "eps", "eps_mode"}]}; logits are rounded to float32.
@@ -23,10 +28,12 @@ import torch
 
 from closed_form import closed_form
 from dist_design_note import dist_terms, loss_and_gradients, make_dist
+import golden_extensions as extensions
 from golden_cases import bundled_cases
 from golden_tolerance import tolerance
 
 DEFAULT_SEED = 20260101
+DEFAULT_EXTENSION_SEED = 20261202
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, '..', 'golden')
 
@@ -99,6 +106,56 @@ def one_pass_rejected(s, t, case):
     return not (loss_error <= case['tol']['loss_atol'] and grad_error <= case['tol']['grad_atol'])
 
 
+def build_extension_case(spec):
+    """A case with SPEC "Extensions" fields: golden values by autograd through mask and layout, the
+    tolerance of its kept rows, and the float32 run of the same code against it."""
+    dist = make_dist(spec['beta'], spec['gamma'], spec['tau'], spec['eps'], spec['eps_mode'])
+    activation, tau_squared = spec['activation'], spec['tau_squared']
+    loss, inter, intra, grad_s = extensions.golden_values(dist, spec)
+    if not bool(torch.isfinite(grad_s).all()) or not math.isfinite(float(loss)):
+        raise ValueError(f"case {spec['name']}: PyTorch gives a non-finite loss or gradient")
+    rows_s, rows_t, keep = extensions.rows_and_mask(spec)
+    B, C = keep.shape[0], rows_s.shape[1]
+
+    def evaluate(a, b):
+        x = a.detach().clone().requires_grad_(True)
+        value = extensions.loss(dist, x, b, activation, tau_squared)
+        value.backward()
+        return value.detach(), x.grad.detach()
+
+    if rows_s.shape[0] == 0:
+        loss_atol, grad_atol = 0.0, 0.0
+    else:
+        loss_atol, grad_atol = tolerance(evaluate, rows_s, rows_t, spec['beta'], spec['gamma'], spec['tau'],
+                                         spec['eps'], spec['eps_mode'], activation=activation,
+                                         tau_squared=tau_squared)
+    case = {
+        'name': spec['name'], 'B': B, 'C': C,
+        'beta': spec['beta'], 'gamma': spec['gamma'], 'tau': spec['tau'], 'eps': spec['eps'],
+        'eps_mode': spec['eps_mode'],
+    }
+    if activation != 'softmax':
+        case['activation'] = activation
+    if not tau_squared:
+        case['tau_squared'] = False
+    if spec['layout'] != 'rows':
+        case['layout'] = spec['layout']
+        case['shape'] = list(spec['dims'])
+    if spec['mask'] is not None:
+        case['mask'] = [int(v) for v in spec['mask'].tolist()]
+    case.update({
+        'logits_s': spec['logits_s'].flatten().tolist(),
+        'logits_t': spec['logits_t'].flatten().tolist(),
+        'loss': float(loss), 'inter': inter, 'intra': intra,
+        'grad_s': grad_s.flatten().tolist(),
+        'tol': {'loss_atol': loss_atol, 'grad_atol': grad_atol},
+    })
+    loss32, _, _, grad32 = extensions.golden_values(dist, spec, torch.float32)
+    errors = (abs(float(loss32) - case['loss']),
+              float((grad32.to(torch.float64).flatten() - grad_s.flatten()).abs().max()))
+    return case, errors
+
+
 def read_inputs(path):
     with open(path) as f:
         document = json.load(f)
@@ -132,8 +189,14 @@ def main():
     parser.add_argument('--seed', type=int, default=DEFAULT_SEED, help='seed of the random logits')
     parser.add_argument('--out', default=DEFAULT_OUT, help='folder for design-note.json and official.json')
     parser.add_argument('--inputs', help='a JSON file of your own logits instead of the built-in cases')
+    parser.add_argument('--extension-seed', type=int, default=DEFAULT_EXTENSION_SEED,
+                        help='seed of the logits of extensions.json (and wide.json)')
+    parser.add_argument('--wide', action='store_true', help='write only wide.json (rows of up to 262,144 classes)')
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.wide:
+        write_extension_file(args, extensions.WIDE_CASES, 'wide.json')
+        return
 
     specs = read_inputs(args.inputs) if args.inputs else bundled_cases(args.seed, float32_exact)
     by_mode = {}
@@ -158,12 +221,36 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for mode, cases in by_mode.items():
         write_golden(os.path.join(args.out, f'{mode}.json'), cases, generator)
+    if not args.inputs:
+        write_extension_file(args, extensions.EXTENSION_CASES, 'extensions.json')
     ratio, name = max(worst)
     print(f'largest float32 error / tolerance: {ratio:.3f} ({name})', file=sys.stderr)
     print(f'one-pass-variance float32 (known bad) rejected by {len(one_pass_failures)} of {len(specs)} cases: '
           + ', '.join(one_pass_failures), file=sys.stderr)
     if ratio > 1:
         sys.exit(f'PyTorch float32 exceeds the tolerance on {name}: the model in golden_tolerance.py is wrong')
+
+
+def write_extension_file(args, templates, file_name):
+    """Cases of SPEC "Extensions" into `file_name`; fails when PyTorch float32 exceeds a tolerance."""
+    cases = []
+    worst = (0.0, '')
+    for spec in extensions.extension_specs(templates, args.extension_seed, float32_exact):
+        case, (loss_error, grad_error) = build_extension_case(spec)
+        cases.append(case)
+        tol = case['tol']
+        ratio = max(loss_error / tol['loss_atol'] if tol['loss_atol'] else 0.0,
+                    grad_error / tol['grad_atol'] if tol['grad_atol'] else 0.0)
+        worst = max(worst, (ratio, case['name']))
+        print(f"extension    {case['name']:32} loss {case['loss']:<12.6g} loss_atol {tol['loss_atol']:.2e} "
+              f"grad_atol {tol['grad_atol']:.2e} fp32 err/atol {ratio:.3f}", file=sys.stderr)
+    generator = (f'@dist-kd/conformance scripts/generate_golden.py: PyTorch {torch.__version__} float64, '
+                 f"the design note's DIST with SPEC Extensions (golden_extensions.py); seed {args.extension_seed}")
+    os.makedirs(args.out, exist_ok=True)
+    write_golden(os.path.join(args.out, file_name), cases, generator)
+    print(f'{file_name}: largest float32 error / tolerance {worst[0]:.3f} ({worst[1]})', file=sys.stderr)
+    if worst[0] > 1:
+        sys.exit(f'PyTorch float32 exceeds the tolerance on {worst[1]}: the model in golden_tolerance.py is wrong')
 
 
 if __name__ == '__main__':

@@ -81,23 +81,38 @@ def _corr_term_magnitudes(x, y, eps, eps_mode):
     return (yc.abs() + ym.abs() + r.abs() * ratio * (xc.abs() + xm.abs())) / d
 
 
-def gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode):
-    """Per element, the size of the terms the gradient is the difference of. With Gs the sizes of
-    G's row and column parts, the softmax backward p_j * (G_j - sum_k p_k G_k) / tau equals
+def term_weights(beta, gamma, tau, tau_squared=True):
+    """core's termWeights: beta * tau^2 and gamma * tau^2, or beta and gamma without tau^2."""
+    scale = tau * tau if tau_squared else 1.0
+    return beta * scale, gamma * scale
+
+
+def gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode, activation='softmax', tau_squared=True):
+    """Per element, the size of the terms the gradient is the difference of, and the largest factor
+    the activation's backward multiplies G by (max p; max p * (1 - p) for sigmoid). With Gs the sizes
+    of G's row and column parts, the softmax backward p_j * (G_j - sum_k p_k G_k) / tau equals
     p_j * sum_{k != j} p_k (G_j - G_k) / tau, whose terms are bounded by
-    p_j * ((1 - 2 p_j) Gs_j + sum_k p_k Gs_k) / tau. Rounding in the gradient's arithmetic is
-    relative to these, not to the (possibly much smaller) result."""
+    p_j * ((1 - 2 p_j) Gs_j + sum_k p_k Gs_k) / tau; the sigmoid backward's are p_j (1 - p_j) Gs_j / tau.
+    Rounding in the gradient's arithmetic is relative to these, not to the (possibly much smaller)
+    result."""
     B, C = logits_s.shape
-    p = torch.softmax(logits_s / tau, dim=1)
-    q = torch.softmax(logits_t / tau, dim=1)
+    sigmoid = activation == 'sigmoid'
+    p = torch.sigmoid(logits_s / tau) if sigmoid else torch.softmax(logits_s / tau, dim=1)
+    q = torch.sigmoid(logits_t / tau) if sigmoid else torch.softmax(logits_t / tau, dim=1)
     rows = _corr_term_magnitudes(p, q, eps, eps_mode)
     cols = _corr_term_magnitudes(p.t(), q.t(), eps, eps_mode).t()
-    G = abs(beta) * tau * tau / B * rows + abs(gamma) * tau * tau / C * cols
-    return p * ((1 - 2 * p) * G + (p * G).sum(dim=1, keepdim=True)).clamp(min=0) / tau
+    w_inter, w_intra = term_weights(beta, gamma, tau, tau_squared)
+    G = abs(w_inter) / B * rows + abs(w_intra) / C * cols
+    if sigmoid:
+        factor = p * (1 - p)
+        return factor * G / tau, float(factor.max())
+    return p * ((1 - 2 * p) * G + (p * G).sum(dim=1, keepdim=True)).clamp(min=0) / tau, float(p.max())
 
 
-def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, eps, eps_mode, unit=U32):
-    """(loss_atol, grad_atol) for a backend whose arithmetic has unit roundoff `unit`.
+def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, eps, eps_mode, unit=U32, activation='softmax',
+              tau_squared=True):
+    """(loss_atol, grad_atol) for a backend whose arithmetic has unit roundoff `unit`, on [B, C] rows
+    (a masked or dense case passes its kept rows).
 
     evaluate(s, t) returns (loss, dloss/ds) in float64. Each bound is SAFETY times the largest change
     of the float64 loss (gradient) under the modelled rounding of the softmax, plus the rounding of
@@ -114,10 +129,11 @@ def tolerance(evaluate, logits_s, logits_t, beta, gamma, tau, eps, eps_mode, uni
         grad_change = max(grad_change, float((perturbed_grad - grad).abs().max()))
     # Each correlation's sums and the means over rows and columns round too: relative error about
     # sqrt(length) units on terms of size (|beta| + |gamma|) * tau^2.
-    weight = (abs(beta) + abs(gamma)) * tau * tau
+    w_inter, w_intra = term_weights(beta, gamma, tau, tau_squared)
+    weight = abs(w_inter) + abs(w_intra)
     loss_sums = unit * weight * (math.sqrt(B) + math.sqrt(C))
-    # The gradient's arithmetic rounds relative to the terms it cancels; weight / tau is the
-    # gradient's scale where every term is zero (C = 1, say).
-    terms = float(gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode).max())
-    grad_sums = unit * math.sqrt(B + C) * (terms + weight / tau)
+    # The gradient's arithmetic rounds relative to the terms it cancels; weight / tau times the
+    # activation's factor (max p: 1 where C = 1) is the gradient's scale where every term is zero.
+    scale, factor = gradient_term_scale(logits_s, logits_t, beta, gamma, tau, eps, eps_mode, activation, tau_squared)
+    grad_sums = unit * math.sqrt(B + C) * (float(scale.max()) + weight / tau * factor)
     return SAFETY * (loss_change + loss_sums), SAFETY * (grad_change + grad_sums)

@@ -2,7 +2,7 @@
  * Calling a backend under test: every result is checked for the contract's shape (finite numbers,
  * a gradient of the right type and length) and every bad input for a typed rejection.
  */
-import type { DistBackend, DistRequest, DistResult, Precision, Shape } from '@dist-kd/core';
+import type { DistBackend, DistRequest, DistResult, Precision } from '@dist-kd/core';
 import { CheckFailure, fail } from './check.js';
 
 export interface CheckedResult extends DistResult {
@@ -10,7 +10,7 @@ export interface CheckedResult extends DistResult {
 }
 
 /** Computes with the gradient and checks the result's contract. */
-export async function computeWithGradient(backend: DistBackend, request: DistRequest & { shape?: Shape }): Promise<CheckedResult> {
+export async function computeWithGradient(backend: DistBackend, request: DistRequest): Promise<CheckedResult> {
   const result = await computeChecked(backend, { ...request, gradient: true });
   return result as CheckedResult;
 }
@@ -35,8 +35,8 @@ export function expectGradientContract(gradient: unknown, request: Pick<DistRequ
     fail(`result.gradient is ${gradient === undefined ? 'missing' : `a ${actualType}`}, expected a ${expectedType} (it follows the student's array type)`);
   }
   const values = gradient as Float32Array | Float64Array;
-  const length = request.shape ? request.shape[0] * request.shape[1] : countNested(request.student);
-  if (values.length !== length) fail(`result.gradient has ${values.length} elements, expected B*C = ${length}`);
+  const length = request.shape ? (request.shape as readonly number[]).reduce((n, d) => n * d, 1) : countNested(request.student);
+  if (values.length !== length) fail(`result.gradient has ${values.length} elements, expected ${length} (one per logit)`);
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) fail(`result.gradient[${bad}] is ${values[bad]}; the gradient must be finite`);
 }

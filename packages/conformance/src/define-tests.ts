@@ -6,7 +6,8 @@ import { loadBackend, type BackendSpec, type DistBackend } from '@dist-kd/core';
 import { loadGoldenFilesSync, type GoldenSource } from './golden-files.js';
 import { checkContext } from './check.js';
 import { goldenSources, requireAvailable } from './run.js';
-import { conformanceChecks, type BackendFeatures } from './suite.js';
+import type { BackendFeatures } from './features.js';
+import { conformanceChecks } from './suite.js';
 
 export interface DefineOptions {
   /** The framework's `test` (or `it`). */

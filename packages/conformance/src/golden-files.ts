@@ -5,10 +5,11 @@
  */
 import { GoldenFormatError, parseGoldenFile, type GoldenFile } from './golden.js';
 
-/** The golden files this package ships: the design note's eps placement and the official one. */
+/** The golden files this package ships: the design note's eps placement, the official one, and SPEC "Extensions" (masks, sigmoid, dense layouts, tau_squared, wider rows). */
 export const BUNDLED_GOLDEN: readonly URL[] = Object.freeze([
   new URL('../golden/design-note.json', import.meta.url),
   new URL('../golden/official.json', import.meta.url),
+  new URL('../golden/extensions.json', import.meta.url),
 ]);
 
 export type GoldenSource = string | URL | GoldenFile;

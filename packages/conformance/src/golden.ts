@@ -2,7 +2,7 @@
  * The `dist-golden/1` format (SPEC.md): reference values of the DIST loss, its two terms and the
  * student gradient, computed by PyTorch in float64 on inputs that are exact float32 values.
  */
-import { EPS_MODES, type EpsMode } from '@dist-kd/core';
+import { ACTIVATIONS, EPS_MODES, type Activation, type EpsMode } from '@dist-kd/core';
 
 export const GOLDEN_FORMAT = 'dist-golden/1';
 
@@ -34,7 +34,31 @@ export interface GoldenCase {
   readonly grad_s: readonly number[];
   /** When absent, conformance derives one from the tolerance model. */
   readonly tol?: GoldenTolerance;
+  /** B values 0 or 1 (SPEC "Row masks"); every row counts when absent. */
+  readonly mask?: readonly number[];
+  /** "softmax" when absent (SPEC "Activation"). */
+  readonly activation?: Activation;
+  /** false: the loss without tau^2 (core's `tauSquared: false`); true when absent. */
+  readonly tau_squared?: boolean;
+  /**
+   * "rows" when absent. "nchw" or "nhwc": logits_s, logits_t and grad_s are dense logits of the
+   * 4-D `shape` in that layout, B = N*H*W rows of C classes (SPEC "Dense predictions").
+   */
+  readonly layout?: 'rows' | 'nchw' | 'nhwc';
+  /** [N, C, H, W] or [N, H, W, C], with `layout`. */
+  readonly shape?: readonly [number, number, number, number];
+  /**
+   * Fields of the case this reader does not implement (not part of the JSON): a case that has any is
+   * refused by name, never computed without them.
+   */
+  readonly unimplemented?: readonly string[];
 }
+
+/** The case fields this reader implements; a case with any other is refused (SPEC "Golden fields"). */
+export const GOLDEN_CASE_FIELDS: ReadonlySet<string> = new Set([
+  'name', 'B', 'C', 'beta', 'gamma', 'tau', 'eps', 'eps_mode', 'logits_s', 'logits_t', 'loss', 'inter', 'intra',
+  'grad_s', 'tol', 'mask', 'activation', 'tau_squared', 'layout', 'shape',
+]);
 
 export interface GoldenFile {
   readonly format: typeof GOLDEN_FORMAT;
@@ -92,6 +116,27 @@ function checkCase(value: unknown, label: string, fail: (what: string) => never)
     const inexact = (c[key] as number[]).findIndex((v) => Math.fround(v) !== v);
     if (inexact >= 0) fail(`${where}: ${key}[${inexact}] = ${(c[key] as number[])[inexact]} is not exactly a float32 value`);
   }
+  if (c.mask !== undefined) {
+    const mask = c.mask;
+    if (!Array.isArray(mask) || mask.length !== c.B || mask.some((v) => v !== 0 && v !== 1)) {
+      fail(`${where}: mask must be an array of B = ${c.B} values, each 0 or 1`);
+    }
+  }
+  if (c.activation !== undefined && !ACTIVATIONS.includes(c.activation as Activation)) {
+    fail(`${where}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(c.activation)}`);
+  }
+  if (c.tau_squared !== undefined && typeof c.tau_squared !== 'boolean') fail(`${where}: tau_squared must be true or false`);
+  if (c.layout !== undefined && c.layout !== 'rows') {
+    if (c.layout !== 'nchw' && c.layout !== 'nhwc') fail(`${where}: layout must be "rows", "nchw" or "nhwc", got ${JSON.stringify(c.layout)}`);
+    const shape = c.shape as unknown[];
+    const ok = Array.isArray(shape) && shape.length === 4 && shape.every((n) => Number.isInteger(n) && (n as number) > 0);
+    if (!ok) fail(`${where}: layout "${c.layout}" needs shape: four positive integers`);
+    const [n, a, b, d] = shape as number[];
+    const [classes, pixels] = c.layout === 'nchw' ? [a, b * d] : [d, a * b];
+    if (classes !== c.C || n * pixels !== c.B) fail(`${where}: shape ${JSON.stringify(shape)} (${c.layout}) must have C = ${c.C} classes and N*H*W = B = ${c.B}`);
+  } else if (c.shape !== undefined) {
+    fail(`${where}: shape is only for layout "nchw" or "nhwc"`);
+  }
   if (c.tol !== undefined) {
     const tol = c.tol as Record<string, unknown> | null;
     const valid = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -99,5 +144,6 @@ function checkCase(value: unknown, label: string, fail: (what: string) => never)
       fail(`${where}: tol must be { loss_atol, grad_atol } with non-negative numbers`);
     }
   }
-  return c as unknown as GoldenCase;
+  const unimplemented = Object.keys(c).filter((key) => !GOLDEN_CASE_FIELDS.has(key));
+  return (unimplemented.length > 0 ? { ...c, unimplemented } : c) as unknown as GoldenCase;
 }

@@ -1,6 +1,7 @@
 export { runConformance, runCheck, requireAvailable, type CheckResult, type ConformanceOptions, type ConformanceReport } from './run.js';
 export { defineConformanceTests, type DefineOptions } from './define-tests.js';
-export { conformanceChecks, featureNames, featuresOf, type BackendFeatures } from './suite.js';
+export { conformanceChecks } from './suite.js';
+export { featureNames, featuresOf, offers, refusedFeatureNames, type BackendFeatures } from './features.js';
 export { CheckFailure, type CheckContext, type ConformanceCheck } from './check.js';
 export {
   GOLDEN_FORMAT,
@@ -21,6 +22,7 @@ export {
   SAFETY,
   SOFTMAX_ROUNDINGS,
   forPrecision,
+  referenceRounding,
   modelTolerance,
   termTolerance,
   type Tolerance,

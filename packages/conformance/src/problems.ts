@@ -6,6 +6,8 @@ import {
   type DistOptions,
   type DistRequest,
   type DistResult,
+  type DenseShape,
+  type Layout,
   type Precision,
   type Shape,
 } from '@dist-kd/core';
@@ -16,11 +18,13 @@ import { forPrecision, modelTolerance, termTolerance, type Tolerance } from './t
 
 export interface Problem {
   readonly label: string;
-  /** Row-major [B, C], exact float32 values. */
+  /** Row-major [B, C] (or dense, in `layout`), exact float32 values. */
   readonly student: Float64Array;
   readonly teacher: Float64Array;
-  readonly shape: Shape;
+  readonly shape: Shape | DenseShape;
   readonly options: DistOptions;
+  readonly mask?: readonly number[];
+  readonly layout?: Layout;
 }
 
 export function makeProblem(
@@ -51,6 +55,8 @@ export function requestFor(precision: Precision, problem: Problem): DistRequest 
     teacher: typedFor(precision, problem.teacher),
     shape: problem.shape,
     options: problem.options,
+    ...(problem.mask ? { mask: problem.mask } : {}),
+    ...(problem.layout ? { layout: problem.layout } : {}),
   };
 }
 
@@ -79,7 +85,7 @@ export function toleranceOf(problem: Problem, precision: Precision): Tolerance {
     float32 = modelTolerance(problem);
     float32Tolerances.set(problem, float32);
   }
-  return forPrecision(float32, precision);
+  return forPrecision(float32, precision, problem);
 }
 
 /** The tolerance for comparing two computed results: each may be off by its own. */

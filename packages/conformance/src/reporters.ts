@@ -2,7 +2,7 @@
  * How the CLI writes its results: `text` for people (one FAIL line per failed check, then the
  * totals), and `json`, `junit` and `tap` for CI systems, each a whole document on stdout.
  */
-import { featureNames } from './suite.js';
+import { featureNames, refusedFeatureNames } from './features.js';
 import type { CheckResult, ConformanceReport } from './run.js';
 
 export const REPORTERS = ['text', 'json', 'junit', 'tap'] as const;
@@ -33,7 +33,8 @@ export function createReporter(name: ReporterName, verbose: boolean): Reporter {
         onResult: (result) => (!result.ok ? `FAIL ${result.name}: ${result.message}` : verbose ? `ok   ${result.name}` : undefined),
         // The totals stay the last line, for scripts that read it.
         end: (report) =>
-          `optional features checked: ${featureNames(report.features).join(', ') || 'none (the backend offers neither bind() nor shards)'}\n` +
+          `optional features checked: ${featureNames(report.features).join(', ') || 'none'}` +
+          `${refusedFeatureNames(report.features).length ? `; not offered (refusal checked): ${refusedFeatureNames(report.features).join(', ')}` : ''}\n` +
           `${report.passed} passed, ${report.failed} failed`,
       };
   }

@@ -3,7 +3,8 @@ import { BackendUnavailableError, loadBackend, type BackendSpec, type DistBacken
 import { describeError } from './backend-calls.js';
 import { checkContext, type ConformanceCheck } from './check.js';
 import { BUNDLED_GOLDEN, loadGoldenFiles, type GoldenSource } from './golden-files.js';
-import { conformanceChecks, featuresOf, type BackendFeatures } from './suite.js';
+import { featuresOf, type BackendFeatures } from './features.js';
+import { conformanceChecks } from './suite.js';
 
 export interface CheckResult {
   readonly name: string;

@@ -13,23 +13,8 @@ import { shardChecks } from './checks/shards.js';
 import { valueChecks } from './checks/values.js';
 import type { GoldenFile } from './golden.js';
 
-/** Optional parts of `DistBackend` a backend offers, whose checks then run too. */
-export interface BackendFeatures {
-  /** `bind` (bound logits, the bench's resident mode). */
-  readonly bind?: boolean;
-  /** `shards` (a batch split across shards, exactly as the whole). */
-  readonly shards?: boolean;
-}
-
-/** The optional features a backend object offers, from its own members. */
-export function featuresOf(backend: { readonly bind?: unknown; readonly shards?: unknown }): BackendFeatures {
-  return { bind: typeof backend.bind === 'function', shards: typeof backend.shards === 'object' && backend.shards !== null };
-}
-
-/** The names of the features in `features` that are on, for reports ("bind, shards"). */
-export function featureNames(features: BackendFeatures): string[] {
-  return (Object.keys(features) as (keyof BackendFeatures)[]).filter((name) => features[name] === true);
-}
+import type { BackendFeatures } from './features.js';
+import { rowChecks } from './checks/rows.js';
 
 /**
  * Every check, in a fixed order: golden cases, properties, bad input, what callers do around their
@@ -37,7 +22,7 @@ export function featureNames(features: BackendFeatures): string[] {
  */
 export function conformanceChecks(golden: readonly GoldenFile[], features: BackendFeatures = {}): ConformanceCheck[] {
   const checks = [
-    ...goldenChecks(golden),
+    ...goldenChecks(golden, features),
     ...invarianceChecks(),
     ...valueChecks(),
     ...finiteDifferenceChecks(),
@@ -48,7 +33,8 @@ export function conformanceChecks(golden: readonly GoldenFile[], features: Backe
     ...lifecycleChecks(),
     ...interleavingChecks(features.bind === true),
     ...(features.bind ? boundChecks() : []),
-    ...(features.shards ? shardChecks(golden) : []),
+    ...(features.shards ? shardChecks(golden, features) : []),
+    ...rowChecks(features),
   ];
   // Two golden files of the same file name would give two checks one name; number the repeats.
   const seen = new Map<string, number>();

@@ -8,8 +8,8 @@
  * largest change of the float64 loss (gradient) over a few such rounding patterns, plus the rounding
  * of the sums that follow the softmax.
  */
-import { largestGradientTerm } from './gradient-terms.js';
-import { referenceDist, type DistOptions, type Precision, type Shape } from '@dist-kd/core';
+import { gradientTermScale } from './gradient-terms.js';
+import { referenceDist, selectRows, termWeights, type DistOptions, type Layout, type Precision, type Shape } from '@dist-kd/core';
 
 /** Unit roundoff of float32: each float32 operation has relative error at most this. */
 export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
@@ -38,14 +38,32 @@ export interface Tolerance {
 export interface ToleranceInput {
   readonly student: ArrayLike<number>;
   readonly teacher: ArrayLike<number>;
-  readonly shape: Shape;
+  /** [B, C], or the 4-D shape of dense logits with `layout`. */
+  readonly shape: Shape | readonly [number, number, number, number];
   readonly options: DistOptions;
+  readonly mask?: ArrayLike<number>;
+  readonly layout?: Layout;
 }
 
-/** The float32 tolerance of one input, from the model. */
+/**
+ * The float32 tolerance of one input, from the model: that of its kept rows (a masked or dense
+ * input is the plain call on them; ignored rows have an exact zero gradient).
+ */
 export function modelTolerance(input: ToleranceInput): Tolerance {
+  const selection = selectRows(
+    { student: Float64Array.from(input.student), teacher: Float64Array.from(input.teacher), shape: input.shape, mask: input.mask, layout: input.layout, options: input.options },
+    'float64',
+  );
+  if (!selection) return rowsTolerance({ ...input, shape: input.shape as Shape });
+  // No kept row: the result is exactly zero.
+  if (!selection.rows) return { loss: 0, gradient: 0 };
+  const rows = selection.rows;
+  return rowsTolerance({ student: rows.student as Float64Array, teacher: rows.teacher as Float64Array, shape: rows.shape as Shape, options: input.options });
+}
+
+function rowsTolerance(input: Omit<ToleranceInput, 'shape'> & { readonly shape: Shape }): Tolerance {
   const [B, C] = input.shape;
-  const { beta, gamma, tau } = input.options;
+  const { tau } = input.options;
   const evaluate = (student: Float64Array, teacher: Float64Array) => {
     const result = referenceDist({ student, teacher, shape: input.shape, options: input.options, gradient: true });
     return { loss: result.loss, gradient: result.gradient! };
@@ -66,30 +84,66 @@ export function modelTolerance(input: ToleranceInput): Tolerance {
     }
   }
   // The correlations' sums and the means over rows and columns round too: about sqrt(length)
-  // roundings of terms of size (|beta| + |gamma|) * tau^2.
-  const weight = (Math.abs(beta) + Math.abs(gamma)) * tau * tau;
+  // roundings of terms of size (|beta| + |gamma|) * tau^2 (the weights of termWeights).
+  const weights = termWeights(input.options);
+  const weight = Math.abs(weights.inter) + Math.abs(weights.intra);
   const lossSums = FLOAT32_UNIT_ROUNDOFF * weight * (Math.sqrt(B) + Math.sqrt(C));
-  // The gradient's arithmetic rounds relative to the terms it cancels; weight / tau is the
-  // gradient's scale where every term is zero (C = 1, say).
-  const terms = largestGradientTerm(student, teacher, input.shape, input.options);
-  const gradientSums = FLOAT32_UNIT_ROUNDOFF * Math.sqrt(B + C) * (terms + weight / tau);
+  // The gradient's arithmetic rounds relative to the terms it cancels; weight / tau times the
+  // activation's factor (max p: 1 where C = 1) is the gradient's scale where every term is zero.
+  // Without that factor a wide near-uniform row (p ~ 1/C) would tolerate C times its whole gradient.
+  const terms = gradientTermScale(student, teacher, input.shape, input.options);
+  const gradientSums = FLOAT32_UNIT_ROUNDOFF * Math.sqrt(B + C) * (terms.largest + (weight / tau) * terms.activationFactor);
   return { loss: SAFETY * (lossChange + lossSums), gradient: SAFETY * (gradientChange + gradientSums) };
 }
 
-/** A float32 tolerance, applied to a backend of the given precision. */
-export function forPrecision(tolerance: Tolerance, precision: Precision): Tolerance {
+/** Unit roundoff of float64. */
+export const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
+
+/**
+ * A float32 tolerance, applied to a backend of the given precision. For float64, `input` adds the
+ * golden values' own float64 rounding (`referenceRounding`), which the scaled float32 tolerance can
+ * fall below where sums cancel.
+ */
+export function forPrecision(tolerance: Tolerance, precision: Precision, input?: ToleranceInput): Tolerance {
   if (precision === 'float32') return tolerance;
-  return { loss: tolerance.loss * FLOAT64_SCALE, gradient: tolerance.gradient * FLOAT64_SCALE };
+  const floor = input ? referenceRounding(input) : { loss: 0, gradient: 0 };
+  return { loss: tolerance.loss * FLOAT64_SCALE + floor.loss, gradient: tolerance.gradient * FLOAT64_SCALE + floor.gradient };
+}
+
+/**
+ * How far float64 values (the golden file's, or a float64 backend's) may be from the exact ones:
+ * the sums over B + C values rounded at the worst case, (B + C) * u, rather than the sqrt(B + C)
+ * of random-like rounding, on the same terms as the float32 model. In cancelling sums (64x4000 in
+ * the official placement) float64 rounding is no longer random-like relative to the small result.
+ */
+export function referenceRounding(input: ToleranceInput): Tolerance {
+  const selection = selectRows(
+    { student: Float64Array.from(input.student), teacher: Float64Array.from(input.teacher), shape: input.shape, mask: input.mask, layout: input.layout, options: input.options },
+    'float64',
+  );
+  const rows = selection ? selection.rows : { ...input, shape: input.shape as Shape };
+  if (!rows) return { loss: 0, gradient: 0 };
+  const shape = rows.shape as Shape;
+  const [B, C] = shape;
+  const weights = termWeights(input.options);
+  const weight = Math.abs(weights.inter) + Math.abs(weights.intra);
+  const terms = gradientTermScale(rows.student as ArrayLike<number>, rows.teacher as ArrayLike<number>, shape, input.options);
+  const length = B + C;
+  return {
+    loss: SAFETY * FLOAT64_UNIT_ROUNDOFF * weight * length,
+    gradient: SAFETY * FLOAT64_UNIT_ROUNDOFF * length * (terms.largest + (weight / input.options.tau) * terms.activationFactor),
+  };
 }
 
 /**
  * Tolerance of the unscaled inter (intra) term: the loss tolerance bounds beta*tau^2 times its
  * error, so divide by that weight (by the other one when it is zero, as the term's error is alike).
  */
-export function termTolerance(loss: number, options: Pick<DistOptions, 'beta' | 'gamma' | 'tau'>, term: 'inter' | 'intra'): number {
-  const own = Math.abs(term === 'inter' ? options.beta : options.gamma);
-  const other = Math.abs(term === 'inter' ? options.gamma : options.beta);
-  const weight = (own > 0 ? own : other) * options.tau * options.tau;
+export function termTolerance(loss: number, options: Pick<DistOptions, 'beta' | 'gamma' | 'tau' | 'tauSquared'>, term: 'inter' | 'intra'): number {
+  const weights = termWeights(options);
+  const own = Math.abs(term === 'inter' ? weights.inter : weights.intra);
+  const other = Math.abs(term === 'inter' ? weights.intra : weights.inter);
+  const weight = own > 0 ? own : other;
   return weight > 0 ? loss / weight : loss;
 }
 

@@ -1,5 +1,6 @@
 import type { DistRequest, DistResult, Precision } from './input.js';
 import type { ShardStatistics } from './shards.js';
+import type { BackendFeatures } from './rows.js';
 
 /** A request without `gradient`: the logits and options that `bind` keeps. */
 export type DistBinding = Omit<DistRequest, 'gradient'>;
@@ -54,6 +55,12 @@ export interface DistBackend {
   readonly name: string;
   /** The arithmetic it computes in; conformance picks its tolerances from this. */
   readonly precision: Precision;
+  /**
+   * The optional features it offers (a manifest, read by conformance): what is absent or false is
+   * refused with a `DistInputError` UNSUPPORTED_FEATURE naming it. `withRowSelection` adds masks
+   * and dense layouts.
+   */
+  readonly supports?: BackendFeatures;
   /** Never throws: an unavailable backend says why. */
   availability(): Promise<Availability>;
   /**

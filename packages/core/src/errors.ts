@@ -23,7 +23,11 @@ export type DistInputErrorCode =
   /** A class label that is not a class: not an integer, or outside [0, C) (`distillationLoss`). */
   | 'BAD_LABEL'
   /** Shard statistics that are not statistics, or were computed with other classes or options. */
-  | 'BAD_STATISTICS';
+  | 'BAD_STATISTICS'
+  /** A row mask that is not B values of 0 or 1, or a layout that does not fit the shape. */
+  | 'BAD_MASK'
+  /** A feature this backend does not implement (`activation: 'sigmoid'` on a backend without it); the message names it. */
+  | 'UNSUPPORTED_FEATURE';
 
 export class DistInputError extends Error {
   override readonly name = 'DistInputError';

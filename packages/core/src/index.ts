@@ -11,10 +11,12 @@ export {
 export { BackendLifecycle, type BoundCalls } from './lifecycle.js';
 export { checkMemory, estimateBytes, hostMemoryLimit, MemoryLimitError, type MemoryLimit, type MemoryModel } from './memory.js';
 export {
+  ACTIVATIONS,
   DEFAULT_OPTIONS,
   EPS_MODES,
   PRESETS,
   resolveOptions,
+  type Activation,
   type DistOptions,
   type DistPreset,
   type EpsMode,
@@ -33,9 +35,23 @@ export {
   type DistRequest,
   type DistResult,
   type Logits,
+  type DenseShape,
   type Precision,
   type Shape,
 } from './input.js';
+export {
+  DEFAULT_IGNORE_INDEX,
+  LAYOUTS,
+  checkFeatures,
+  keptRowIndices,
+  maskFromLabels,
+  selectRows,
+  withRowSelection,
+  type BackendFeatures,
+  type Layout,
+  type RowMask,
+  type RowSelection,
+} from './rows.js';
 export { composeLoss, epsPlacement, termWeights } from './numerics.js';
 export { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
 export {

@@ -1,10 +1,14 @@
 import { DistInputError } from './errors.js';
 import { describe, resolveOptions, type DistOptions } from './options.js';
+import type { Layout, RowMask } from './rows.js';
 
 /** Logits of shape [B, C]: a row-major typed array (with `shape`), or B rows of C numbers. */
 export type Logits = Float32Array | Float64Array | ReadonlyArray<ArrayLike<number>>;
 
 export type Shape = readonly [batch: number, classes: number];
+
+/** Dense logits: [N, C, H, W] with `layout: 'nchw'`, [N, H, W, C] with `layout: 'nhwc'`. */
+export type DenseShape = readonly [number, number, number, number];
 
 /** What a caller asks a backend to compute. */
 export interface DistRequest {
@@ -12,8 +16,19 @@ export interface DistRequest {
   readonly student: Logits;
   /** Teacher logits [B, C]; a constant. */
   readonly teacher: Logits;
-  /** [B, C]; required when the logits are flat typed arrays, checked against nested arrays. */
-  readonly shape?: Shape;
+  /**
+   * [B, C]; required when the logits are flat typed arrays, checked against nested arrays. With
+   * `layout` "nchw" or "nhwc", the 4-D shape of dense logits.
+   */
+  readonly shape?: Shape | DenseShape;
+  /** Where the classes are: "rows" (the default), "nchw" or "nhwc" (SPEC "Dense predictions"). */
+  readonly layout?: Layout;
+  /**
+   * One 0 or 1 per row (per pixel, [N, H, W] flattened, for dense logits): the loss is that of the
+   * kept rows alone and the gradient is 0 on ignored rows (SPEC "Row masks"). `maskFromLabels`
+   * makes one from labels with an ignore index.
+   */
+  readonly mask?: RowMask;
   readonly options?: Partial<DistOptions>;
   /** Also return dloss/dstudent. */
   readonly gradient?: boolean;
@@ -121,6 +136,7 @@ export function validateRequest(
   }
   const options = resolveOptions(request.options);
   checkTauRange(options, precision);
+  refuseRowSelection(request);
   const shape = request.shape === undefined ? undefined : checkShape(request.shape);
   const student = flatten('student', request.student, shape);
   const teacher = flatten('teacher', request.teacher, shape);
@@ -174,6 +190,20 @@ export function copyLogits(input: DistInput): DistInput {
 export function allocateGradient(input: DistInput): Float32Array | Float64Array {
   const length = input.batch * input.classes;
   return input.student instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
+/**
+ * Masks and dense layouts reach a backend's kernel as plain rows, through `withRowSelection`: a
+ * request that still has them here would otherwise be computed without them.
+ */
+function refuseRowSelection(request: DistRequest): void {
+  const dense = Array.isArray(request.shape) && request.shape.length === 4;
+  if (request.mask === undefined && request.layout === undefined && !dense) return;
+  throw new DistInputError(
+    'UNSUPPORTED_FEATURE',
+    'this backend computes [B, C] rows only and was not wrapped for the features "masks" and "dense" ' +
+      '(mask, layout, 4-D shapes); wrap it with withRowSelection from @dist-kd/core, or filter the rows yourself',
+  );
 }
 
 function checkShape(shape: unknown): Shape {

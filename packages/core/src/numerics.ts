@@ -13,15 +13,19 @@ export function epsPlacement(options: Pick<DistOptions, 'eps' | 'epsMode'>): { e
   return { eps: options.eps, epsInside: options.epsMode === 'design-note' ? options.eps : 0 };
 }
 
-/** What multiplies each unscaled mean in the loss: beta * tau^2 for inter, gamma * tau^2 for intra. */
-export function termWeights(options: Pick<DistOptions, 'beta' | 'gamma' | 'tau'>): { inter: number; intra: number } {
-  const scale = options.tau * options.tau;
+/**
+ * What multiplies each unscaled mean in the loss: beta * tau^2 for inter, gamma * tau^2 for intra,
+ * or beta and gamma alone with `tauSquared: false` (the paper's appendix; see `DistOptions.tauSquared`).
+ * Every backend's loss and gradient scale come from here.
+ */
+export function termWeights(options: Pick<DistOptions, 'beta' | 'gamma' | 'tau' | 'tauSquared'>): { inter: number; intra: number } {
+  const scale = options.tauSquared ? options.tau * options.tau : 1;
   return { inter: options.beta * scale, intra: options.gamma * scale };
 }
 
-/** loss = beta * tau^2 * inter + gamma * tau^2 * intra, from the unscaled means. */
+/** loss = beta * tau^2 * inter + gamma * tau^2 * intra (see `termWeights`), from the unscaled means. */
 export function composeLoss(
-  options: Pick<DistOptions, 'beta' | 'gamma' | 'tau'>,
+  options: Pick<DistOptions, 'beta' | 'gamma' | 'tau' | 'tauSquared'>,
   inter: number,
   intra: number,
 ): { loss: number; inter: number; intra: number } {

@@ -9,6 +9,15 @@ export type EpsMode = 'design-note' | 'official';
 
 export const EPS_MODES: readonly EpsMode[] = ['design-note', 'official'];
 
+/**
+ * What turns logits into the vectors DIST correlates (SPEC "Activation"): `softmax` over the classes
+ * of a row (the default), or `sigmoid` of each logit on its own (the official detection code's
+ * `use_sigmoid`, for RetinaNet-style heads).
+ */
+export type Activation = 'softmax' | 'sigmoid';
+
+export const ACTIVATIONS: readonly Activation[] = ['softmax', 'sigmoid'];
+
 export interface DistOptions {
   /**
    * Weight of the inter-class (per-sample) term.
@@ -21,7 +30,7 @@ export interface DistOptions {
    */
   readonly gamma: number;
   /**
-   * Softmax temperature; both terms are scaled by tau^2.
+   * Temperature of the activation; both terms are scaled by tau^2 unless `tauSquared` is false.
    * @default 6
    */
   readonly tau: number;
@@ -35,15 +44,28 @@ export interface DistOptions {
    * @default 'design-note'
    */
   readonly epsMode: EpsMode;
+  /** `softmax` (default) or `sigmoid`; see `Activation`. */
+  readonly activation: Activation;
+  /**
+   * Whether both terms are multiplied by tau^2 (default true). The design note and the official code
+   * (hunto/DIST_KD `dist_kd.py`) scale by tau^2; the paper's appendix writes the loss without it, an
+   * open question upstream. `false` follows the appendix: the loss is beta * inter + gamma * intra.
+   */
+  readonly tauSquared: boolean;
 }
 
-/** The design note's defaults: beta = gamma = 2, tau = 6, eps = 1e-8, its own eps placement. */
+/**
+ * The design note's defaults: beta = gamma = 2, tau = 6, eps = 1e-8, its own eps placement, softmax,
+ * tau^2 scaling.
+ */
 export const DEFAULT_OPTIONS: DistOptions = Object.freeze({
   beta: 2,
   gamma: 2,
   tau: 6,
   eps: 1e-8,
   epsMode: 'design-note',
+  activation: 'softmax',
+  tauSquared: true,
 });
 
 export interface DistPreset {
@@ -70,7 +92,7 @@ export const PRESETS = Object.freeze({
    * NeurIPS 2022; hunto/DIST_KD image_classification_sota). ResNet-34 -> ResNet-18: 72.07% top-1.
    */
   imagenet: Object.freeze<DistPreset>({
-    options: Object.freeze({ beta: 1, gamma: 1, tau: 1, eps: 1e-8, epsMode: 'official' as const }),
+    options: Object.freeze({ beta: 1, gamma: 1, tau: 1, eps: 1e-8, epsMode: 'official' as const, activation: 'softmax' as const, tauSquared: true }),
     source: 'Huang et al. 2022 (arXiv:2205.10536), ImageNet setting; hunto/DIST_KD lib/models/losses/dist_kd.py defaults',
     usage: 'total = CE + 2 * DIST',
   }),
@@ -79,7 +101,7 @@ export const PRESETS = Object.freeze({
    * configs). ResNet32x4 -> ResNet8x4: 76.31% top-1.
    */
   cifar100: Object.freeze<DistPreset>({
-    options: Object.freeze({ beta: 1, gamma: 1, tau: 4, eps: 1e-8, epsMode: 'official' as const }),
+    options: Object.freeze({ beta: 1, gamma: 1, tau: 4, eps: 1e-8, epsMode: 'official' as const, activation: 'softmax' as const, tauSquared: true }),
     source: 'Huang et al. 2022 (arXiv:2205.10536), CIFAR-100 setting; hunto/DIST_KD classification_cifar',
     usage: 'total = CE + 2 * DIST',
   }),
@@ -87,7 +109,7 @@ export const PRESETS = Object.freeze({
 
 export type PresetName = keyof typeof PRESETS;
 
-const OPTION_KEYS = new Set<string>(['beta', 'gamma', 'tau', 'eps', 'epsMode']);
+const OPTION_KEYS = new Set<string>(['beta', 'gamma', 'tau', 'eps', 'epsMode', 'activation', 'tauSquared']);
 
 /**
  * Fills in defaults and checks every option. Unknown keys are rejected, since a misspelt option
@@ -101,7 +123,7 @@ export function resolveOptions(options: Partial<DistOptions> | undefined = {}): 
     if (!OPTION_KEYS.has(key)) {
       throw new DistInputError(
         'BAD_OPTION',
-        `unknown option "${key}"; the options are beta, gamma, tau, eps and epsMode`,
+        `unknown option "${key}"; the options are beta, gamma, tau, eps, epsMode, activation and tauSquared`,
       );
     }
   }
@@ -122,6 +144,19 @@ export function resolveOptions(options: Partial<DistOptions> | undefined = {}): 
     throw new DistInputError(
       'BAD_OPTION',
       `option epsMode must be "design-note" or "official", got ${describe(resolved.epsMode)}`,
+    );
+  }
+  if (!ACTIVATIONS.includes(resolved.activation)) {
+    throw new DistInputError(
+      'BAD_OPTION',
+      `option activation must be "softmax" or "sigmoid", got ${describe(resolved.activation)}`,
+    );
+  }
+  if (typeof resolved.tauSquared !== 'boolean') {
+    throw new DistInputError(
+      'BAD_OPTION',
+      `option tauSquared must be true (scale both terms by tau^2, the design note and the official code) or false ` +
+        `(the paper's appendix), got ${describe(resolved.tauSquared)}`,
     );
   }
   return resolved;

@@ -4,6 +4,7 @@ import { BackendLifecycle } from './lifecycle.js';
 import { checkMemory, hostMemoryLimit } from './memory.js';
 import { referenceDistValidated } from './reference.js';
 import { referenceShardCompute, referenceShardStatistics } from './reference-shards.js';
+import { withRowSelection } from './rows.js';
 
 /**
  * The reference as a backend: slow, float64, always available. Conformance runs it to check the
@@ -16,9 +17,10 @@ export function createReferenceBackend(config: Pick<BackendConfig, 'memoryLimitB
     checkMemory('reference', REFERENCE_MEMORY, input.batch, input.classes, limit);
     return input;
   };
-  return {
+  return withRowSelection({
     name: 'reference',
     precision: 'float64',
+    supports: { sigmoid: true },
     availability: async () => ({ available: true, device: 'float64 reference (JavaScript)' }),
     compute: (request) => lifecycle.run(async () => referenceDistValidated(withinMemory(validateRequest(request, 'float64')))),
     bind: (binding) =>
@@ -29,7 +31,7 @@ export function createReferenceBackend(config: Pick<BackendConfig, 'memoryLimitB
       compute: (shard, merged) => lifecycle.run(async () => referenceShardCompute(withinMemory(validateRequest(shard, 'float64', { rows: 'any' })), merged)),
     },
     dispose: () => lifecycle.dispose(() => undefined),
-  };
+  });
 }
 
 /**

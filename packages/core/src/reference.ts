@@ -7,10 +7,16 @@ import { degenerateError } from './errors.js';
 import { allocateGradient, validateRequest, type DistInput, type DistRequest, type DistResult } from './input.js';
 import { composeLoss, epsPlacement, termWeights } from './numerics.js';
 import type { DistOptions } from './options.js';
+import { selectRows } from './rows.js';
 
-/** Validates the request, then computes the reference forward (and gradient, if asked). */
+/**
+ * Validates the request, then computes the reference forward (and gradient, if asked). A mask or a
+ * dense layout is SPEC's definition itself: the same computation on the kept rows (`selectRows`).
+ */
 export function referenceDist(request: DistRequest): DistResult {
-  return referenceDistValidated(validateRequest(request, 'float64'));
+  const selection = selectRows(request, 'float64');
+  if (!selection) return referenceDistValidated(validateRequest(request, 'float64'));
+  return selection.restore(selection.rows && referenceDistValidated(validateRequest(selection.rows, 'float64')));
 }
 
 /** Pearson correlation of two vectors, with what its gradient needs. */
@@ -78,6 +84,22 @@ function centred(v: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/**
+ * The activation of logits / tau as B rows, and each element's derivative factor for the backward:
+ * for softmax the rows themselves (the Jacobian needs p and the row's projection), for sigmoid
+ * p * (1 - p), with 1 - p computed as sigmoid(-z) so that it keeps its precision where p is near 1.
+ */
+function activateRows(logits: ArrayLike<number>, batch: number, classes: number, options: DistOptions): Float64Array[] {
+  if (options.activation === 'softmax') return softmaxRows(logits, batch, classes, options.tau);
+  return Array.from({ length: batch }, (_, i) =>
+    Float64Array.from({ length: classes }, (_, j) => sigmoid(logits[i * classes + j] / options.tau)),
+  );
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
 /** Row-wise softmax of logits / tau, as B rows. */
 export function softmaxRows(logits: ArrayLike<number>, batch: number, classes: number, tau: number): Float64Array[] {
   const rows: Float64Array[] = [];
@@ -103,8 +125,8 @@ function column(rows: Float64Array[], j: number): Float64Array {
 export function referenceDistValidated(input: DistInput): DistResult {
   const { batch: B, classes: C, options } = input;
   const { tau } = options;
-  const p = softmaxRows(input.student, B, C, tau);
-  const q = softmaxRows(input.teacher, B, C, tau);
+  const p = activateRows(input.student, B, C, options);
+  const q = activateRows(input.teacher, B, C, options);
 
   const rowCorr = p.map((pi, i) => correlation(pi, q[i], options));
   const colCorr = Array.from({ length: C }, (_, j) => correlation(column(p, j), column(q, j), options));
@@ -125,8 +147,18 @@ export function referenceDistValidated(input: DistInput): DistResult {
     for (let i = 0; i < B; i++) G[i][j] -= (weights.intra / C) * g[i];
   });
 
-  // Softmax backward per row: dloss/dz = (1/tau) * p * (G - sum_k p_k G_k)
   const gradient = allocateGradient(input);
+  if (options.activation === 'sigmoid') {
+    // Sigmoid backward per element: dloss/dz = (1/tau) * p * (1 - p) * G
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < C; j++) {
+        const z = input.student[i * C + j] / tau;
+        gradient[i * C + j] = (p[i][j] * sigmoid(-z) * G[i][j]) / tau;
+      }
+    }
+    return { ...terms, gradient };
+  }
+  // Softmax backward per row: dloss/dz = (1/tau) * p * (G - sum_k p_k G_k)
   for (let i = 0; i < B; i++) {
     let dot = 0;
     for (let k = 0; k < C; k++) dot += p[i][k] * G[i][k];

@@ -4,7 +4,7 @@
  * one thread finishes the columns and each part's backward writes its rows of the gradient. The same
  * sequence serves one thread (one part) and many; only who runs a part differs (`PartRunner`).
  */
-import { composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
+import { DistInputError, composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
 import type { KernelExports } from './module.js';
 
 /** The addresses of a call's logits and gradient: [batch, stride] matrices in the kernel's memory. */
@@ -107,6 +107,7 @@ export function splitRows(batch: number, parts: number): RowRange[] {
  */
 export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
   const { kernel, memory, runner, shape, regions, matrices, options } = call;
+  refuseOtherActivations(options);
   const ranges = splitRows(shape.batch, regions.threadBases.length);
   const { eps, epsInside } = epsPlacement(options);
   const interSum = forwardAndMerge(call, ranges);
@@ -132,6 +133,7 @@ export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
  */
 export function runStatistics(call: KernelCall): WholeBatch {
   const { kernel, memory, shape, regions } = call;
+  refuseOtherActivations(call.options);
   const interSum = forwardAndMerge(call, splitRows(shape.batch, regions.threadBases.length));
   const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), shape.batch);
   const copy = (values: Float64Array) => values.slice(0, shape.classes);
@@ -144,6 +146,16 @@ export function runStatistics(call: KernelCall): WholeBatch {
     coMoment: copy(merged.coMoment),
   };
   return { rows: shape.batch, interSum, columns };
+}
+
+/** The kernel's activation pass is the softmax: any other activation would be a different loss. */
+function refuseOtherActivations(options: DistOptions): void {
+  if (options.activation !== 'softmax') {
+    throw new DistInputError(
+      'UNSUPPORTED_FEATURE',
+      `the WebAssembly SIMD kernel does not implement the feature "${options.activation}" (option activation); use activation: "softmax"`,
+    );
+  }
 }
 
 /** Each part's forward, then the parts' column statistics merged into part 0's; returns the sum of 1 - r_i. */

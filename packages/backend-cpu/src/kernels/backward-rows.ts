@@ -9,7 +9,8 @@ import type { RowStats } from './forward-rows.js';
  *   G[i,j] = dloss/dp[i,j] = u_i ((y - my_i) - rho_i (x - mx_i)) + w_j ((y - muy_j) - sigma_j (x - mux_j))
  * Each part is centred before it is scaled: u_i and w_j reach 1e8 for a flat vector, and scaling
  * first would leave rounding noise of that size where the exact difference is zero.
- * Then dloss/dz[i,j] = (1/tau) p[i,j] (G[i,j] - sum_k p[i,k] G[i,k]) with p = x.
+ * Then dloss/dz[i,j] = (1/tau) p[i,j] (G[i,j] - sum_k p[i,k] G[i,k]) with p = x for softmax, and
+ * (1/tau) p[i,j] (1 - p[i,j]) G[i,j] for sigmoid.
  */
 export interface ColumnCoefficients {
   /** w_j */
@@ -57,6 +58,7 @@ export function backwardRows(
   const rowFactor = -(termWeights(options).inter / options.tau) / batch;
   const { weight, ratio, meanStudent: muS, meanTeacher: muT } = columns;
   const G = rowScratch;
+  const sigmoid = options.activation === 'sigmoid';
   for (let i = rowStart; i < rowEnd; i++) {
     const u = rowFactor * rows.terms.inverseD[i];
     const rho = rows.terms.ratio[i];
@@ -70,6 +72,13 @@ export function backwardRows(
       const g = u * (y - mT - rho * (x - mS)) + weight[j] * (y - muT[j] - ratio[j] * (x - muS[j]));
       G[j] = g;
       dot += x * g;
+    }
+    if (sigmoid) {
+      for (let j = 0; j < classes; j++) {
+        const x = softmaxS[o + j];
+        gradient[o + j] = x * (1 - x) * G[j];
+      }
+      continue;
     }
     for (let j = 0; j < classes; j++) {
       gradient[o + j] = softmaxS[o + j] * (G[j] - dot);

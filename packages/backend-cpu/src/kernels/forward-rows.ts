@@ -1,6 +1,7 @@
 import type { DistOptions } from '@dist-kd/core';
 import { ROW_BLOCK, accumulateColumns, type ColumnPartial } from './column-stats.js';
 import { correlationTerms, type CorrelationTerms } from './correlation.js';
+import { sigmoidPairRow } from './sigmoid-rows.js';
 import { softmaxPairRow } from './softmax-rows.js';
 
 /**
@@ -21,7 +22,7 @@ export interface RowStats {
 }
 
 /**
- * Forward over rows [rowStart, rowEnd): the softmax of both inputs, each row's correlation terms
+ * Forward over rows [rowStart, rowEnd): the activation (softmax or sigmoid) of both inputs, each row's correlation terms
  * and means (into `rows`), and the column sums (into `columns`), a block of rows at a time.
  * Returns the sum over these rows of (1 - r). `sums` is a 5-element scratch array.
  */
@@ -38,13 +39,14 @@ export function forwardRows(
   sums: Float64Array,
 ): number {
   const inverseTau = 1 / options.tau;
+  const activateRow = options.activation === 'sigmoid' ? sigmoidPairRow : softmaxPairRow;
   let sumOneMinusR = 0;
   for (let blockStart = rowStart; blockStart < rowEnd; blockStart += ROW_BLOCK) {
     const blockEnd = Math.min(blockStart + ROW_BLOCK, rowEnd);
     const blockOffset = store.full ? blockStart * classes : 0;
     for (let i = blockStart; i < blockEnd; i++) {
       const o = blockOffset + (i - blockStart) * classes;
-      softmaxPairRow(student, teacher, i * classes, classes, inverseTau, store.student, store.teacher, o, sums);
+      activateRow(student, teacher, i * classes, classes, inverseTau, store.student, store.teacher, o, sums);
       correlationTerms(sums[0], sums[1], sums[2], options, rows.terms, i);
       rows.meanStudent[i] = sums[3];
       rows.meanTeacher[i] = sums[4];

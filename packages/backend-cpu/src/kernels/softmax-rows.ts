@@ -1,3 +1,4 @@
+import { scaleAndCentredSums } from './centred-sums.js';
 import { expNonPositive } from './exp.js';
 
 /**
@@ -38,35 +39,8 @@ export function softmaxPairRow(
     sumS += es;
     sumT += et;
   }
-  const inverseSumS = 1 / sumS;
-  const inverseSumT = 1 / sumT;
   // Centred sums, accumulated shifted by 1/C (each row's exact mean) and corrected by the computed
-  // mean's residual: as exact as a second pass, without one.
+  // mean's residual.
   const uniform = 1 / classes;
-  let rowS = 0;
-  let rowT = 0;
-  let rowST = 0;
-  let rowSS = 0;
-  let rowTT = 0;
-  const outEnd = outStart + classes;
-  for (let k = outStart; k < outEnd; k++) {
-    const ps = outS[k] * inverseSumS;
-    const pt = outT[k] * inverseSumT;
-    outS[k] = ps;
-    outT[k] = pt;
-    const xs = ps - uniform;
-    const xt = pt - uniform;
-    rowS += xs;
-    rowT += xt;
-    rowST += xs * xt;
-    rowSS += xs * xs;
-    rowTT += xt * xt;
-  }
-  const residualS = rowS / classes;
-  const residualT = rowT / classes;
-  sums[0] = rowST - classes * residualS * residualT;
-  sums[1] = rowSS - classes * residualS * residualS;
-  sums[2] = rowTT - classes * residualT * residualT;
-  sums[3] = uniform + residualS;
-  sums[4] = uniform + residualT;
+  scaleAndCentredSums(outS, outT, outStart, classes, 1 / sumS, 1 / sumT, uniform, uniform, sums);
 }

@@ -17,7 +17,7 @@ const STEP = 2 ** -4;
  * sign directions v. The margin adds the difference's rounding (1.5 * loss tolerance / STEP), twice
  * its truncation error as measured on the float64 reference, and the gradient's own tolerance.
  */
-function finiteDifferenceCheck(base: Problem): ConformanceCheck {
+export function finiteDifferenceCheck(base: Problem): ConformanceCheck {
   return {
     name: `property/gradient-vs-finite-differences [${base.label}]`,
     run: async (backend) => {
