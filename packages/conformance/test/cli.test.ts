@@ -81,7 +81,7 @@ describe('dist-kd-conformance CLI', () => {
     // The reference offers shards: each --golden case also runs split two and three ways.
     expect(lines).toContain('ok   shards/mine/small_4x5 [3+1]');
     expect(lines).toContainEqual(expect.stringMatching(/^FAIL shards\/mine\/shifted \[1\+0\+3\]: shard 0 loss = /));
-    expect(lines).toContain('optional features checked: bind, shards');
+    expect(lines).toContain('optional features checked: bind, shards, sigmoid, masks, dense');
     expect(last).toMatch(/^\d+ passed, 3 failed$/);
     expect(status).toBe(1);
   });

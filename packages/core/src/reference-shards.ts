@@ -6,14 +6,14 @@
  */
 import { allocateGradient, type DistInput, type DistResult } from './input.js';
 import { composeLoss, termWeights } from './numerics.js';
-import { correlation, correlationGradient, correlationOfSums, softmaxRows } from './reference.js';
+import { activateRows, activationBackward, correlation, correlationGradient, correlationOfSums } from './reference.js';
 import { checkShardStatisticsFor, shardStatistics, type ShardStatistics } from './shards.js';
 
 /** Phase 1: the shard's sum of 1 - r_i and its columns' means and centred sums, in float64. */
 export function referenceShardStatistics(input: DistInput): ShardStatistics {
   const { batch: B, classes: C, options } = input;
-  const p = softmaxRows(input.student, B, C, options.tau);
-  const q = softmaxRows(input.teacher, B, C, options.tau);
+  const p = activateRows(input.student, B, C, options);
+  const q = activateRows(input.teacher, B, C, options);
   const interSum = p.reduce((sum, pi, i) => sum + (1 - correlation(pi, q[i], options).r), 0);
   const arrays = Array.from({ length: 5 }, () => new Float64Array(C));
   const [meanStudent, meanTeacher, squaresStudent, squaresTeacher, coMoment] = arrays;
@@ -49,23 +49,20 @@ export function referenceShardCompute(input: DistInput, merged: ShardStatistics)
   if (!input.gradient) return terms;
 
   const weights = termWeights(options);
-  const p = softmaxRows(input.student, B, C, options.tau);
-  const q = softmaxRows(input.teacher, B, C, options.tau);
-  const gradient = allocateGradient(input);
-  for (let i = 0; i < B; i++) {
-    const rowGradient = correlationGradient(correlation(p[i], q[i], options));
-    const G = new Float64Array(C);
-    for (let j = 0; j < C; j++) {
+  const p = activateRows(input.student, B, C, options);
+  const q = activateRows(input.teacher, B, C, options);
+  const G = p.map((pi, i) => {
+    const rowGradient = correlationGradient(correlation(pi, q[i], options));
+    return Float64Array.from({ length: C }, (_, j) => {
       const c = columnTerms[j];
       // d corr_j / d p_ij over the whole batch's column: (yc - r * (b / a) * xc) / D, centred by the
       // merged means; a = 0 (only with eps = 0) has the limit 0 for the second part.
       const ratio = c.a === 0 ? 0 : c.b / c.a;
-      const columnGradient = ((q[i][j] - columns.meanTeacher[j]) - c.r * ratio * (p[i][j] - columns.meanStudent[j])) / c.D;
-      G[j] = -(weights.inter / whole.rows) * rowGradient[j] - (weights.intra / C) * columnGradient;
-    }
-    let dot = 0;
-    for (let k = 0; k < C; k++) dot += p[i][k] * G[k];
-    for (let j = 0; j < C; j++) gradient[i * C + j] = (p[i][j] * (G[j] - dot)) / options.tau;
-  }
+      const columnGradient = (q[i][j] - columns.meanTeacher[j] - c.r * ratio * (pi[j] - columns.meanStudent[j])) / c.D;
+      return -(weights.inter / whole.rows) * rowGradient[j] - (weights.intra / C) * columnGradient;
+    });
+  });
+  const gradient = allocateGradient(input);
+  activationBackward(input.student, p, G, options, gradient);
   return { ...terms, gradient };
 }

@@ -89,7 +89,7 @@ function centred(v: ArrayLike<number>): Float64Array {
  * for softmax the rows themselves (the Jacobian needs p and the row's projection), for sigmoid
  * p * (1 - p), with 1 - p computed as sigmoid(-z) so that it keeps its precision where p is near 1.
  */
-function activateRows(logits: ArrayLike<number>, batch: number, classes: number, options: DistOptions): Float64Array[] {
+export function activateRows(logits: ArrayLike<number>, batch: number, classes: number, options: DistOptions): Float64Array[] {
   if (options.activation === 'softmax') return softmaxRows(logits, batch, classes, options.tau);
   return Array.from({ length: batch }, (_, i) =>
     Float64Array.from({ length: classes }, (_, j) => sigmoid(logits[i * classes + j] / options.tau)),
@@ -148,21 +148,30 @@ export function referenceDistValidated(input: DistInput): DistResult {
   });
 
   const gradient = allocateGradient(input);
-  if (options.activation === 'sigmoid') {
-    // Sigmoid backward per element: dloss/dz = (1/tau) * p * (1 - p) * G
-    for (let i = 0; i < B; i++) {
-      for (let j = 0; j < C; j++) {
-        const z = input.student[i * C + j] / tau;
-        gradient[i * C + j] = (p[i][j] * sigmoid(-z) * G[i][j]) / tau;
-      }
+  activationBackward(input.student, p, G, options, gradient);
+  return { ...terms, gradient };
+}
+
+/**
+ * dloss/dstudent into `gradient` from G = dloss/dp, rows of `logits` (B rows of p): sigmoid per
+ * element, (1/tau) * p * (1 - p) * G; softmax per row, (1/tau) * p * (G - sum_k p_k G_k).
+ */
+export function activationBackward(
+  logits: ArrayLike<number>,
+  p: readonly Float64Array[],
+  G: readonly Float64Array[],
+  options: DistOptions,
+  gradient: Float32Array | Float64Array,
+): void {
+  const { tau } = options;
+  const C = p[0]?.length ?? 0;
+  for (let i = 0; i < p.length; i++) {
+    if (options.activation === 'sigmoid') {
+      for (let j = 0; j < C; j++) gradient[i * C + j] = (p[i][j] * sigmoid(-logits[i * C + j] / tau) * G[i][j]) / tau;
+      continue;
     }
-    return { ...terms, gradient };
-  }
-  // Softmax backward per row: dloss/dz = (1/tau) * p * (G - sum_k p_k G_k)
-  for (let i = 0; i < B; i++) {
     let dot = 0;
     for (let k = 0; k < C; k++) dot += p[i][k] * G[i][k];
     for (let j = 0; j < C; j++) gradient[i * C + j] = (p[i][j] * (G[i][j] - dot)) / tau;
   }
-  return { ...terms, gradient };
 }

@@ -10,10 +10,11 @@
  *
  *   [0] format version (1)    [1] classes C          [2] rows              [3] sum over rows of (1 - r_i)
  *   [4] tau                   [5] eps                [6] eps inside the square roots (epsPlacement)
- *   [7 ..]  five arrays of C: column means of p, of q, centred sums of squares of p, of q, co-moment
+ *   [7] activation: 0 softmax, 1 sigmoid
+ *   [8 ..]  five arrays of C: column means of p, of q, centred sums of squares of p, of q, co-moment
  *
- * The options that change the statistics (tau, eps and where it goes) are recorded so that shards
- * computed with different options cannot be merged by mistake.
+ * The options that change the statistics (tau, eps and where it goes, the activation) are recorded
+ * so that shards computed with different options cannot be merged by mistake.
  */
 import { DistInputError } from './errors.js';
 import { epsPlacement } from './numerics.js';
@@ -21,7 +22,7 @@ import type { DistOptions } from './options.js';
 import { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
 
 export const SHARD_STATISTICS_VERSION = 1;
-const HEADER = 7;
+const HEADER = 8;
 const ARRAYS = 5;
 
 /** A shard's statistics (phase 1), or the merge of several (see the layout above). */
@@ -39,7 +40,7 @@ export interface ShardStatisticsView {
 export function emptyShardStatistics(classes: number, options: DistOptions): ShardStatistics {
   const statistics = new Float64Array(HEADER + ARRAYS * classes);
   const { eps, epsInside } = epsPlacement(options);
-  statistics.set([SHARD_STATISTICS_VERSION, classes, 0, 0, options.tau, eps, epsInside]);
+  statistics.set([SHARD_STATISTICS_VERSION, classes, 0, 0, options.tau, eps, epsInside, options.activation === 'sigmoid' ? 1 : 0]);
   return statistics;
 }
 
@@ -104,8 +105,8 @@ export function checkShardStatisticsFor(statistics: ShardStatistics, classes: nu
 }
 
 function checkSameSetting(a: ShardStatistics, b: ShardStatistics): void {
-  const names = ['classes', '', '', 'tau', 'eps', 'eps placement'];
-  for (const k of [1, 4, 5, 6]) {
+  const names = ['classes', '', '', 'tau', 'eps', 'eps placement', 'activation'];
+  for (const k of [1, 4, 5, 6, 7]) {
     if (a[k] !== b[k]) {
       throw new DistInputError(
         'BAD_STATISTICS',
