@@ -68,11 +68,13 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
   try {
     const student = packed(inputs.student);
     const teacher = packed(inputs.teacher);
-    const { tau, beta, gamma } = options;
+    const { tau } = options;
     const softmax = [[1 / tau]];
     const { eps, epsInside } = epsPlacement(options);
-    const rowScale = (beta * tau) / batch;
-    const gradientUniforms = [...softmax, [eps], [epsInside], [(gamma * tau) / classes], [rowScale]];
+    // The loss's weights (tau^2 unless tauSquared is off) times the softmax backward's 1 / tau.
+    const weights = termWeights(options);
+    const rowScale = weights.inter / tau / batch;
+    const gradientUniforms = [...softmax, [eps], [epsInside], [weights.intra / tau / classes], [rowScale]];
 
     // Row passes write one result per block of columns; these combine the blocks.
     const sumPairs = rowBlockReduceProgram(batch, classes, 2, 'sum');
@@ -88,7 +90,6 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     const softmaxStats = [student, teacher, rowMax, studentSums, teacherSums, studentMeans, teacherMeans];
     const colCorr = run(blockSumProgram(batch, classes, 4, 1), [run(columnCorrelationProgram(batch, classes), softmaxStats, softmax)]);
 
-    const weights = termWeights(options);
     const termProgram = lossTermProgram(batch, classes);
     const scalars = [0, 1, 2].map((term) =>
       backend.runWebGLProgram(termProgram, [rowCorr, colCorr], 'float32', [[eps], [epsInside], [weights.inter], [weights.intra], [term]]),

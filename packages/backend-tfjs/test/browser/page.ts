@@ -34,7 +34,8 @@ async function conformance(variant: string): Promise<ConformanceSummary> {
   try {
     const availability = await backend.availability();
     if (!availability.available) return { available: false, reason: availability.reason };
-    const report = await runConformance(backend);
+    // The lifecycle checks dispose backends: they get fresh ones from the factory.
+    const report = await runConformance(backend, { createBackend: () => createBackend({ variant }) });
     const failures = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.message}`);
     return { available: true, computedBy: availability.details?.computedBy, passed: report.passed, failed: report.failed, failures: failures.slice(0, 20) };
   } finally {
