@@ -1,7 +1,9 @@
 export declare function serveTestPage(settings: {
   /** esbuild's `build`. */
-  build: (options: never) => Promise<{ outputFiles?: { text: string }[] }>;
+  build: (options: never) => Promise<{ outputFiles?: { text: string }[]; metafile?: { inputs: Record<string, unknown> } }>;
   entry: string;
   external?: string[];
   jsonFolders?: Record<string, URL>;
-}): Promise<{ url: string; close(): Promise<void> }>;
+  /** Added to the page's and the script's responses. */
+  headers?: Record<string, string>;
+}): Promise<{ url: string; inputs: string[]; close(): Promise<void> }>;

@@ -1,13 +1,14 @@
 /**
  * Serves a browser test page on localhost (a secure context, as WebGPU needs): `entry` bundled with
  * esbuild at /page.js, a page loading it at /, and the JSON files of `jsonFolders` (URL prefix ->
- * folder URL). esbuild comes from the caller (`build`): it is each package's dev dependency, and
- * this folder has no node_modules of its own.
+ * folder URL), every response with `headers` (cross-origin isolation, say: the condition for sharing
+ * memory with Web Workers). esbuild comes from the caller (`build`): it is each package's dev
+ * dependency, and this folder has no node_modules of its own. Also returns the bundle's inputs.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 
-export async function serveTestPage({ build, entry, external = [], jsonFolders = {} }) {
+export async function serveTestPage({ build, entry, external = [], jsonFolders = {}, headers = {} }) {
   const bundle = await build({
     entryPoints: [entry],
     bundle: true,
@@ -18,6 +19,7 @@ export async function serveTestPage({ build, entry, external = [], jsonFolders =
     conditions: ['development'],
     external,
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
   const script = bundle.outputFiles[0].text;
@@ -28,9 +30,9 @@ export async function serveTestPage({ build, entry, external = [], jsonFolders =
       .map(([prefix, folder]) => [folder, new RegExp(`^${prefix}([\\w-]+\\.json)$`).exec(url)])
       .find(([, match]) => match);
     if (url === '/page.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      response.writeHead(200, { 'content-type': 'text/javascript', ...headers }).end(script);
     } else if (url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      response.writeHead(200, { 'content-type': 'text/html', ...headers }).end(html);
     } else if (json) {
       const body = await readFile(new URL(json[1][1], json[0])).catch(() => undefined);
       if (body) response.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -43,6 +45,7 @@ export async function serveTestPage({ build, entry, external = [], jsonFolders =
   const { port } = server.address();
   return {
     url: `http://localhost:${port}/`,
+    inputs: Object.keys(bundle.metafile.inputs),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -8,10 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../src/index.js';
-import { serveBundle } from './browser/serve.js';
+import { build } from 'esbuild';
+import { chromiumLaunchOptions } from '../../../scripts/headless-chromium.mjs';
+import { serveTestPage } from '../../../scripts/serve-test-page.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** The entry bundled for the browser and served, cross-origin isolated or not. */
+function serveBundle(entry: string, { isolated }: { isolated: boolean }) {
+  const headers: Record<string, string> = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+  return serveTestPage({ build: build as never, entry, headers });
+}
+
 const PAGE = fileURLToPath(new URL('./browser/page.ts', import.meta.url));
 const QUICK_START = fileURLToPath(new URL('../examples/quick-start.mjs', import.meta.url));
 
@@ -25,10 +31,11 @@ interface PageResult {
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run scripts/setup.sh (apt-get install chromium) or set CHROMIUM_PATH`);
+  const options = chromiumLaunchOptions();
+  if (!existsSync(options.executablePath)) {
+    throw new Error(`${options.executablePath} not found: run scripts/setup.sh (apt-get install chromium) or set CHROMIUM_PATH`);
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  browser = await chromium.launch(options);
 }, 60_000);
 
 afterAll(async () => {
