@@ -4,7 +4,7 @@
  * It is deliberately not optimised.
  */
 import * as tf from '@tensorflow/tfjs';
-import { termWeights, type DistOptions } from '@dist-kd/core';
+import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 
 export interface NaiveDistTerms {
   readonly loss: tf.Scalar;
@@ -13,8 +13,8 @@ export interface NaiveDistTerms {
 }
 
 export function naiveDist(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): NaiveDistTerms {
-  const { beta, gamma, tau, eps, epsMode } = options;
-  const inside = epsMode === 'design-note' ? eps : 0;
+  const { tau } = options;
+  const { eps, epsInside: inside } = epsPlacement(options);
   const pearson = (x: tf.Tensor, y: tf.Tensor) => {
     const xc = tf.sub(x, tf.mean(x, 1, true));
     const yc = tf.sub(y, tf.mean(y, 1, true));
