@@ -41,6 +41,8 @@ export class SimdKernel {
   constructor(
     module: WebAssembly.Module,
     private readonly host: KernelHost,
+    /** The backend this kernel serves, named in its errors. */
+    private readonly owner: string,
   ) {
     this.memory = host.memory;
     this.exports = instantiate(module, host.memory);
@@ -102,7 +104,7 @@ export class SimdKernel {
     } catch (error) {
       const megabytes = Math.ceil((kernelBytes + copies * matrixBytes) / 2 ** 20);
       throw new BackendRuntimeError(
-        'tfjs',
+        this.owner,
         `the DIST SIMD kernel could not get ${megabytes} MiB of WebAssembly memory for [${batch}, ${classes}] logits; ` +
           'split the batch into smaller ones',
         { cause: error },

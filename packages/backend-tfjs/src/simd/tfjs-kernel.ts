@@ -75,7 +75,7 @@ export function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): Te
   // kernel, compiled for an unshared one, cannot import.
   const sharedHeap = typeof SharedArrayBuffer !== 'undefined' && heap instanceof WebAssembly.Memory && heap.buffer instanceof SharedArrayBuffer;
   if (!(heap instanceof WebAssembly.Memory) || sharedHeap || !malloc || !free) {
-    const kernel = new SimdKernel(module, ownMemoryHost());
+    const kernel = new SimdKernel(module, ownMemoryHost(), 'tfjs');
     return {
       kernel,
       matrix: (tensor) => ({ values: backend.typedArrayFromHeap(tensor) }),
@@ -86,7 +86,7 @@ export function wasmAccess(backend: WasmBackend, module: WebAssembly.Module): Te
       },
     };
   }
-  const kernel = new SimdKernel(module, heapHost(heap, malloc, free));
+  const kernel = new SimdKernel(module, heapHost(heap, malloc, free), 'tfjs');
   return {
     kernel,
     matrix: (tensor) => ({ address: backend.getMemoryOffset(tensor.dataId) }),
@@ -125,7 +125,7 @@ interface CpuBackend {
 }
 
 function cpuAccess(backend: CpuBackend, module: WebAssembly.Module): TensorAccess {
-  const kernel = new SimdKernel(module, ownMemoryHost());
+  const kernel = new SimdKernel(module, ownMemoryHost(), 'tfjs');
   return {
     kernel,
     matrix: (tensor) => ({ values: backend.data.get(tensor.dataId).values as Float32Array }),
