@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,10 @@ function nativeSubject(worker: LineWorker, options: DistOptions): BenchSubject {
       const answer = await worker.request({ cmd: 'run', op });
       return { loss: Number(answer.loss), measuredMs: Number(answer.ms) };
     },
-    dispose: async () => worker.close(),
+    dispose: async () => {
+      worker.close();
+      rmSync(inputsFile, { force: true });
+    },
   };
 }
 
