@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendRuntimeError, checkTauRange, DistInputError, keptRowIndices, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
-import { checkLogitTensors, explainedOnRead, explainNonFinite, finiteProbe } from './tensor-checks.js';
+import { checkLogitTensors, DeferredLossChecks, explainedOnRead, explainNonFinite, finiteProbe } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {
   /**
@@ -123,16 +123,37 @@ function nothingKept(student: tf.Tensor2D): tf.Scalar {
   return op(student) as tf.Scalar;
 }
 
+/** A `(yTrue, yPred) => loss` function for `model.compile({ loss })`; see `distLossFunction`. */
+export interface DistLossFunction {
+  (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar;
+  /**
+   * Waits for the checks of the losses computed so far and throws the `DistInputError` of a bad
+   * batch among them (once): on GPU backends, the last batches of a `fit` are checked only here.
+   */
+  settle(): Promise<void>;
+}
+
 /**
  * A `(yTrue, yPred) => loss` function for `model.compile({ loss })`, whose targets are the teacher's
- * logits and whose model outputs the student's logits.
+ * logits and whose model outputs the student's logits. Inside `fit`, tfjs reads only an epoch's mean
+ * loss, so on GPU backends (default validation) each batch's loss is read asynchronously instead: a
+ * bad batch makes the next batch's call throw its `DistInputError`, which rejects `fit`, and
+ * `await lossFunction.settle()` after `fit` checks the last ones.
  */
-export function distLossFunction(options: DistLossOptions = {}): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar {
+export function distLossFunction(options: DistLossOptions = {}): DistLossFunction {
   const { validate = true, implementation = 'auto', mask: _mask, ...distOptions } = options;
-  checkTauRange(resolveOptions(distOptions), 'float32');
+  const resolved = resolveOptions(distOptions);
+  checkTauRange(resolved, 'float32');
   checkImplementation(implementation);
   checkValidation(validate);
-  return (yTrue, yPred) => distLoss(yTrue, yPred, options);
+  const checks = new DeferredLossChecks();
+  const lossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar => {
+    checks.throwIfFound();
+    const loss = distLoss(yTrue, yPred, options);
+    if (validationMode(validate) === 'on-read') checks.watch(loss, yTrue, yPred, resolved);
+    return loss;
+  };
+  return Object.assign(lossFunction, { settle: () => checks.settle() });
 }
 
 /**
@@ -163,8 +184,6 @@ function checkValidation(validate: unknown): void {
     throw new DistInputError('BAD_OPTION', `validate must be true, false or 'sync', got ${JSON.stringify(validate)}`);
   }
 }
-
-/** The op itself; shapes are known to be right and options resolved. */
 
 /**
  * The op itself; shapes are known to be right and options resolved. With `rows` ([B_kept, 1] row

@@ -1,4 +1,4 @@
-export { distLoss, distLossFunction, type DistLossOptions } from './dist-loss.js';
+export { distLoss, distLossFunction, type DistLossFunction, type DistLossOptions } from './dist-loss.js';
 export { distillationLoss, type DistillationLossInputs } from './distillation-loss.js';
 export { createBackend, TFJS_VARIANTS, VARIANTS } from './backend.js';
 export { useTfjsPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';

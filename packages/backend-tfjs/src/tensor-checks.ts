@@ -90,6 +90,61 @@ export function explainedOnRead<T extends tf.Tensor>(loss: T, teacher: tf.Tensor
   return Object.assign(loss, reads);
 }
 
+/**
+ * Checks of losses that nobody reads one by one: tfjs-layers' `fit` reads only an epoch's mean, so
+ * the on-read check of each batch's loss never runs there. Each watched loss is read asynchronously
+ * (no wait inside the step), with the logits kept until the read resolves (clones share the data,
+ * nothing is copied), and a loss that is not finite leaves the typed error that explains it, for
+ * the next call (`throwIfFound`) or `settle`.
+ */
+export class DeferredLossChecks {
+  private readonly pending = new Set<Promise<void>>();
+  private found: unknown;
+
+  watch(loss: tf.Tensor, teacher: tf.Tensor, student: tf.Tensor, options: DistOptions): void {
+    const kept = [loss, teacher, student].map((tensor) => tf.keep(tf.clone(tensor)));
+    const check = this.check(kept, student.shape, options).finally(() => {
+      tf.dispose(kept);
+      this.pending.delete(check);
+    });
+    this.pending.add(check);
+  }
+
+  /** Reads the kept loss and, when it is not finite, the kept logits that explain it; never rejects. */
+  private async check([loss, teacher, student]: tf.Tensor[], shape: readonly number[], options: DistOptions): Promise<void> {
+    try {
+      const [value] = await loss.data();
+      if (Number.isFinite(value) || this.found !== undefined) return;
+      const [s, t] = await Promise.all([student.data(), teacher.data()]);
+      this.found = explanationOf(s as Float32Array, t as Float32Array, shape, options);
+    } catch (error) {
+      this.found ??= error;
+    }
+  }
+
+  /** Throws (once) the error a finished check found. */
+  throwIfFound(): void {
+    const error = this.found;
+    if (error === undefined) return;
+    this.found = undefined;
+    throw error;
+  }
+
+  /** Waits for every check still reading, then throws (once) what they found. */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+    this.throwIfFound();
+  }
+}
+
+function explanationOf(student: Float32Array, teacher: Float32Array, shape: readonly number[], options: DistOptions): unknown {
+  try {
+    return explainValues(student, teacher, shape, options);
+  } catch (error) {
+    return error;
+  }
+}
+
 /** The error for logits read back: `NON_FINITE` at the bad position (thrown), else `degenerate`. */
 function explainValues(student: Float32Array, teacher: Float32Array, shape: readonly number[], options: DistOptions): DistInputError {
   // Rows of the last axis's classes: 2-D logits, or dense [N, H, W, C] ones read as rows.
