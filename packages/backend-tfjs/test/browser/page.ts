@@ -29,13 +29,14 @@ export interface ConformanceSummary {
   readonly failures?: string[];
 }
 
-async function conformance(variant: string): Promise<ConformanceSummary> {
+/** The suite on tfjs-`variant`, with the bundled golden files and those at the URLs of `golden`. */
+async function conformance(variant: string, golden: string[] = []): Promise<ConformanceSummary> {
   const backend = createBackend({ variant });
   try {
     const availability = await backend.availability();
     if (!availability.available) return { available: false, reason: availability.reason };
     // The lifecycle checks dispose backends: they get fresh ones from the factory.
-    const report = await runConformance(backend, { createBackend: () => createBackend({ variant }) });
+    const report = await runConformance(backend, { createBackend: () => createBackend({ variant }), golden: golden.map((url) => new URL(url, location.href)) });
     const failures = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.message}`);
     return { available: true, computedBy: availability.details?.computedBy, passed: report.passed, failed: report.failed, failures: failures.slice(0, 20) };
   } finally {

@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { serveTestPage } from '../../../../scripts/serve-test-page.mjs';
 
-export function servePage() {
+/** `extraJson`: more URL prefix -> folder entries (golden files of `scripts/browser-conformance.mjs`). */
+export function servePage({ extraJson = {} } = {}) {
   return serveTestPage({
     build,
     entry: fileURLToPath(new URL('./page.ts', import.meta.url)),
     // Node-only modules that backend-tfjs imports on demand through variables; never reached in a page.
     external: ['webgpu', '@tensorflow/tfjs-node', 'node:*'],
-    jsonFolders: { '/golden/': new URL('../../../conformance/golden/', import.meta.url) },
+    jsonFolders: { '/golden/': new URL('../../../conformance/golden/', import.meta.url), ...extraJson },
   });
 }
