@@ -1,10 +1,12 @@
 /**
- * What the runner times: a DIST backend loaded by name through core's `loadBackend`, or an external
- * baseline (PyTorch in a child process) behind the same small interface.
+ * What the runner times: a DIST backend loaded by name through core's `loadBackend`, the bench's own
+ * naive tfjs baselines (naive-tfjs.ts), or an external baseline (PyTorch in a child process) behind
+ * the same small interface.
  */
 import { loadBackend, type Availability, type BoundDist, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
 import { isBaseline } from './baselines.js';
 import type { BenchInputs } from './inputs.js';
+import { createNaiveTfjsBaseline, isNaiveTfjsBaseline } from './naive-tfjs.js';
 import type { Op } from './sizes.js';
 
 export interface RunOutcome {
@@ -31,8 +33,9 @@ export function roleOf(name: string): BenchSubject['role'] {
 }
 
 /**
- * Loads a backend by name; a backend that cannot even load becomes an unavailable subject with the
- * reason. With `resident`, calls run on bound logits (`DistBackend.bind`).
+ * Loads a backend by name (a naive tfjs baseline is the bench's own, the rest come through core's
+ * `loadBackend`); a backend that cannot even load becomes an unavailable subject with the reason.
+ * With `resident`, calls run on bound logits (`DistBackend.bind`).
  */
 export async function loadSubject(
   name: string,
@@ -41,7 +44,7 @@ export async function loadSubject(
   resident = false,
 ): Promise<BenchSubject> {
   try {
-    const backend = await loadBackend(name, loadOptions);
+    const backend = isNaiveTfjsBaseline(name) ? createNaiveTfjsBaseline(name) : await loadBackend(name, loadOptions);
     return resident ? residentSubject(name, backend, options) : backendSubject(name, backend, options);
   } catch (error) {
     const { reason, hint } = error as { reason?: string; hint?: string; message?: string };
