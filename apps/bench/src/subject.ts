@@ -7,7 +7,9 @@ import { loadBackend, type Availability, type BoundDist, type DistBackend, type 
 import { isBaseline } from './baselines.js';
 import type { BenchInputs } from './inputs.js';
 import { createNaiveTfjsBaseline, isNaiveTfjsBaseline } from './naive-tfjs.js';
+import type { MemoryUse } from './report.js';
 import type { Op } from './sizes.js';
+import { tfjsMemory } from './tfjs-memory.js';
 
 export interface RunOutcome {
   readonly loss: number;
@@ -25,6 +27,8 @@ export interface BenchSubject {
   load(inputs: BenchInputs): Promise<void>;
   /** One call of the loss (and gradient, for forward+backward) on the loaded inputs. */
   run(op: Op): Promise<RunOutcome>;
+  /** What the subject's own runtime tells of its memory now (tfjs: tensors, GPU memory); undefined: nothing. */
+  memory?(): MemoryUse | undefined;
   dispose(): Promise<void>;
 }
 
@@ -52,13 +56,30 @@ export async function loadSubject(
   }
 }
 
+/**
+ * The availability of a backend, and a reader of its memory once it said it runs on tfjs
+ * (`details.tfjsBackend`, as the tfjs backends and the naive baselines report).
+ */
+function memoryWatch(backend: DistBackend): Pick<BenchSubject, 'availability' | 'memory'> {
+  let tfjsBackend: string | undefined;
+  return {
+    availability: async () => {
+      const availability = await backend.availability();
+      const named = availability.available ? availability.details?.tfjsBackend : undefined;
+      tfjsBackend = typeof named === 'string' ? named : undefined;
+      return availability;
+    },
+    memory: () => (tfjsBackend === undefined ? undefined : tfjsMemory(tfjsBackend)),
+  };
+}
+
 export function backendSubject(name: string, backend: DistBackend, options: DistOptions): BenchSubject {
   let inputs: BenchInputs | undefined;
   return {
     name,
     role: roleOf(name),
     precision: backend.precision,
-    availability: () => backend.availability(),
+    ...memoryWatch(backend),
     load: async (next) => {
       inputs = next;
     },
@@ -89,7 +110,7 @@ export function residentSubject(name: string, backend: DistBackend, options: Dis
     name,
     role: roleOf(name),
     precision: backend.precision,
-    availability: () => backend.availability(),
+    ...memoryWatch(backend),
     load: async ({ student, teacher, size }) => {
       await bound?.dispose();
       bound = undefined;
