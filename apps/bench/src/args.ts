@@ -3,6 +3,7 @@ import { parseArgs as parseNodeArgs } from 'node:util';
 import { listBackends, type LoadOptions } from '@dist-kd/core';
 import { HEADLINE_BACKENDS, HEADLINE_SIZES } from './baselines.js';
 import { BenchUsageError } from './errors.js';
+import { NAIVE_TFJS_BASELINES } from './naive-tfjs.js';
 import { FULL_SIZES, parseSizes, sizeLabel, type Size } from './sizes.js';
 
 export interface RunCommand {
@@ -43,10 +44,11 @@ export const DEFAULT_BACKENDS: readonly string[] = HEADLINE_BACKENDS;
 
 /**
  * `--full`: every backend name the installed backend packages offer (core's `listBackends`), except
- * the `tfjs` alias (`auto`: it is one of the others), plus the PyTorch baseline.
+ * the `tfjs` alias (`auto`: it is one of the others), plus the baselines (the bench's naive tfjs
+ * ports and PyTorch) and the native ceiling.
  */
 export async function fullBackends(options?: LoadOptions): Promise<string[]> {
-  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), 'pytorch', 'native-ceiling'];
+  return [...(await listBackends(options)).filter((name) => name !== 'tfjs'), ...NAIVE_TFJS_BASELINES, 'pytorch', 'native-ceiling'];
 }
 
 export const DEFAULT_OUT = 'reports';
@@ -58,7 +60,8 @@ export const USAGE = `Usage:
 
 Options:
   --backends a,b,...   backends to time (default: each backend and its baseline: ${DEFAULT_BACKENDS.join(', ')};
-                       --full: every variant of every installed backend package, plus pytorch and native-ceiling);
+                       --full: every variant of every installed backend package, the naive tfjs
+                       baselines, pytorch and native-ceiling);
                        also "reference" or a module path that exports createBackend
   --sizes BxC,...      sizes, e.g. 256x1000,128x32000 (default: ${HEADLINE_SIZES.map(sizeLabel).join(', ')};
                        --full: ${FULL_SIZES.map(sizeLabel).join(', ')})

@@ -1,4 +1,5 @@
 /** Number formatting shared by the terminal table, the Markdown and the charts. */
+import type { MemoryUse } from './report.js';
 
 export function formatMs(ms: number): string {
   if (ms >= 100) return ms.toFixed(0);
@@ -20,6 +21,30 @@ export function formatThroughput(elementsPerSecond: number): string {
 
 export function formatBytes(bytes: number | null): string {
   return bytes === null ? 'unknown' : `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+export function formatMiB(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return `${mib >= 10 ? mib.toFixed(0) : mib.toPrecision(2)} MiB`;
+}
+
+/** Live tfjs tensors after a case and those it added: "12 (+0)"; empty when tfjs told nothing. */
+export function formatTensors(memory: MemoryUse | undefined): string {
+  if (memory?.tfjs_tensors === undefined) return '';
+  const added = memory.tfjs_tensors_added;
+  return added === undefined ? String(memory.tfjs_tensors) : `${memory.tfjs_tensors} (${added >= 0 ? '+' : ''}${added})`;
+}
+
+/** GPU memory as tfjs tells it: "1.2 MiB of 4.0 MiB, 6 buffers + 3 free"; empty when nothing was told. */
+export function formatGpuMemory(memory: MemoryUse | undefined): string {
+  const parts: string[] = [];
+  if (memory?.gpu_bytes_in_use !== undefined) {
+    parts.push(memory.gpu_bytes_allocated !== undefined ? `${formatMiB(memory.gpu_bytes_in_use)} of ${formatMiB(memory.gpu_bytes_allocated)}` : formatMiB(memory.gpu_bytes_in_use));
+  }
+  if (memory?.gpu_buffers_in_use !== undefined) {
+    parts.push(`${memory.gpu_buffers_in_use} buffers${memory.gpu_buffers_free !== undefined ? ` + ${memory.gpu_buffers_free} free` : ''}`);
+  }
+  return parts.join(', ');
 }
 
 /** A plain-text table with padded columns, for the terminal. */

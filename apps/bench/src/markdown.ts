@@ -1,5 +1,5 @@
 /** The Markdown report: where it ran, which backends could not run and why, and times with speed-ups over each baseline. */
-import { formatBytes, formatMs, formatRatio, formatThroughput, markdownTable } from './format.js';
+import { formatBytes, formatGpuMemory, formatMiB, formatMs, formatRatio, formatTensors, formatThroughput, markdownTable } from './format.js';
 import { busyMachine, type BenchReport, type ResultEntry } from './report.js';
 import { verdictLine, verdicts } from './verdicts.js';
 import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
@@ -77,6 +77,11 @@ function resultTable(report: BenchReport, results: readonly ResultEntry[]): stri
   const baselines = report.backends
     .filter((b) => b.role === 'baseline' && results.some((r) => r.backend === b.name && r.status === 'measured'))
     .map((b) => b.name);
+  // Columns of what tfjs tells, only where some result has it (a run without tfjs has none).
+  const memoryColumns = [
+    { title: 'tfjs tensors (+left by the case)', cell: formatTensors },
+    { title: 'GPU memory (tfjs)', cell: formatGpuMemory },
+  ].filter((column) => results.some((r) => column.cell(r.memory) !== ''));
   const header = [
     'size (BxC)',
     'backend',
@@ -87,6 +92,7 @@ function resultTable(report: BenchReport, results: readonly ResultEntry[]): stri
     'MAD/median',
     'Melem/s',
     'peak RSS',
+    ...memoryColumns.map((column) => column.title),
     ...baselines.map((b) => `vs ${b}`),
     'notes',
   ];
@@ -99,7 +105,8 @@ function resultTable(report: BenchReport, results: readonly ResultEntry[]): stri
         const base = here.find((r) => r.backend === name && r.status === 'measured');
         return base && result.status === 'measured' ? formatRatio(base.median_ms! / result.median_ms!) : '—';
       });
-      rows.push([sizeLabel(size), result.backend, ...cells, ...ratios, notes(result)]);
+      const memory = memoryColumns.map((column) => column.cell(result.memory) || '—');
+      rows.push([sizeLabel(size), result.backend, ...cells, ...memory, ...ratios, notes(result)]);
     }
   }
   return markdownTable(header, rows);
@@ -113,7 +120,7 @@ function measuredCells(result: ResultEntry): string[] {
     result.calls_per_sample && result.calls_per_sample > 1 ? `${result.samples} × ${result.calls_per_sample} calls` : String(result.samples),
     result.rel_mad!.toFixed(3),
     formatThroughput(result.throughput_eps!),
-    result.memory?.peak_rss_bytes !== undefined ? `${(result.memory.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB` : '—',
+    result.memory?.peak_rss_bytes !== undefined ? formatMiB(result.memory.peak_rss_bytes) : '—',
   ];
 }
 
@@ -138,6 +145,11 @@ function legend(report: BenchReport): string[] {
     '- Melem/s: B×C logits per second at the median.',
     '- first call ms: the first call at that size (shader compilation, kernel and buffer set-up), apart from the steady state of the median.',
     '- peak RSS: the Node process\'s peak resident memory when the case finished (all backends so far share the process).',
+    '- tfjs tensors: live tensors in tfjs\'s engine after a tfjs case (one engine per process or page, shared by the tfjs subjects), ' +
+      'and in brackets those the case added: 0 when it left none behind.',
+    '- GPU memory (tfjs): on tfjs-webgpu and tfjs-webgl, the GPU memory holding tensors of that allocated (tfjs pools freed ' +
+      'buffers and textures), and on tfjs-webgpu its buffers in use + free in the pool. tfjs-webgl keeps its texture counts ' +
+      'private, and @dist-kd/backend-webgpu tells no buffer count, so neither has one here.',
     '- samples: timed samples; "N × k calls" means calls too fast for the timer were timed k at a time, each sample their mean.',
     `- ⚠ noisy: MAD/median over ${noise.max_rel_mad}, p99/median over ${noise.max_p99_over_median}, or fewer than ` +
       `${noise.min_samples} samples; compare such rows with care.`,

@@ -104,7 +104,10 @@ export interface ResultEntry {
    * compilation, kernel and buffer set-up, the JIT's first pass.
    */
   readonly first_call_ms?: number;
-  /** Memory after the timing: what the environment can tell (Node: peak RSS; a browser: JS heap). */
+  /**
+   * Memory after the timing: what the environment can tell (Node: peak RSS; a browser: JS heap),
+   * and for a tfjs subject what tfjs tells (live tensors; GPU memory and buffers on GPU backends).
+   */
   readonly memory?: MemoryUse;
   readonly median_ms?: number;
   readonly p99_ms?: number;
@@ -132,6 +135,20 @@ export interface MemoryUse {
   readonly peak_rss_bytes?: number;
   /** JavaScript heap in use (Node's `process.memoryUsage().heapUsed`, Chromium's `performance.memory`). */
   readonly js_heap_bytes?: number;
+  /**
+   * tfjs subjects: live tensors in tfjs's engine after the case (`tf.memory().numTensors`; one
+   * engine per process or page, so tensors other tfjs subjects hold count too).
+   */
+  readonly tfjs_tensors?: number;
+  /** tfjs subjects: tensors the case left behind, after minus before it (0 when it leaked none). */
+  readonly tfjs_tensors_added?: number;
+  /** tfjs on a GPU: bytes of GPU memory holding live tensors (`tf.memory().numBytesInGPU`). */
+  readonly gpu_bytes_in_use?: number;
+  /** tfjs on a GPU: bytes of GPU memory allocated, tfjs's pool of free buffers or textures included. */
+  readonly gpu_bytes_allocated?: number;
+  /** tfjs-webgpu: GPU buffers in use, and free in its pool (its bufferManager's counts). */
+  readonly gpu_buffers_in_use?: number;
+  readonly gpu_buffers_free?: number;
 }
 
 export interface BenchReport {

@@ -106,9 +106,10 @@ export async function runBench(
         } else if (slow && !mustTime) {
           result = { ...base, status: 'skipped', reason: `one call at ${sizeLabel(slow.size)} already took ${overLimitText(slow.ms, settings)}` };
         } else {
+          const before = subject.memory?.();
           result = await probeThenMeasure(subject, op, size, settings, referenceLoss, base, mustTime);
           if (result.status === 'skipped') overLimit.set(key, { size, ms: result.probe_ms! });
-          const memory = hooks.sampleMemory?.();
+          const memory = memoryAfter(hooks.sampleMemory?.(), before, subject.memory?.());
           if (memory && result.status === 'measured') result = { ...result, memory };
         }
         results.push(result);
@@ -174,6 +175,14 @@ async function probeThenMeasure(
   } catch (error) {
     return { ...base, status: 'failed', reason: message(error) };
   }
+}
+
+/** The environment's memory and the subject's own, with the tfjs tensors the case added. */
+function memoryAfter(environment: MemoryUse | undefined, before: MemoryUse | undefined, after: MemoryUse | undefined): MemoryUse | undefined {
+  if (!environment && !after) return undefined;
+  const added =
+    before?.tfjs_tensors !== undefined && after?.tfjs_tensors !== undefined ? { tfjs_tensors_added: after.tfjs_tensors - before.tfjs_tensors } : {};
+  return { ...environment, ...after, ...added };
 }
 
 function overLimitText(ms: number, settings: BenchSettings): string {

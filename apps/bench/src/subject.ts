@@ -1,11 +1,15 @@
 /**
- * What the runner times: a DIST backend loaded by name through core's `loadBackend`, or an external
- * baseline (PyTorch in a child process) behind the same small interface.
+ * What the runner times: a DIST backend loaded by name through core's `loadBackend`, the bench's own
+ * naive tfjs baselines (naive-tfjs.ts), or an external baseline (PyTorch in a child process) behind
+ * the same small interface.
  */
 import { loadBackend, type Availability, type BoundDist, type DistBackend, type DistOptions, type LoadOptions } from '@dist-kd/core';
 import { isBaseline } from './baselines.js';
 import type { BenchInputs } from './inputs.js';
+import { createNaiveTfjsBaseline, isNaiveTfjsBaseline } from './naive-tfjs.js';
+import type { MemoryUse } from './report.js';
 import type { Op } from './sizes.js';
+import { tfjsMemory } from './tfjs-memory.js';
 
 export interface RunOutcome {
   readonly loss: number;
@@ -23,6 +27,8 @@ export interface BenchSubject {
   load(inputs: BenchInputs): Promise<void>;
   /** One call of the loss (and gradient, for forward+backward) on the loaded inputs. */
   run(op: Op): Promise<RunOutcome>;
+  /** What the subject's own runtime tells of its memory now (tfjs: tensors, GPU memory); undefined: nothing. */
+  memory?(): MemoryUse | undefined;
   dispose(): Promise<void>;
 }
 
@@ -31,8 +37,9 @@ export function roleOf(name: string): BenchSubject['role'] {
 }
 
 /**
- * Loads a backend by name; a backend that cannot even load becomes an unavailable subject with the
- * reason. With `resident`, calls run on bound logits (`DistBackend.bind`).
+ * Loads a backend by name (a naive tfjs baseline is the bench's own, the rest come through core's
+ * `loadBackend`); a backend that cannot even load becomes an unavailable subject with the reason.
+ * With `resident`, calls run on bound logits (`DistBackend.bind`).
  */
 export async function loadSubject(
   name: string,
@@ -41,12 +48,29 @@ export async function loadSubject(
   resident = false,
 ): Promise<BenchSubject> {
   try {
-    const backend = await loadBackend(name, loadOptions);
+    const backend = isNaiveTfjsBaseline(name) ? createNaiveTfjsBaseline(name) : await loadBackend(name, loadOptions);
     return resident ? residentSubject(name, backend, options) : backendSubject(name, backend, options);
   } catch (error) {
     const { reason, hint } = error as { reason?: string; hint?: string; message?: string };
     return unavailableSubject(name, reason ?? String((error as Error)?.message ?? error), hint);
   }
+}
+
+/**
+ * The availability of a backend, and a reader of its memory once it said it runs on tfjs
+ * (`details.tfjsBackend`, as the tfjs backends and the naive baselines report).
+ */
+function memoryWatch(backend: DistBackend): Pick<BenchSubject, 'availability' | 'memory'> {
+  let tfjsBackend: string | undefined;
+  return {
+    availability: async () => {
+      const availability = await backend.availability();
+      const named = availability.available ? availability.details?.tfjsBackend : undefined;
+      tfjsBackend = typeof named === 'string' ? named : undefined;
+      return availability;
+    },
+    memory: () => (tfjsBackend === undefined ? undefined : tfjsMemory(tfjsBackend)),
+  };
 }
 
 export function backendSubject(name: string, backend: DistBackend, options: DistOptions): BenchSubject {
@@ -55,7 +79,7 @@ export function backendSubject(name: string, backend: DistBackend, options: Dist
     name,
     role: roleOf(name),
     precision: backend.precision,
-    availability: () => backend.availability(),
+    ...memoryWatch(backend),
     load: async (next) => {
       inputs = next;
     },
@@ -86,7 +110,7 @@ export function residentSubject(name: string, backend: DistBackend, options: Dis
     name,
     role: roleOf(name),
     precision: backend.precision,
-    availability: () => backend.availability(),
+    ...memoryWatch(backend),
     load: async ({ student, teacher, size }) => {
       await bound?.dispose();
       bound = undefined;

@@ -76,6 +76,16 @@ describe('bench page', () => {
       const own = report.results.filter((r) => r.backend === name);
       expect(own.every((r) => r.status === 'measured' && r.loss_check === 'ok'), `${name}: ${JSON.stringify(own)}`).toBe(true);
     }
+    // Memory per subject on the page too: the JS heap for every result, tfjs's tensor count for the
+    // tfjs subjects (none left behind by a case), nothing of tfjs for the others.
+    for (const result of report.results.filter((r) => r.status === 'measured')) {
+      expect(result.memory?.js_heap_bytes, result.backend).toBeGreaterThan(0);
+      if (result.backend.startsWith('tfjs-')) expect(result.memory, result.backend).toMatchObject({ tfjs_tensors: expect.any(Number), tfjs_tensors_added: 0 });
+      else expect(result.memory?.tfjs_tensors, result.backend).toBeUndefined();
+    }
+    const webgpuRows = report.results.filter((r) => r.backend === 'tfjs-webgpu' && r.status === 'measured');
+    for (const result of webgpuRows) expect(result.memory, 'tfjs-webgpu').toMatchObject({ gpu_buffers_in_use: expect.any(Number), gpu_bytes_allocated: expect.any(Number) });
+    expect(await page.locator('#results th').allTextContents()).toEqual(expect.arrayContaining(['JS heap', 'tfjs tensors (+left)', 'GPU memory (tfjs)']));
     const reference = report.results.filter((r) => r.backend === 'reference');
     expect(reference.every((r) => r.status === 'measured' && r.median_ms! > 0 && r.loss_check === 'ok')).toBe(true);
     expect(report.versions['@dist-kd/core']).toMatch(/^\d+\.\d+\.\d+/);

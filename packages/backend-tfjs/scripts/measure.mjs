@@ -1,6 +1,8 @@
 // Guides work on the fused loss; the bench app makes the published comparisons.
-// Forward + backward through DistBackend.compute (upload, compute, read back) for the fused and the
-// naive variant on the same tfjs backend, run alternately so that both see the same machine load.
+// Forward + backward through DistBackend.compute (upload, compute, read back) for the SIMD kernel
+// (`wasm`, `cpu`) and the fused tfjs ops on the same tfjs backend (`ops-wasm`, `ops-cpu`), run
+// alternately so that both see the same machine load. The naive baseline is the bench's:
+// pnpm bench --backends tfjs-wasm,tfjs-naive-wasm.
 // Reports wall-time medians and minima (the minimum is the least disturbed by other processes on a
 // busy machine) and CPU-time medians (tfjs wasm/cpu run on one thread).
 // Usage: pnpm --filter @dist-kd/backend-tfjs build && node packages/backend-tfjs/scripts/measure.mjs [wasm] [cpu]
@@ -37,23 +39,23 @@ async function timeOnce(backend, request) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 for (const platform of platforms) {
-  const fused = createBackend({ variant: platform });
-  const naive = createBackend({ variant: `naive-${platform}` });
+  const kernel = createBackend({ variant: platform });
+  const ops = createBackend({ variant: `ops-${platform}` });
   for (const [B, C] of sizes) {
     const request = { student: logits(B * C, 1), teacher: logits(B * C, 2), shape: [B, C], gradient: true };
     const runs = platform === 'cpu' ? 5 : 21;
-    const times = { fused: [], naive: [] };
+    const times = { kernel: [], ops: [] };
     for (let k = 0; k < runs + 2; k++) {
-      const f = await timeOnce(fused, request);
-      const n = await timeOnce(naive, request);
+      const k1 = await timeOnce(kernel, request);
+      const o = await timeOnce(ops, request);
       if (k < 2) continue; // warm-up
-      times.fused.push(f);
-      times.naive.push(n);
+      times.kernel.push(k1);
+      times.ops.push(o);
     }
     const report = (kind, statistic) => {
-      const fusedMs = statistic(times.fused.map((t) => t[kind]));
-      const naiveMs = statistic(times.naive.map((t) => t[kind]));
-      return `fused ${fusedMs.toFixed(2)} ms, naive ${naiveMs.toFixed(2)} ms, ratio ${(naiveMs / fusedMs).toFixed(1)}x`;
+      const kernelMs = statistic(times.kernel.map((t) => t[kind]));
+      const opsMs = statistic(times.ops.map((t) => t[kind]));
+      return `kernel ${kernelMs.toFixed(2)} ms, fused ops ${opsMs.toFixed(2)} ms, ratio ${(opsMs / kernelMs).toFixed(1)}x`;
     };
     console.log(
       `${platform} ${B}x${C} (${runs} runs each) wall median: ${report('wall', median)}; ` +

@@ -2,13 +2,12 @@
  * The tfjs backends behind core's `DistBackend` interface: `createBackend({ variant })` with the
  * variants auto, node, wasm, cpu, webgl, webgpu (the loss as this package computes it: the SIMD
  * kernel on wasm and cpu, fused tfjs ops elsewhere), ops-wasm and ops-cpu (the fused tfjs ops on
- * wasm and cpu, for comparison), and naive-wasm, naive-cpu, naive-webgpu, naive-webgl (the design note's formula
- * in tfjs ops, gradient by `tf.grad`: the baseline).
+ * wasm and cpu, for comparison). The naive baseline the bench compares these with is the bench's
+ * own (apps/bench), not a variant of this package.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   BackendLifecycle,
-  BackendRuntimeError,
   BackendUnavailableError,
   checkLogitValues,
   checkMemory,
@@ -33,13 +32,10 @@ import {
 import { distPass, runsDistKernel, type DistImplementation } from './dist-pass.js';
 import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
 import { distKernelConfig } from './kernels/register-all.js';
-import { naiveDist } from './naive-dist.js';
 import { cpuDistKernel, wasmDistKernel } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
-const NAIVE_PREFIX = 'naive-';
-const NAIVE_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu', 'webgpu', 'webgl'];
 /** Where the SIMD kernel would serve, so that forcing tfjs ops makes a different variant. */
 const OPS_PREFIX = 'ops-';
 const OPS_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu'];
@@ -48,12 +44,11 @@ export const TFJS_VARIANTS: readonly string[] = [
   'auto',
   ...TFJS_PLATFORMS,
   ...OPS_PLATFORMS.map((platform) => OPS_PREFIX + platform),
-  ...NAIVE_PLATFORMS.map((platform) => NAIVE_PREFIX + platform),
 ];
 
 /**
  * The variants besides the default (`auto`), which core's `listBackends` turns into the backend
- * names `tfjs-<variant>` (`tfjs-wasm`, `tfjs-naive-webgl`, ...).
+ * names `tfjs-<variant>` (`tfjs-wasm`, `tfjs-ops-cpu`, ...).
  */
 export const VARIANTS: readonly string[] = TFJS_VARIANTS.filter((variant) => variant !== 'auto');
 
@@ -70,12 +65,10 @@ type Compute = (student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions
 export function createBackend(config: BackendConfig = {}): DistBackend {
   const variant = config.variant ?? 'auto';
   if (!TFJS_VARIANTS.includes(variant)) throw unknownVariantError('tfjs', variant, TFJS_VARIANTS);
-  const naive = variant.startsWith(NAIVE_PREFIX);
   const implementation: DistImplementation = variant.startsWith(OPS_PREFIX) ? 'ops' : 'auto';
-  const platform = variant.replace(NAIVE_PREFIX, '').replace(OPS_PREFIX, '') as TfjsPlatformChoice;
+  const platform = variant.replace(OPS_PREFIX, '') as TfjsPlatformChoice;
   const name = variant === 'auto' ? 'tfjs' : `tfjs-${variant}`;
-  const compute: Compute = naive ? naiveTerms : fusedTerms(implementation);
-  const checkGradient = naive ? rejectNaiveNaN(name) : undefined;
+  const compute: Compute = fusedTerms(implementation);
   const lifecycle = new BackendLifecycle(name);
   // The platform once it started: `auto` would otherwise probe its candidates again on every call.
   let started: ReadyPlatform | undefined;
@@ -104,7 +97,7 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
    * loss, and, where the SIMD kernel runs, its memory, before anything is allocated.
    */
   const checkInput = (input: DistInput, ready: ReadyPlatform): void => {
-    const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend, input.options);
+    const kernel = runsDistKernel(implementation, ready.tfjsBackend, input.options);
     if (!kernel) checkLogitValues(input, 'float32');
     else if (SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
   };
@@ -112,13 +105,12 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   return withRowSelection({
     name,
     precision: 'float32',
-    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
-    // naive baseline is the design note's softmax formula and nothing else.
-    supports: { sigmoid: !naive },
+    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only).
+    supports: { sigmoid: true },
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
-        const computedBy = naive ? 'naive baseline (tf.grad)' : describeImplementation(implementation, started.tfjsBackend);
+        const computedBy = describeImplementation(implementation, started.tfjsBackend);
         return {
           available: true,
           device: `${started.device}, ${computedBy}`,
@@ -137,14 +129,14 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const now = activeNow();
         if (now) {
           checkInput(input, now);
-          return run(input, compute, checkGradient);
+          return run(input, compute);
         }
         const own = copyLogits(input);
         const later = await ready();
         // tfjs has one active backend per process: make this one active for the computation.
         await activate(later);
         checkInput(own, later);
-        return run(own, compute, checkGradient);
+        return run(own, compute);
       });
     },
     bind(binding: DistBinding): Promise<BoundDist> {
@@ -154,10 +146,10 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const platform = await ready();
         await activate(platform);
         // Bound calls compute with the gradient: checked as such once, here.
-        if (!naive && runsDistKernel(implementation, platform.tfjsBackend, input.options) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
+        if (runsDistKernel(implementation, platform.tfjsBackend, input.options) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
           checkMemory(name, simdKernelMemory(platform.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(platform.tfjsBackend, config.memoryLimitBytes));
         }
-        return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
+        return lifecycle.bind(bindTensors(input, platform, compute));
       });
     },
     dispose: () => lifecycle.dispose(() => undefined),
@@ -223,23 +215,13 @@ async function readTerms(scalars: tf.Tensor, input: DistInput): Promise<DistTerm
 }
 
 /** The gradient in the array type `DistResult.gradient` promises for this input. */
-async function readGradient(
-  gradient: tf.Tensor,
-  input: DistInput,
-  checkGradient?: (gradient: Float32Array | Float64Array) => void,
-): Promise<Float32Array | Float64Array> {
+async function readGradient(gradient: tf.Tensor, input: DistInput): Promise<Float32Array | Float64Array> {
   // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
   const values = (await gradient.data()) as Float32Array;
-  const result = input.student instanceof Float32Array ? values : Float64Array.from(values);
-  checkGradient?.(result);
-  return result;
+  return input.student instanceof Float32Array ? values : Float64Array.from(values);
 }
 
-async function run(
-  input: DistInput,
-  compute: Compute,
-  checkGradient?: (gradient: Float32Array | Float64Array) => void,
-): Promise<DistResult> {
+async function run(input: DistInput, compute: Compute): Promise<DistResult> {
   const shape: [number, number] = [input.batch, input.classes];
   const tensors = tf.tidy(() => {
     const student = tf.tensor2d(toFloat32(input.student), shape);
@@ -249,7 +231,7 @@ async function run(
   try {
     // Both reads start at once: on a GPU backend they then wait for the device once, not twice.
     const termsRead = readTerms(tensors.scalars, input);
-    const gradientRead = tensors.gradient ? readGradient(tensors.gradient, input, checkGradient) : undefined;
+    const gradientRead = tensors.gradient ? readGradient(tensors.gradient, input) : undefined;
     // The terms' error (a bad input) comes first; the gradient's is then moot.
     gradientRead?.catch(() => undefined);
     const terms = await termsRead;
@@ -262,12 +244,7 @@ async function run(
 }
 
 /** The logits as tensors kept for repeated calls, each call's gradient kept until the next. */
-function bindTensors(
-  input: DistInput,
-  platform: ReadyPlatform,
-  compute: Compute,
-  checkGradient?: (gradient: Float32Array | Float64Array) => void,
-): BoundCalls {
+function bindTensors(input: DistInput, platform: ReadyPlatform, compute: Compute): BoundCalls {
   const shape: [number, number] = [input.batch, input.classes];
   // The input's logits are copies of the caller's (copyLogits), which the tensors may keep
   // (tfjs-cpu keeps a Float32Array by reference).
@@ -287,7 +264,7 @@ function bindTensors(
         tensors.scalars.dispose();
       }
     },
-    readGradient: () => readGradient(gradient!, input, checkGradient),
+    readGradient: () => readGradient(gradient!, input),
     release() {
       tf.dispose([student, teacher, ...(gradient ? [gradient] : [])]);
       gradient = undefined;
@@ -306,37 +283,4 @@ function fusedTerms(implementation: DistImplementation): Compute {
     const { loss, inter, intra } = pass;
     return gradient ? { loss, inter, intra, gradient: pass.backward(pass.saved) } : { loss, inter, intra };
   };
-}
-
-/**
- * The naive port differentiates sqrt at 0 (infinite) when a row or column has zero variance and eps
- * is not inside the root, which turns the gradient into NaN; say so rather than return it.
- */
-function rejectNaiveNaN(name: string): (gradient: Float32Array | Float64Array) => void {
-  return (gradient) => {
-    if (gradient.every(Number.isFinite)) return;
-    throw new BackendRuntimeError(
-      name,
-      "tf.grad through the naive formula gave a non-finite gradient (sqrt'(0) is infinite for a zero-variance " +
-        'row or column when eps is outside the square root); the fused variants use its limit instead',
-    );
-  };
-}
-
-/** The baseline: forward by the formula, gradient by `tf.grad` through it. */
-function naiveTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): Terms {
-  if (!gradient) return naiveDist(student, teacher, options);
-  let kept: { inter: tf.Scalar; intra: tf.Scalar } | undefined;
-  const { value, grad } = tf.valueAndGrad((s: tf.Tensor2D) => {
-    const terms = naiveDist(s, teacher, options);
-    // The tape's scope disposes everything but the loss: keep the two terms it reports too.
-    kept = { inter: tf.keep(terms.inter), intra: tf.keep(terms.intra) };
-    return terms.loss;
-  })(student);
-  const { inter, intra } = kept!;
-  // Hand the kept terms back to the caller's tidy scope, which disposes them after the read.
-  const terms = { loss: value as tf.Scalar, inter: tf.clone(inter), intra: tf.clone(intra), gradient: grad as tf.Tensor2D };
-  inter.dispose();
-  intra.dispose();
-  return terms;
 }

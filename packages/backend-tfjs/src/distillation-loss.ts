@@ -26,9 +26,7 @@ export interface DistillationLossInputs {
 /** mean softmax cross-entropy(labels, studentLogits) + weight * distLoss(teacherLogits, studentLogits). */
 export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
   const { labels, studentLogits, teacherLogits, weight = 1, options } = inputs;
-  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
-    throw new DistInputError('BAD_OPTION', `weight must be a finite number >= 0, got ${String(weight)}`);
-  }
+  checkWeight(weight);
   const total = tf.tidy(() => {
     const dist = distLoss(teacherLogits, studentLogits, options);
     // Class indices are read to be checked only where the op may read (host backends, or 'sync'):
@@ -43,7 +41,15 @@ export function distillationLoss(inputs: DistillationLossInputs): tf.Scalar {
   return explainedOnRead(total, teacherLogits as tf.Tensor2D, studentLogits as tf.Tensor2D, resolveOptions(distOptions));
 }
 
-function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, checkIndices: boolean): tf.Tensor {
+/** The DIST term's weight: a finite number >= 0 (BAD_OPTION otherwise). */
+export function checkWeight(weight: unknown): void {
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+    throw new DistInputError('BAD_OPTION', `weight must be a finite number >= 0, got ${String(weight)}`);
+  }
+}
+
+/** The labels as [B, C] rows for softmax cross-entropy: class indices [B] one-hot, [B, C] labels as they are. */
+export function oneHotTargets(labels: tf.Tensor, studentLogits: tf.Tensor, checkIndices: boolean): tf.Tensor {
   if (!(labels instanceof tf.Tensor)) {
     throw new DistInputError('BAD_INPUT_TYPE', 'labels must be a tf.Tensor of class indices [B] or one-hot labels [B, C]');
   }

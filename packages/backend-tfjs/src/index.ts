@@ -1,5 +1,6 @@
 export { distLoss, distLossFunction, type DistLossFunction, type DistLossOptions } from './dist-loss.js';
 export { distillationLoss, type DistillationLossInputs } from './distillation-loss.js';
+export { distillationFit, type DistillationFit, type DistillationFitSettings, type FitLoss } from './distillation-fit.js';
 export { createBackend, TFJS_VARIANTS, VARIANTS } from './backend.js';
 export { useTfjsPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 // What a user of this package needs from core, so that installing this package alone is enough.

@@ -20,6 +20,27 @@ describe('the README training snippet', () => {
     expect(block![1]).toBe(read('../examples/train-student.mjs'));
   });
 
+  it('the model.fit snippet is examples/fit-student.mjs, verbatim', () => {
+    const block = /<!-- example: examples\/fit-student\.mjs -->\n```js\n([\s\S]*?)```/.exec(read('../README.md'));
+    expect(block, 'README embeds the example after its marker').not.toBeNull();
+    expect(block![1]).toBe(read('../examples/fit-student.mjs'));
+  });
+
+  it('the model.fit snippet runs as written: the total and both terms go down, the total their sum', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    await import('../examples/fit-student.mjs' as string);
+    const figures = (label: string) => {
+      const match = new RegExp(`^${label.replace(/[*]/g, '\\*')} (\\S+) -> (\\S+)$`).exec(lines.find((line) => line.startsWith(`${label} `)) ?? '');
+      expect(match, `a "${label} a -> b" line`).not.toBeNull();
+      return [Number(match![1]), Number(match![2])] as const;
+    };
+    const [total, crossEntropy, dist] = [figures('loss'), figures('cross-entropy'), figures('2 * DIST')];
+    for (const [start, end] of [total, crossEntropy, dist]) expect(end).toBeLessThan(start);
+    expect(total[0]).toBeCloseTo(crossEntropy[0] + dist[0], 2);
+    expect(total[1]).toBeCloseTo(crossEntropy[1] + dist[1], 2);
+  }, 120_000);
+
   it('runs as written and its loss goes down', async () => {
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));

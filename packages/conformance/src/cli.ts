@@ -18,7 +18,7 @@ Runs the DIST conformance suite on one backend: the bundled golden files (PyTorc
 checks (invariances, bounds, finite differences, determinism, input types) and bad-input checks.
 
   --backend, -b NAME     reference, auto, ${Object.keys(BACKEND_PACKAGES).join(', ')} or one of their
-                         variants (cpu, tfjs-wasm, tfjs-naive-cpu, webgpu, ...: the backend package
+                         variants (cpu, tfjs-wasm, tfjs-ops-cpu, webgpu, ...: the backend package
                          says which it has), or a package name / path to a module exporting createBackend()
   --golden, -g FILE      also check this dist-golden/1 file (repeatable); each case's tol and
                          eps_mode are honoured

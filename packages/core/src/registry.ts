@@ -8,8 +8,8 @@ import { createReferenceBackend } from './reference-backend.js';
 
 /**
  * Which package serves a backend name: the name's first dash-separated part. The rest of the name is
- * the variant that package's `createBackend` gets (`tfjs-naive-wasm`: @dist-kd/backend-tfjs, variant
- * `naive-wasm`); the part alone is the package's default (`cpu`, `webgpu`, `tfjs`). The names
+ * the variant that package's `createBackend` gets (`tfjs-ops-wasm`: @dist-kd/backend-tfjs, variant
+ * `ops-wasm`); the part alone is the package's default (`cpu`, `webgpu`, `tfjs`). The names
  * themselves come from each package's `VARIANTS` export (`listBackends`), so no list of them is kept
  * here: a package that adds a variant adds a name.
  */

@@ -36,8 +36,8 @@ describe('loadBackend', () => {
   it('passes the variant of a known name to the module', async () => {
     let seen: unknown;
     const importModule = async () => ({ createBackend: (config: unknown) => ((seen = config), createReferenceBackend()) });
-    await loadBackend('tfjs-naive-cpu', { importModule });
-    expect(seen).toEqual({ variant: 'naive-cpu' });
+    await loadBackend('tfjs-ops-cpu', { importModule });
+    expect(seen).toEqual({ variant: 'ops-cpu' });
   });
 
   it('passes no variant for a bare package name, and treats a name no prefix claims as a module specifier', async () => {
@@ -51,7 +51,7 @@ describe('loadBackend', () => {
       ['@dist-kd/backend-cpu', { variant: 'float64' }],
       ['my-backend', undefined],
     ]);
-    expect(backendPackage('tfjs-naive-webgl')).toEqual({ module: '@dist-kd/backend-tfjs', variant: 'naive-webgl' });
+    expect(backendPackage('tfjs-ops-wasm')).toEqual({ module: '@dist-kd/backend-tfjs', variant: 'ops-wasm' });
     expect(backendPackage('constructor')).toBeUndefined();
   });
 
@@ -86,13 +86,13 @@ describe('listBackends', () => {
   it('names each installed package by its prefix and each of its VARIANTS as prefix-variant, leaving out missing packages', async () => {
     const modules: Record<string, unknown> = {
       '@dist-kd/backend-cpu': { VARIANTS: ['float64'] },
-      '@dist-kd/backend-tfjs': { VARIANTS: ['wasm', 'naive-wasm'] },
+      '@dist-kd/backend-tfjs': { VARIANTS: ['wasm', 'ops-wasm'] },
     };
     const importModule = async (id: string) => {
       if (id in modules) return modules[id];
       throw Object.assign(new Error(`no ${id}`), { code: 'ERR_MODULE_NOT_FOUND' });
     };
-    expect(await listBackends({ importModule })).toEqual(['cpu', 'cpu-float64', 'tfjs', 'tfjs-wasm', 'tfjs-naive-wasm']);
+    expect(await listBackends({ importModule })).toEqual(['cpu', 'cpu-float64', 'tfjs', 'tfjs-wasm', 'tfjs-ops-wasm']);
   });
 
   it('throws when a package is installed but fails to load', async () => {

@@ -10,7 +10,7 @@ import { HEADLINE_SIZES, PAGE_HEADLINE_BACKENDS } from '../baselines.js';
 import { buildReport } from '../build-report.js';
 import { reportChart } from '../charts.js';
 import { resultsCsv } from '../csv.js';
-import { formatMs, stamp } from '../format.js';
+import { formatGpuMemory, formatMiB, formatMs, formatTensors, stamp } from '../format.js';
 import { notes, reportMarkdown } from '../markdown.js';
 import { progressHooks } from '../progress.js';
 import type { BackendEntry, BenchReport } from '../report.js';
@@ -171,7 +171,7 @@ function resultsTable(report: BenchReport, answers: readonly Verdict[]): HTMLTab
     }
     return tr;
   };
-  table.append(row(['backend', 'size', 'op', 'median ms', 'p99 ms', 'first call ms', 'samples', 'vs baseline', 'notes'], 'th'));
+  table.append(row(['backend', 'size', 'op', 'median ms', 'p99 ms', 'first call ms', 'samples', 'JS heap', 'tfjs tensors (+left)', 'GPU memory (tfjs)', 'vs baseline', 'notes'], 'th'));
   for (const r of report.results) {
     const verdict = answers.find((v) => v.backend === r.backend && v.op === r.op && v.batch === r.batch && v.classes === r.classes);
     const ratio = verdict?.ratio !== undefined ? `${verdict.ratio.toPrecision(3)}× ± ${verdict.ratio_sd!.toPrecision(2)} (${verdict.baseline})` : '';
@@ -186,6 +186,9 @@ function resultsTable(report: BenchReport, answers: readonly Verdict[]): HTMLTab
           measured ? formatMs(r.p99_ms!) : '',
           r.first_call_ms !== undefined ? formatMs(r.first_call_ms) : '',
           measured ? String(r.samples) : '',
+          r.memory?.js_heap_bytes !== undefined ? formatMiB(r.memory.js_heap_bytes) : '',
+          formatTensors(r.memory),
+          formatGpuMemory(r.memory),
           ratio,
           notes(r),
         ],

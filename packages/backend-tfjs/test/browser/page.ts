@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 // tfjs-webgpu registers itself on import; bundlers do not follow backend-tfjs's dynamic import of it.
 import '@tensorflow/tfjs-backend-webgpu';
-import { resolveOptions } from '@dist-kd/core';
 import { runConformance } from '@dist-kd/conformance';
 import {
   createBackend,
@@ -17,7 +16,6 @@ import {
   useTfjsPlatform,
   type TfjsPlatform,
 } from '../../src/index.js';
-import { naiveDist } from '../../src/naive-dist.js';
 
 export interface ConformanceSummary {
   readonly available: boolean;
@@ -161,11 +159,9 @@ const PIPELINED_CALLS = 10;
  */
 async function bench(platform: TfjsPlatform, sizes: [number, number][], samples: number): Promise<Timing[]> {
   await useTfjsPlatform(platform);
-  const options = resolveOptions({});
   const subjects: Record<string, (teacher: tf.Tensor2D) => (student: tf.Tensor2D) => tf.Scalar> = {
     distLoss: (teacher) => (student) => distLoss(teacher, student),
     'distLoss ops': (teacher) => (student) => distLoss(teacher, student, { implementation: 'ops' }),
-    naive: (teacher) => (student) => naiveDist(student, teacher, options).loss,
   };
   const timings: Timing[] = [];
   for (const [batch, classes] of sizes) {
