@@ -40,6 +40,11 @@ export interface DistillationFit {
    * one-hot / soft labels [B, C].
    */
   targets(labels: tf.Tensor, teacherLogits: tf.Tensor): [tf.Tensor2D, tf.Tensor2D];
+  /**
+   * On GPU backends, waits for the checks of the DIST term's batches and throws the
+   * `DistInputError` of a bad one that `fit` had not reported yet (see `distLossFunction`).
+   */
+  settle(): Promise<void>;
 }
 
 const CROSS_ENTROPY_OUTPUT = 'distill_cross_entropy';
@@ -88,6 +93,7 @@ export function distillationFit(student: tf.LayersModel, settings: DistillationF
   return {
     model,
     loss: [crossEntropy, weightedDist],
+    settle: () => dist.settle(),
     targets(labels, teacherLogits) {
       if (!(teacherLogits instanceof tf.Tensor) || teacherLogits.rank !== 2 || teacherLogits.shape[1] !== classes) {
         throw new DistInputError(

@@ -7,7 +7,7 @@
 import './swiftshader-fallback.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distLossFunction, useTfjsPlatform } from '../src/index.js';
+import { distillationFit, distLossFunction, useTfjsPlatform } from '../src/index.js';
 import { randomLogits } from './helpers.js';
 
 beforeAll(async () => {
@@ -96,5 +96,17 @@ describe('model.fit with distLossFunction on tfjs webgpu', { timeout: 120_000 },
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([inputs, teacher]);
     model.dispose();
+  });
+
+  it('distillationFit reports a bad teacher batch the same way', async () => {
+    const { inputs, teacher } = data(2, 1);
+    const fit = distillationFit(studentModel(), { weight: 2 });
+    fit.model.compile({ optimizer: tf.train.sgd(0.01), loss: fit.loss });
+    const labels = tf.tensor1d(Array.from({ length: 2 * B }, (_, k) => k % C), 'int32');
+    const targets = fit.targets(labels, teacher);
+    await fit.model.fit(inputs, targets, { batchSize: B, epochs: 1, shuffle: false });
+    expect(await errorOf(() => fit.settle())).toMatchObject({ code: 'NON_FINITE', message: expect.stringMatching(/teacher\[2, 3\]/) });
+    tf.dispose([inputs, teacher, labels, ...targets]);
+    fit.model.dispose();
   });
 });
