@@ -30,6 +30,7 @@ import {
   type MemoryLimit,
   type MemoryModel,
 } from '@dist-kd/core';
+import { tfjsShards } from './backend-shards.js';
 import { distPass, runsDistKernel, type DistImplementation } from './dist-pass.js';
 import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
 import { distKernelConfig } from './kernels/register-all.js';
@@ -106,15 +107,21 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   const checkInput = (input: DistInput, ready: ReadyPlatform): void => {
     const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend, input.options);
     if (!kernel) checkLogitValues(input, 'float32');
-    else if (SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
+    else checkSimdMemory(input, ready);
   };
+  /** Where the SIMD kernel runs, what a call needs of the WebAssembly memory, before anything is allocated. */
+  const checkSimdMemory = (input: DistInput, ready: ReadyPlatform): void => {
+    if (!runsDistKernel(implementation, ready.tfjsBackend, input.options) || !SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) return;
+    checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
+  };
+  // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
+  // naive baseline is the design note's softmax formula and nothing else.
+  const supports = { sigmoid: !naive };
 
   return withRowSelection({
     name,
     precision: 'float32',
-    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
-    // naive baseline is the design note's softmax formula and nothing else.
-    supports: { sigmoid: !naive },
+    supports,
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
@@ -154,15 +161,19 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const platform = await ready();
         await activate(platform);
         // Bound calls compute with the gradient: checked as such once, here.
-        if (!naive && runsDistKernel(implementation, platform.tfjsBackend, input.options) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
-          checkMemory(name, simdKernelMemory(platform.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(platform.tfjsBackend, config.memoryLimitBytes));
-        }
+        if (!naive) checkSimdMemory(input, platform);
         return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
       });
     },
+    // The shards of one batch where the conformance suite checks them: tfjs wasm and cpu (the SIMD
+    // kernel, or the fused ops for ops-* and sigmoid).
+    ...(!naive && SHARD_PLATFORMS.includes(platform) ? { shards: tfjsShards({ name, supports, implementation, lifecycle, ready, checkMemory: checkSimdMemory }) } : {}),
     dispose: () => lifecycle.dispose(() => undefined),
   });
 }
+
+/** The platforms whose (non-naive) variants offer `shards`. */
+const SHARD_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu'];
 
 /** The tfjs backends whose DIST kernel is the SIMD kernel, in WebAssembly memory. */
 const SIMD_KERNEL_BACKENDS: readonly string[] = [wasmDistKernel.backendName, cpuDistKernel.backendName];
