@@ -26,7 +26,9 @@ import {
   resolveOptions,
   shardStatistics,
   validateRequest,
+  readShardStatistics,
   type DistOptions,
+  type DistTerms,
   type ShardStatistics,
   type ShardStatisticsView,
 } from '@dist-kd/core';
@@ -111,6 +113,16 @@ export function distShardLoss(teacherLogits: tf.Tensor, studentLogits: tf.Tensor
  */
 export function distLocalLoss(teacherLogits: tf.Tensor, studentLogits: tf.Tensor, options: DistLossOptions = {}): tf.Scalar {
   return distLoss(teacherLogits, studentLogits, options);
+}
+
+/**
+ * The whole batch's DIST loss, inter and intra from its merged statistics, in float64 and without
+ * tensors: what every worker can log once the statistics are exchanged (`distShardLoss`'s value).
+ */
+export function distStatisticsTerms(merged: ShardStatistics, options: DistShardOptions = {}): DistTerms {
+  const { resolved } = resolveShardOptions(options);
+  const { loss, inter, intra } = wholeColumns(checkShardStatisticsFor(merged, readShardStatistics(merged).classes, resolved), resolved);
+  return { loss, inter, intra };
 }
 
 /** Tensors of phase 2 on [B, C] rows (the caller owns them): the whole batch's loss and terms, these rows' gradient. */

@@ -1,5 +1,6 @@
 export { distLoss, distLossFunction, type DistLossOptions } from './dist-loss.js';
-export { distShardStatistics, distShardLoss, distLocalLoss, type DistShardOptions } from './dist-shards.js';
+export { distShardStatistics, distShardLoss, distLocalLoss, distStatisticsTerms, type DistShardOptions } from './dist-shards.js';
+export { accumulateDistGradients, type AccumulatedGradients, type DistAccumulation } from './dist-accumulation.js';
 export { distillationLoss, type DistillationLossInputs } from './distillation-loss.js';
 export { createBackend, TFJS_VARIANTS, VARIANTS } from './backend.js';
 export { useTfjsPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
