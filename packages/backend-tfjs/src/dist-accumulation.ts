@@ -84,7 +84,8 @@ export async function accumulateDistGradients<Batch>(microBatches: readonly Batc
       const { value, grads: part } = tf.variableGrads(() => {
         const student = step.studentLogits(batch);
         const dist = tf.mul(distShardLoss(step.teacherLogits(batch), student, merged, options), distWeight);
-        if (!step.rowLoss) return dist as tf.Scalar;
+        // An empty micro-batch adds no row loss (the mean over no rows would be NaN).
+        if (!step.rowLoss || rows[k] === 0) return dist as tf.Scalar;
         const rowLoss = tf.mul(step.rowLoss(batch, student), share) as tf.Scalar;
         // The tape's scope disposes everything but its value: the share of the row loss is kept to be read.
         rowLosses.push(tf.keep(rowLoss));

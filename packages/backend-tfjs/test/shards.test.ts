@@ -135,8 +135,8 @@ describe.each(['wasm', 'cpu'] as const)('gradient accumulation over micro-batche
     const whole = tf.variableGrads(() => tf.add(ce(labels, logits(x)), tf.mul(distLoss(teacher, logits(x), options), 2)) as tf.Scalar, [w, b]);
     const wholeLoss = whole.value.dataSync()[0];
 
-    // Micro-batches of 16, 16, 10 and 6 rows: statistics of all, then each one's gradient.
-    const sizes = [16, 16, 10, 6];
+    // Micro-batches of 16, 16, 0, 10 and 6 rows: statistics of all, then each one's gradient.
+    const sizes = [16, 16, 0, 10, 6];
     const microBatches = sizes.map((size, k) => {
       const start = sizes.slice(0, k).reduce((n, m) => n + m, 0);
       return { x: tf.slice(x, start, size), teacher: tf.slice(teacher, start, size), labels: tf.slice(labels, start, size) };
