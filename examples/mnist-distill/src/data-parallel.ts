@@ -290,7 +290,7 @@ export function renderDataParallelMarkdown(result: DataParallelResult, command: 
       `(${result.referenceSeconds.toFixed(1)} s): relative differences of the loss (first step, and the largest over the steps), ` +
       "of the first step's gradient (same weights; max |g - g_ref| / max |g_ref|) and of the final weights.",
     '',
-    '| DIST on a worker | first loss | worst loss over steps | first gradient | final weights | workers agree | seconds |',
+    '| DIST on a worker | first loss | worst loss over steps | first gradient | final weights | workers agree | seconds (slowest worker, start included) |',
     '| --- | ---: | ---: | ---: | ---: | :---: | ---: |',
     ...result.modes.map((m) =>
       `| ${m.mode === 'exact' ? 'exact: merged statistics (backend-tfjs shards)' : 'local: its own rows (official code)'} | ` +

@@ -77,6 +77,23 @@ describe.each(settings)('distShardStatistics + distShardLoss ($title)', ({ platf
   });
 });
 
+describe('dense [N, H, W, C] shards', () => {
+  it('are their N*H*W rows, and the gradient comes back in their shape', async () => {
+    await useTfjsPlatform('wasm');
+    const dense = tf.tensor4d(randomLogits(2 * 2 * 3, C, 8, 3), [2, 2, 3, C]);
+    const teacher = tf.tensor4d(randomLogits(2 * 2 * 3, C, 9, 3), [2, 2, 3, C]);
+    const rows = tf.reshape(dense, [12, C]) as tf.Tensor2D;
+    const teacherRows = tf.reshape(teacher, [12, C]) as tf.Tensor2D;
+    const merged = await distShardStatistics(teacher, dense);
+    expect(Array.from(merged)).toEqual(Array.from(await distShardStatistics(teacherRows, rows)));
+    const gradient = tf.grad((x: tf.Tensor) => distShardLoss(teacher, x, merged))(dense);
+    expect(gradient.shape).toEqual([2, 2, 3, C]);
+    const wholeGradient = tf.grad((x: tf.Tensor) => distLoss(teacherRows, x))(rows);
+    expect(relativeError(gradient.dataSync(), wholeGradient.dataSync(), 1e-3)).toBeLessThan(1e-5);
+    tf.dispose([dense, teacher, rows, teacherRows, gradient, wholeGradient]);
+  });
+});
+
 describe('the shard functions refuse what they cannot compute', () => {
   it('a mask, statistics of another setting, bad logits, a bad option: typed errors', async () => {
     await useTfjsPlatform('wasm');
@@ -97,6 +114,23 @@ describe('the shard functions refuse what they cannot compute', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([student, teacher]);
+  });
+
+  it('the DistBackend\'s shards leave no tensor behind, on the SIMD kernel and the ops', async () => {
+    for (const variant of ['wasm', 'ops-cpu']) {
+      const backend = createBackend({ variant });
+      const shard = (seed: number) => ({ student: randomLogits(5, C, seed), teacher: randomLogits(5, C, seed + 1), shape: [5, C] as [number, number] });
+      const warm = await backend.shards!.statistics(shard(1));
+      await backend.shards!.compute({ ...shard(1), gradient: true }, warm);
+      const before = tf.memory().numTensors;
+      for (let call = 0; call < 20; call++) {
+        const merged = mergeShardStatistics(await backend.shards!.statistics(shard(1)), await backend.shards!.statistics(shard(3)));
+        const result = await backend.shards!.compute({ ...shard(3), gradient: true }, merged);
+        expect(result.gradient).toHaveLength(5 * C);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      await backend.dispose();
+    }
   });
 
   it('the DistBackend refuses a masked or dense shard as backend-cpu does (UNSUPPORTED_FEATURE)', async () => {
