@@ -63,11 +63,15 @@ export function tfjsShards(host: ShardHost): DistShards {
         const input = await prepare(shard);
         const view = checkShardStatisticsFor(merged, input.classes, input.options);
         const [student, teacher] = tensorsOf(input);
-        const terms = tf.tidy(() => {
-          const { loss, inter, intra, gradient } = shardTerms(student, teacher, view, input.options, host.implementation, input.gradient);
-          return { scalars: tf.stack([loss, inter, intra]), gradient };
-        });
-        tf.dispose([student, teacher]);
+        let terms: { scalars: tf.Tensor; gradient?: tf.Tensor };
+        try {
+          terms = tf.tidy(() => {
+            const { loss, inter, intra, gradient } = shardTerms(student, teacher, view, input.options, host.implementation, input.gradient);
+            return { scalars: tf.stack([loss, inter, intra]), gradient };
+          });
+        } finally {
+          tf.dispose([student, teacher]);
+        }
         try {
           return await readResult(terms.scalars, terms.gradient, input);
         } finally {

@@ -133,6 +133,20 @@ describe('the shard functions refuse what they cannot compute', () => {
     }
   });
 
+  it('eps = 0 on a batch whose columns are constant is DEGENERATE in phase 2, without a tensor left', async () => {
+    for (const variant of ['wasm', 'ops-wasm']) {
+      const backend = createBackend({ variant });
+      // Every row the same: each column of the batch has zero variance, in both shards.
+      const row = randomLogits(1, C, 12);
+      const shard = { student: Float32Array.from({ length: 3 * C }, (_, k) => row[k % C]), teacher: Float32Array.from({ length: 3 * C }, (_, k) => row[(k + 1) % C]), shape: [3, C] as [number, number], options: { eps: 0 } };
+      const merged = mergeShardStatistics(await backend.shards!.statistics(shard), await backend.shards!.statistics(shard));
+      const before = tf.memory().numTensors;
+      await expect(backend.shards!.compute({ ...shard, gradient: true }, merged)).rejects.toMatchObject({ code: 'DEGENERATE' });
+      expect(tf.memory().numTensors).toBe(before);
+      await backend.dispose();
+    }
+  });
+
   it('the DistBackend refuses a masked or dense shard as backend-cpu does (UNSUPPORTED_FEATURE)', async () => {
     const backend = createBackend({ variant: 'wasm' });
     const request = { student: randomLogits(4, C, 5), teacher: randomLogits(4, C, 6), shape: [4, C] as [number, number] };
