@@ -18,9 +18,6 @@ import { correlation, distBackward, sigmoidDerivative, sigmoidParts, softmaxPart
 import { rowSum } from './row-sum.js';
 import type { SoftmaxParts } from './statistics.js';
 
-/** What phase 1 reads back, [7C + 1] float32, in this order (see `readStatistics`). */
-const STATISTICS_PARTS = 7;
-
 /**
  * Phase 1 as one [7C + 1] tensor to read: the shard's sum of 1 - r_i plus 0 * min(logits) (NaN for
  * any NaN or ±Infinity logit, `finiteProbe`'s rule), then per column for the student and the teacher
@@ -62,8 +59,6 @@ export function readStatistics(values: Float32Array, rows: number, classes: numb
     coMoment: Float64Array.from(part(6)),
   });
 }
-
-export const statisticsLength = (classes: number): number => 1 + STATISTICS_PARTS * classes;
 
 /** The whole batch's loss and terms, and its columns' correlation coefficients, from merged statistics (float64). */
 export interface WholeColumns extends DistTerms {
