@@ -11,7 +11,11 @@ import { DistInputError, mergeShardStatistics, readShardStatistics, type DistTer
 import { distShardLoss, distShardStatistics, distStatisticsTerms, type DistShardOptions } from './dist-shards.js';
 
 export interface DistAccumulation<Batch> {
-  /** The student model's logits on a micro-batch ([B, C]); called twice per micro-batch (phase 1, then under the tape). */
+  /**
+   * The student model's logits on a micro-batch ([B, C]); called twice per micro-batch (phase 1,
+   * then under the tape), and both calls must give the same logits: the statistics describe the
+   * first. A model with dropout or other randomness in training mode needs it seeded per micro-batch.
+   */
   studentLogits(batch: Batch): tf.Tensor;
   /** The teacher's logits on a micro-batch, the same shape; constant (no gradient). */
   teacherLogits(batch: Batch): tf.Tensor;
