@@ -101,7 +101,7 @@ export function distBackward(
   upstream: tf.Tensor | number = 1,
   batch: number = saved.p.shape[0],
 ): tf.Tensor {
-  const classes = saved.p.shape[1]!;
+  const [, classes] = saved.p.shape;
   const weights = termWeights(options);
   const rowScale = tf.mul(upstream, weights.inter / options.tau / batch);
   const colScale = tf.mul(upstream, weights.intra / options.tau / classes);
