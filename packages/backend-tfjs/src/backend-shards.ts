@@ -24,23 +24,25 @@ import { activate, type ReadyPlatform } from './tfjs-platform.js';
 
 export interface ShardHost {
   readonly name: string;
-  readonly supports: BackendFeatures;
   readonly implementation: DistImplementation;
   readonly lifecycle: BackendLifecycle;
   /** The backend's tfjs platform, started. */
   ready(): Promise<ReadyPlatform>;
-  /** Refuses an input the platform cannot hold (MEMORY_LIMIT), before anything is allocated. */
-  checkMemory(input: DistInput, platform: ReadyPlatform): void;
+  /** The platform's checks of an input, as `compute` makes them: the SIMD kernel's memory (MEMORY_LIMIT), before anything is allocated. */
+  checkInput(input: DistInput, platform: ReadyPlatform): void;
 }
+
+/** Every variant with shards computes sigmoid (as tfjs ops). */
+const SHARD_FEATURES: BackendFeatures = { sigmoid: true };
 
 export function tfjsShards(host: ShardHost): DistShards {
   /** The shard validated (every value checked: phase 2 takes its loss from the merged statistics, so bad rows would not show in it) on the active platform. */
   const prepare = async (request: DistRequest): Promise<DistInput> => {
-    checkFeatures(request, host);
+    checkFeatures(request, { name: host.name, supports: SHARD_FEATURES });
     const input = validateRequest(request, 'float32', { rows: 'any' });
     const platform = await host.ready();
     await activate(platform);
-    host.checkMemory(input, platform);
+    host.checkInput(input, platform);
     return input;
   };
   const tensorsOf = (input: DistInput): [tf.Tensor2D, tf.Tensor2D] => {

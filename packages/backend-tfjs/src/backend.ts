@@ -107,21 +107,15 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   const checkInput = (input: DistInput, ready: ReadyPlatform): void => {
     const kernel = !naive && runsDistKernel(implementation, ready.tfjsBackend, input.options);
     if (!kernel) checkLogitValues(input, 'float32');
-    else checkSimdMemory(input, ready);
+    else if (SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
   };
-  /** Where the SIMD kernel runs, what a call needs of the WebAssembly memory, before anything is allocated. */
-  const checkSimdMemory = (input: DistInput, ready: ReadyPlatform): void => {
-    if (!runsDistKernel(implementation, ready.tfjsBackend, input.options) || !SIMD_KERNEL_BACKENDS.includes(ready.tfjsBackend)) return;
-    checkMemory(name, simdKernelMemory(ready.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(ready.tfjsBackend, config.memoryLimitBytes));
-  };
-  // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
-  // naive baseline is the design note's softmax formula and nothing else.
-  const supports = { sigmoid: !naive };
 
   return withRowSelection({
     name,
     precision: 'float32',
-    supports,
+    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
+    // naive baseline is the design note's softmax formula and nothing else.
+    supports: { sigmoid: !naive },
     async availability(): Promise<Availability> {
       try {
         const started = await ready();
@@ -161,19 +155,23 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
         const platform = await ready();
         await activate(platform);
         // Bound calls compute with the gradient: checked as such once, here.
-        if (!naive) checkSimdMemory(input, platform);
+        if (!naive && runsDistKernel(implementation, platform.tfjsBackend, input.options) && SIMD_KERNEL_BACKENDS.includes(platform.tfjsBackend)) {
+          checkMemory(name, simdKernelMemory(platform.tfjsBackend, input.classes), input.batch, input.classes, simdMemoryLimit(platform.tfjsBackend, config.memoryLimitBytes));
+        }
         return lifecycle.bind(bindTensors(input, platform, compute, checkGradient));
       });
     },
-    // The shards of one batch where the conformance suite checks them: tfjs wasm and cpu (the SIMD
-    // kernel, or the fused ops for ops-* and sigmoid).
-    ...(!naive && SHARD_PLATFORMS.includes(platform) ? { shards: tfjsShards({ name, supports, implementation, lifecycle, ready, checkMemory: checkSimdMemory }) } : {}),
+    // The shards of one batch on the variants the conformance suite checks them on.
+    ...(SHARD_VARIANTS.includes(variant) ? { shards: tfjsShards({ name, implementation, lifecycle, ready, checkInput }) } : {}),
     dispose: () => lifecycle.dispose(() => undefined),
   });
 }
 
-/** The platforms whose (non-naive) variants offer `shards`. */
-const SHARD_PLATFORMS: readonly TfjsPlatformChoice[] = ['wasm', 'cpu'];
+/**
+ * The variants that offer `shards`: tfjs wasm and cpu, through the SIMD kernel (tfjs ops for
+ * sigmoid), and ops-wasm, ops-cpu through tfjs ops.
+ */
+const SHARD_VARIANTS: readonly string[] = ['wasm', 'cpu', 'ops-wasm', 'ops-cpu'];
 
 /** The tfjs backends whose DIST kernel is the SIMD kernel, in WebAssembly memory. */
 const SIMD_KERNEL_BACKENDS: readonly string[] = [wasmDistKernel.backendName, cpuDistKernel.backendName];
