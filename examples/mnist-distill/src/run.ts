@@ -2,6 +2,7 @@ import { useTfjsPlatform } from '@dist-kd/backend-tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentConfig, SweepConfig } from './config.js';
+import { renderDataParallelMarkdown, runDataParallel, type DataParallelConfig, type DataParallelResult } from './data-parallel.js';
 import { runExperiment, type ExperimentResult } from './experiment.js';
 import { loadMnist, type Mnist } from './mnist.js';
 import type { ProgressReporter } from './progress.js';
@@ -42,6 +43,23 @@ export function runSweepExample(
     const result = await runSweep(config, mnist, progress);
     return { result, markdown: renderSweepMarkdown(result, command, device), chart: renderSweepChart(result) };
   });
+}
+
+/** The data-parallel comparison (`--data-parallel`): data-parallel.md and data-parallel.json. */
+export async function runDataParallelExample(
+  config: DataParallelConfig,
+  outDir: string,
+  progress: ProgressReporter,
+  command: string,
+): Promise<{ result: DataParallelResult; markdown: string; files: { markdown: string; json: string } }> {
+  const platform = await useTfjsPlatform('wasm');
+  const result = await runDataParallel(config, await loadMnist(), progress);
+  const markdown = renderDataParallelMarkdown(result, command, platform.device);
+  const files = { markdown: join(outDir, 'data-parallel.md'), json: join(outDir, 'data-parallel.json') };
+  await mkdir(outDir, { recursive: true });
+  await writeFile(files.markdown, markdown);
+  await writeFile(files.json, JSON.stringify(result, null, 2) + '\n');
+  return { result, markdown, files };
 }
 
 /**

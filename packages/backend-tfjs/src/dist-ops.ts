@@ -15,7 +15,7 @@ import { rowSum, TWO_LEVEL_FROM } from './row-sum.js';
 import { correlationStatistics, type CorrelationSums, type SoftmaxParts } from './statistics.js';
 
 /** What the backward pass needs from the forward one. */
-interface DistSaved {
+export interface DistSaved {
   /**
    * What the activation's backward multiplies by, [B, C]: the student's softmax p (exact to float32
    * relative precision even where tiny), or for sigmoid p * (1 - p).
@@ -92,13 +92,16 @@ function distForward(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOp
  * `termWeights`), then the softmax backward (1/tau) * p * (G - sum_k p_k G_k) per row, or the sigmoid
  * backward (1/tau) * p * (1 - p) * G. 1/tau and `upstream` are folded into the [B]/[C] coefficient
  * vectors so that the [B, C] work is seven products and sums plus the activation's backward.
+ * `batch` is the row count of the inter term's mean: these rows' own, or the whole batch's when they
+ * are one shard of it (`shard-ops.ts`).
  */
-function distBackward(
+export function distBackward(
   saved: DistSaved,
   options: DistOptions,
   upstream: tf.Tensor | number = 1,
+  batch: number = saved.p.shape[0],
 ): tf.Tensor {
-  const [batch, classes] = saved.p.shape;
+  const [, classes] = saved.p.shape;
   const weights = termWeights(options);
   const rowScale = tf.mul(upstream, weights.inter / options.tau / batch);
   const colScale = tf.mul(upstream, weights.intra / options.tau / classes);
@@ -123,7 +126,7 @@ function distBackward(
  * - `p` itself, from `tf.softmax`: exact relative to tiny probabilities (e^-40), which `centred`
  *   turns into -1/C plus rounding noise.
  */
-function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
+export function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
   const classes = logits.shape[1];
   let shifted: tf.Tensor = tf.sub(logits, tf.max(logits, 1, true));
   if (tau !== 1) shifted = tf.mul(shifted, 1 / tau);
@@ -144,20 +147,20 @@ function softmaxParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
  * near-1/2 values, which p - 1/2 would round away), and that centred over the row, whose mean, unlike
  * a softmax row's, is not known in advance.
  */
-function sigmoidParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
+export function sigmoidParts(logits: tf.Tensor2D, tau: number): SoftmaxParts {
   const z = tau === 1 ? logits : tf.mul(logits, 1 / tau);
   const half = tf.mul(tf.tanh(tf.mul(z, 0.5)), 0.5);
   return { p: tf.sigmoid(z), centred: tf.sub(half, tf.mean(half, 1, true)), columnForm: half, centre: 0.5 };
 }
 
 /** p * (1 - p) of sigmoid(logits / tau), with 1 - p as sigmoid(-z): precise where p is near 1. */
-function sigmoidDerivative(logits: tf.Tensor2D, tau: number): tf.Tensor {
+export function sigmoidDerivative(logits: tf.Tensor2D, tau: number): tf.Tensor {
   const z = tau === 1 ? logits : tf.mul(logits, 1 / tau);
   return tf.mul(tf.sigmoid(z), tf.sigmoid(tf.neg(z)));
 }
 
 
-interface CorrelationTerms {
+export interface CorrelationTerms {
   /** corr for each vector */
   readonly r: tf.Tensor;
   /** 1 / D and r * b / (a * D): dcorr/dx_k = u * yc_k - v * xc_k (SPEC.md). */
@@ -170,7 +173,7 @@ interface CorrelationTerms {
  * note's placement and 0 in the official one. When a = 0 (only possible with e = 0) every xc is 0
  * and the v term's limit is 0, which `divNoNan` gives.
  */
-function correlation({ xy: sxy, xx: sxx, yy: syy }: CorrelationSums, options: DistOptions): CorrelationTerms {
+export function correlation({ xy: sxy, xx: sxx, yy: syy }: CorrelationSums, options: DistOptions): CorrelationTerms {
   const { eps, epsInside: inside } = epsPlacement(options);
   const a = tf.sqrt(inside === 0 ? sxx : tf.add(sxx, inside));
   const b = tf.sqrt(inside === 0 ? syy : tf.add(syy, inside));

@@ -10,16 +10,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
+import type { WholeBatch } from '@dist-kd/kernel-wasm';
 import type { DistPass } from '../dist-pass.js';
 
 export const DIST_KERNEL_NAME = 'DistKdDist';
 
-/** Attributes of one call: the resolved options, and whether to compute the gradient. */
-export type DistKernelAttrs = DistOptions & { readonly gradient: boolean };
+/**
+ * Attributes of one call: the resolved options, and whether to compute the gradient; `whole`, read
+ * by the SIMD kernel only (`simd/tfjs-kernel.ts`, `servesShards`), makes the rows one shard of a batch
+ * whose merged statistics it holds (phase 2 of core's shards).
+ */
+export type DistKernelAttrs = DistOptions & { readonly gradient: boolean; readonly whole?: WholeBatch };
 
 /** The kernel as a pass: the forward computes the gradient too, kept for the backward. */
-export function kernelPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean): DistPass {
-  const attrs: DistKernelAttrs = { ...options, gradient };
+export function kernelPass(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions, gradient: boolean, whole?: WholeBatch): DistPass {
+  const attrs: DistKernelAttrs = { ...options, gradient, ...(whole ? { whole } : {}) };
   const [loss, inter, intra, studentGradient] = tf
     .engine()
     .runKernel(DIST_KERNEL_NAME, { student, teacher }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];

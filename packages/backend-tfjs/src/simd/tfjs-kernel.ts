@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { DIST_KERNEL_NAME, type DistKernelAttrs } from '../kernels/dist-kernel.js';
 import type { DistKernelConfig } from '../kernels/register-all.js';
-import { ownMemoryHost, SimdKernel, simdKernelError, simdKernelModule, type KernelHost, type KernelMatrix } from '@dist-kd/kernel-wasm';
+import type { DistOptions } from '@dist-kd/core';
+import { ownMemoryHost, SimdKernel, simdKernelError, simdKernelModule, type KernelHost, type KernelMatrix, type WholeBatch } from '@dist-kd/kernel-wasm';
 
 /** How the kernel reaches one tfjs backend's tensors. */
 export interface TensorAccess {
@@ -18,30 +19,63 @@ export interface TensorAccess {
 
 type AccessFactory = (backend: tf.KernelBackend, module: WebAssembly.Module) => TensorAccess;
 
+/** Each tfjs backend's way to its tensors, made on first use: one kernel instance per backend. */
+const accessOf = new WeakMap<tf.KernelBackend, TensorAccess>();
+
+function accessFor(backend: tf.KernelBackend, access: AccessFactory): TensorAccess {
+  let reach = accessOf.get(backend);
+  if (!reach) accessOf.set(backend, (reach = access(backend, simdKernelModule()!)));
+  return reach;
+}
+
+/** How to reach each tfjs backend's tensors, by backend name (filled as the configs are made). */
+const ACCESS_FACTORIES = new Map<string, AccessFactory>();
+
 export const wasmDistKernel = simdKernelConfig('wasm', (backend, module) => wasmAccess(backend as unknown as WasmBackend, module));
 export const cpuDistKernel = simdKernelConfig('cpu', (backend, module) => cpuAccess(backend as unknown as CpuBackend, module));
 
 function simdKernelConfig(backendName: string, access: AccessFactory): DistKernelConfig {
-  const accessOf = new WeakMap<tf.KernelBackend, TensorAccess>();
+  ACCESS_FACTORIES.set(backendName, access);
   return {
     kernelName: DIST_KERNEL_NAME,
     backendName,
     description: 'DIST WebAssembly SIMD kernel',
     unavailableReason: () => (simdKernelModule() ? undefined : `no WebAssembly SIMD here: ${simdKernelError()?.message}`),
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const kernelBackend = backend as tf.KernelBackend;
-      let reach = accessOf.get(kernelBackend);
-      if (!reach) accessOf.set(kernelBackend, (reach = access(kernelBackend, simdKernelModule()!)));
-      return runKernel(reach, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs);
-    },
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      runKernel(accessFor(backend as tf.KernelBackend, access), inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs),
   };
+}
+
+/**
+ * Whether the DIST kernel registered for the active tfjs backend is this SIMD kernel (not another
+ * config someone registered in its place), so that the shard phases may run on it.
+ */
+export function servesShards(): boolean {
+  const backendName = tf.getBackend();
+  const registered = tf.getKernel(DIST_KERNEL_NAME, backendName);
+  return registered !== undefined && (registered === wasmDistKernel || registered === cpuDistKernel);
+}
+
+/**
+ * Phase 1 of a shard on the active tfjs backend's tensors, in place where they are in the kernel's
+ * memory: the rows' sum of 1 - r_i (NaN for a bad logit) and column statistics, in float64 (no tfjs
+ * dtype holds them). Only where `servesShards()`; a tensor still on another backend is moved here
+ * by tfjs's data storage, as a kernel's input would be.
+ */
+export function simdShardStatistics(student: tf.Tensor2D, teacher: tf.Tensor2D, options: DistOptions): WholeBatch {
+  const factory = ACCESS_FACTORIES.get(tf.getBackend());
+  if (!factory || !servesShards()) throw new Error(`the DIST SIMD kernel does not serve tfjs backend ${tf.getBackend()}`);
+  const access = accessFor(tf.backend(), factory);
+  const [batch, classes] = student.shape;
+  return access.kernel.statistics(access.matrix(student), access.matrix(teacher), batch, classes, options);
 }
 
 function runKernel(access: TensorAccess, { student, teacher }: { student: tf.TensorInfo; teacher: tf.TensorInfo }, options: DistKernelAttrs): tf.TensorInfo[] {
   const [batch, classes] = student.shape;
   // The gradient's tensor first, so that the kernel can write it in place.
   const gradient = options.gradient ? access.output([batch, classes]) : undefined;
-  const terms = access.kernel.run(access.matrix(student), access.matrix(teacher), batch, classes, options, gradient?.target);
+  // With `whole`, the loss of the batch these rows are a shard of, and their rows of its gradient.
+  const terms = access.kernel.run(access.matrix(student), access.matrix(teacher), batch, classes, options, gradient?.target, options.whole);
   const scalars = [terms.loss, terms.inter, terms.intra].map((value) => {
     const scalar = access.output([]);
     // A scalar's values, whatever its target: one float.
