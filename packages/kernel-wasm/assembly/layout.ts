@@ -68,6 +68,7 @@ export let sumYY: usize = 0;
  * which it otherwise does.
  */
 export let loopConstants: usize = 0;
+export const LOOP_CONSTANT_VECTORS: i32 = 12;
 /** The exp polynomial's constants (exp.ts), four lanes each: V8 rebuilds a v128.const at every use in a loop. */
 export let expConstants: usize = 0;
 export const EXP_CONSTANT_VECTORS: i32 = 10;
@@ -128,7 +129,7 @@ function placeThread(columns: i32, base: usize): usize {
   sumXY = take(column64);
   sumXX = take(column64);
   sumYY = take(column64);
-  loopConstants = take(8 * 16);
+  loopConstants = take(LOOP_CONSTANT_VECTORS * 16);
   expConstants = take(EXP_CONSTANT_VECTORS * 16);
   return top - base;
 }
