@@ -68,7 +68,7 @@ export let sumYY: usize = 0;
  * which it otherwise does.
  */
 export let loopConstants: usize = 0;
-export const LOOP_CONSTANT_VECTORS: i32 = 12;
+export const LOOP_CONSTANT_VECTORS: i32 = 8;
 /** The exp polynomial's constants (exp.ts), four lanes each: V8 rebuilds a v128.const at every use in a loop. */
 export let expConstants: usize = 0;
 export const EXP_CONSTANT_VECTORS: i32 = 10;
