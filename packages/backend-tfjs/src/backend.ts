@@ -112,8 +112,9 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   return withRowSelection({
     name,
     precision: 'float32',
-    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
-    // naive baseline is the design note's softmax formula and nothing else.
+    // Sigmoid runs as the DIST kernel where the platform's kernel has it (the SIMD kernel on wasm
+    // and cpu), as the fused tfjs ops elsewhere; the naive baseline is the design note's softmax
+    // formula and nothing else.
     supports: { sigmoid: !naive },
     async availability(): Promise<Availability> {
       try {

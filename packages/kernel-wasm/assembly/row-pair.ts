@@ -35,7 +35,7 @@ function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
 /** The row pair's (max, min) logits, as a row max checked by `checkedMax`, into `loopConstants + at`. */
 // @ts-ignore: decorator
 @inline
-function storeCheckedMax(row: usize, at: usize, limit: f32): void {
+export function storeCheckedMax(row: usize, at: usize, limit: f32): void {
   const last = vectors - 1;
   // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
   // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is

@@ -2,7 +2,7 @@
 // rows' and columns' correlation terms, the gradient) against core's float64 reference, and the
 // gradient against PyTorch float32 (the design note's class under autograd) on the same inputs.
 // Run after `pnpm build`:
-//   node packages/kernel-wasm/scripts/accuracy.mjs [BxC ...] [--tau T] [--scale S] [--python PATH]
+//   node packages/kernel-wasm/scripts/accuracy.mjs [BxC ...] [--tau T] [--scale S] [--activation sigmoid] [--python PATH]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +21,9 @@ function option(name, fallback) {
 const python = option('--python', '/usr/bin/python3');
 const scale = Number(option('--scale', '3'));
 const tau = option('--tau');
+const activation = option('--activation', 'softmax');
 // --tau 1 with beta = gamma = 1: the settings of the conformance's wide cases (wide.json).
-const base = tau === undefined ? {} : { tau: Number(tau), beta: 1, gamma: 1 };
+const base = { activation, ...(tau === undefined ? {} : { tau: Number(tau), beta: 1, gamma: 1 }) };
 const sizes = (args.length ? args : ['2x262144', '256x1000']).map((s) => s.split('x').map(Number));
 // The design note's DIST class, kept by the conformance package.
 const conformanceScripts = join(here, '..', '..', 'conformance', 'scripts');
@@ -50,6 +51,11 @@ function softmaxRows(logits, B, C, tau) {
   });
 }
 
+/** sigmoid(logits / tau) in float64, 1 - p as sigmoid(-z) where p is near 1. */
+function sigmoidRows(logits, B, C, tau) {
+  return Array.from({ length: B }, (_, i) => Float64Array.from(logits.subarray(i * C, (i + 1) * C), (x) => 1 / (1 + Math.exp(-x / tau))));
+}
+
 const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 function relativeError(got, want) {
   let worst = 0;
@@ -75,6 +81,8 @@ function batchLayout(B, C) {
     teacherCentred: take(matrix),
     rowU: take(B * 8),
     rowV: take(B * 8),
+    rowMeanStudent: take(B * 8),
+    rowMeanTeacher: take(B * 8),
     columnU: take(stride * 8),
     columnV: take(stride * 8),
   };
@@ -83,7 +91,7 @@ function batchLayout(B, C) {
 function torchGradient(student, teacher, B, C, options) {
   const dir = mkdtempSync(join(tmpdir(), 'dist-accuracy-'));
   try {
-    const header = JSON.stringify({ batch: B, classes: C, beta: options.beta, gamma: options.gamma, tau: options.tau, epsMode: options.epsMode });
+    const header = JSON.stringify({ batch: B, classes: C, beta: options.beta, gamma: options.gamma, tau: options.tau, epsMode: options.epsMode, activation: options.activation });
     const input = join(dir, 'in.bin');
     writeFileSync(input, Buffer.concat([Buffer.from(header + '\n'), Buffer.from(student.buffer), Buffer.from(teacher.buffer)]));
     execFileSync(python, [join(here, 'torch_float32.py'), input, join(dir, 'grad.bin'), conformanceScripts], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -104,8 +112,12 @@ function measure(B, C, options, seed) {
   kernel.run({ values: student }, { values: teacher }, B, C, options, { values: gradient });
 
   // Stages in float64 from the same logits.
-  const p = softmaxRows(student, B, C, options.tau);
-  const q = softmaxRows(teacher, B, C, options.tau);
+  const sigmoid = options.activation === 'sigmoid';
+  const activate = sigmoid ? sigmoidRows : softmaxRows;
+  const p = activate(student, B, C, options.tau);
+  const q = activate(teacher, B, C, options.tau);
+  // The kernel's second form of each value, p - c (assembly/layout.ts, formOffset).
+  const c = sigmoid ? 1 : 1 / C;
   const L = batchLayout(B, C);
   const f32 = new Float32Array(host.memory.buffer);
   const f64 = new Float64Array(host.memory.buffer);
@@ -118,8 +130,8 @@ function measure(B, C, options, seed) {
     const kpc = kernelRow(L.studentCentred, i);
     for (let j = 0; j < C; j++) {
       pRel = Math.max(pRel, Math.abs(kp[j] - p[i][j]) / p[i][j]);
-      pcErr = Math.max(pcErr, Math.abs(kpc[j] - (p[i][j] - 1 / C)));
-      pcMax = Math.max(pcMax, Math.abs(p[i][j] - 1 / C));
+      pcErr = Math.max(pcErr, Math.abs(kpc[j] - (p[i][j] - c)) / (sigmoid ? Math.abs(p[i][j] - c) : 1));
+      pcMax = Math.max(pcMax, sigmoid ? 1 : Math.abs(p[i][j] - c));
     }
   }
   const terms = (c) => ({ u: 1 / c.D, v: c.a === 0 ? 0 : (c.r * c.b) / (c.a * c.D) });
@@ -134,7 +146,7 @@ function measure(B, C, options, seed) {
     size: `${B}x${C}`,
     eps: options.epsMode,
     'p (rel)': pRel,
-    'p-1/C': pcErr / pcMax,
+    'p - c': pcErr / pcMax,
     'row u': stageError(rows, L.rowU, 'u'),
     'row v': stageError(rows, L.rowV, 'v'),
     'col u': stageError(columns, L.columnU, 'u'),
@@ -152,4 +164,4 @@ const format = (v) => (typeof v === 'number' ? v.toExponential(2) : v);
 const keys = Object.keys(results[0]);
 console.log(`| ${keys.join(' | ')} |\n| ${keys.map(() => '---').join(' | ')} |`);
 for (const r of results) console.log(`| ${keys.map((k) => format(r[k])).join(' | ')} |`);
-console.log(`errors: max |got - float64| / max |float64| (p: elementwise relative); bench inputs (seed 20260520, logits ${scale} * normal), options ${JSON.stringify(base)}`);
+console.log(`errors: max |got - float64| / max |float64| (p, and p - c for the sigmoid (c = 1): elementwise relative; c = 1/C for the softmax); bench inputs (seed 20260520, logits ${scale} * normal), options ${JSON.stringify(base)}`);
