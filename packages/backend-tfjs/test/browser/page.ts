@@ -18,6 +18,7 @@ import {
   type TfjsPlatform,
 } from '../../src/index.js';
 import { naiveDist } from '../../src/naive-dist.js';
+import { runsDistKernel } from '../../src/dist-pass.js';
 
 export interface ConformanceSummary {
   readonly available: boolean;
@@ -27,6 +28,9 @@ export interface ConformanceSummary {
   readonly failed?: number;
   /** The first failures, `name: message`. */
   readonly failures?: string[];
+  /** Checks with the sigmoid activation that passed, and whether the DIST kernel computed them. */
+  readonly sigmoidPassed?: number;
+  readonly sigmoidInKernel?: boolean;
 }
 
 async function conformance(variant: string): Promise<ConformanceSummary> {
@@ -37,7 +41,15 @@ async function conformance(variant: string): Promise<ConformanceSummary> {
     // The lifecycle checks dispose backends: they get fresh ones from the factory.
     const report = await runConformance(backend, { createBackend: () => createBackend({ variant }) });
     const failures = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.message}`);
-    return { available: true, computedBy: availability.details?.computedBy, passed: report.passed, failed: report.failed, failures: failures.slice(0, 20) };
+    return {
+      available: true,
+      computedBy: availability.details?.computedBy,
+      passed: report.passed,
+      failed: report.failed,
+      failures: failures.slice(0, 20),
+      sigmoidPassed: report.results.filter((r) => r.ok && r.name.includes('sigmoid')).length,
+      sigmoidInKernel: runsDistKernel('auto', tf.getBackend(), { activation: 'sigmoid' }),
+    };
   } finally {
     await backend.dispose();
   }
