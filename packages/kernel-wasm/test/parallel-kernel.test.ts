@@ -47,19 +47,21 @@ describe('the kernel split across threads', () => {
   ];
   for (const threads of [1, 2, 3]) {
     for (const [batch, classes] of shapes) {
-      it(`matches the float64 reference at ${batch}x${classes} on ${threads} thread(s)`, () => {
-        const kernel = new ParallelSimdKernel({ threads, parallelThreshold: 0, owner: 'test' });
-        kernels.push(kernel);
-        expect(kernel.threads).toBe(threads);
-        const student = logits(batch * classes, 1 + batch);
-        const teacher = logits(batch * classes, 2 + classes);
-        const options = resolveOptions({ tau: 4, beta: 1, gamma: 1 });
-        const result = compute(kernel, student, teacher, batch, classes, options);
-        const reference = referenceDist({ student, teacher, shape: [batch, classes], options, gradient: true });
-        expect(Math.abs(result.loss - reference.loss)).toBeLessThan(1e-5 * Math.max(1, reference.loss));
-        expect(Math.abs(result.intra - reference.intra)).toBeLessThan(1e-5);
-        expect(maxAbsDiff(result.gradient, reference.gradient!)).toBeLessThan(1e-4 * maxAbs(reference.gradient!));
-      });
+      for (const activation of ['softmax', 'sigmoid'] as const) {
+        it(`matches the float64 reference at ${batch}x${classes} on ${threads} thread(s), ${activation}`, () => {
+          const kernel = new ParallelSimdKernel({ threads, parallelThreshold: 0, owner: 'test' });
+          kernels.push(kernel);
+          expect(kernel.threads).toBe(threads);
+          const student = logits(batch * classes, 1 + batch);
+          const teacher = logits(batch * classes, 2 + classes);
+          const options = resolveOptions({ tau: 4, beta: 1, gamma: 1, activation });
+          const result = compute(kernel, student, teacher, batch, classes, options);
+          const reference = referenceDist({ student, teacher, shape: [batch, classes], options, gradient: true });
+          expect(Math.abs(result.loss - reference.loss)).toBeLessThan(1e-5 * Math.max(1, reference.loss));
+          expect(Math.abs(result.intra - reference.intra)).toBeLessThan(1e-5);
+          expect(maxAbsDiff(result.gradient, reference.gradient!)).toBeLessThan(1e-4 * maxAbs(reference.gradient!));
+        });
+      }
     }
   }
 
