@@ -130,8 +130,10 @@ function measure(B, C, options, seed) {
     const kpc = kernelRow(L.studentCentred, i);
     for (let j = 0; j < C; j++) {
       pRel = Math.max(pRel, Math.abs(kp[j] - p[i][j]) / p[i][j]);
-      pcErr = Math.max(pcErr, Math.abs(kpc[j] - (p[i][j] - c)) / (sigmoid ? Math.abs(p[i][j] - c) : 1));
-      pcMax = Math.max(pcMax, sigmoid ? 1 : Math.abs(p[i][j] - c));
+      // The sigmoid's p - 1 is -sigmoid(-z), which p - 1 in float64 rounds to 0 for large z.
+      const second = sigmoid ? -1 / (1 + Math.exp(student[i * C + j] / options.tau)) : p[i][j] - c;
+      pcErr = Math.max(pcErr, Math.abs(kpc[j] - second) / (sigmoid ? Math.abs(second) : 1));
+      pcMax = Math.max(pcMax, sigmoid ? 1 : Math.abs(second));
     }
   }
   const terms = (c) => ({ u: 1 / c.D, v: c.a === 0 ? 0 : (c.r * c.b) / (c.a * c.D) });
