@@ -91,8 +91,8 @@ export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBac
   const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
   const path: CpuPath = precision === 'float64' ? float64Path(backendOptions) : float32Path(backendOptions);
   const lifecycle = new BackendLifecycle(name);
-  // The float64 TypeScript kernels have the sigmoid activation; the SIMD kernel has softmax only.
-  const supports = { sigmoid: precision === 'float64' };
+  // Both paths have both activations: the SIMD kernel and the float64 TypeScript kernels.
+  const supports = { sigmoid: true };
   const computeSync = (request: DistRequest): DistResult => {
     if (lifecycle.disposed) throw lifecycle.disposedError();
     checkFeatures(request, { name, supports });

@@ -106,7 +106,8 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   return withRowSelection({
     name,
     precision: 'float32',
-    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only).
+    // Sigmoid runs as the DIST kernel where the platform's kernel has it (the SIMD kernel on wasm
+    // and cpu), as the fused tfjs ops elsewhere.
     supports: { sigmoid: true },
     async availability(): Promise<Availability> {
       try {

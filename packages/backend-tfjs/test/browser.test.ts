@@ -52,6 +52,10 @@ describe.each(['webgl', 'webgpu'] as const)('backend-tfjs on tfjs-%s in headless
     expect(summary.failures).toEqual([]);
     expect(summary.failed).toBe(0);
     expect(summary.passed).toBeGreaterThan(100);
+    // The sigmoid checks ran; on webgl, in the GLSL kernel (on webgpu, as the fused ops).
+    console.log(`tfjs-${platform}: ${summary.sigmoidPassed} sigmoid checks passed, ${summary.sigmoidInKernel ? 'in the DIST kernel' : 'as tfjs ops'}`);
+    expect(summary.sigmoidPassed).toBeGreaterThan(5);
+    if (platform === 'webgl') expect(summary.sigmoidInKernel).toBe(true);
   }, 600_000);
 
   it.each(['minimize', 'fit'] as const)('trains with %s over 1,000 steps, the loss falling, no tensor leaking', async (how) => {

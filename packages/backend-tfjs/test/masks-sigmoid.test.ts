@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskFromLabels, referenceDist } from '@dist-kd/core';
+import { runsDistKernel } from '../src/dist-pass.js';
 import { createBackend, distLoss, useTfjsPlatform } from '../src/index.js';
 import { randomLogits, relativeError } from './helpers.js';
 
@@ -49,13 +50,16 @@ describe('distLoss with masks, dense NHWC logits and the sigmoid activation', ()
     tf.dispose([s, t, value, grad]);
   });
 
-  it('the tfjs backends compute sigmoid through the fused ops', async () => {
+  it('tfjs-wasm and tfjs-cpu compute sigmoid in the SIMD kernel', async () => {
     const options = { activation: 'sigmoid' as const, tau: 1, beta: 1, gamma: 1 };
     const expected = referenceDist({ student, teacher, shape: [rows, C], options, gradient: true });
-    const backend = createBackend({ variant: 'wasm' });
-    const result = await backend.compute({ student, teacher, shape: [rows, C], options, gradient: true });
-    expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5);
-    expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(2e-4);
-    await backend.dispose();
+    for (const variant of ['wasm', 'cpu'] as const) {
+      expect(runsDistKernel('auto', variant, options)).toBe(true);
+      const backend = createBackend({ variant });
+      const result = await backend.compute({ student, teacher, shape: [rows, C], options, gradient: true });
+      expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-6 * expected.loss);
+      expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(1e-5);
+      await backend.dispose();
+    }
   });
 });

@@ -16,6 +16,8 @@ import {
   loopConstants,
   meanStudent,
   meanTeacher,
+  rowMeanStudent,
+  rowMeanTeacher,
   rowScratch,
   rowU,
   rowV,
@@ -31,13 +33,23 @@ import {
 const ROW_U: usize = 0;
 const ROW_V: usize = 16;
 const PROJECTION: usize = 32;
+// The sigmoid's row means, each as a float32 pair high + low.
+const MEAN_P_HIGH: usize = 32;
+const MEAN_P_LOW: usize = 48;
+const MEAN_Q_HIGH: usize = 64;
+const MEAN_Q_LOW: usize = 80;
 
-/** Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address). */
-export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
+/** The columns' coefficients, scaled, in float32 for the loops. */
+function storeColumnCoefficients(colScale: f64): void {
   for (let j = 0; j < stride; j++) {
     store<f32>(columnCoefU + (<usize>j << 2), <f32>(-colScale * load<f64>(columnU + (<usize>j << 3))));
     store<f32>(columnCoefV + (<usize>j << 2), <f32>(colScale * load<f64>(columnV + (<usize>j << 3))));
   }
+}
+
+/** Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address). */
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
+  storeColumnCoefficients(colScale);
   const rowBytes = <usize>stride << 2;
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
@@ -70,6 +82,48 @@ export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: 
       const at = <usize>k << 4;
       const p = v128.load(student + row + at);
       v128.store(gradient + row + at, f32x4.mul(p, f32x4.sub(v128.load(rowScratch + at), v128.load(loopConstants + PROJECTION))));
+    }
+  }
+}
+
+/** A float64 value as a float32 pair, high + low, splat into `loopConstants` at `high` and `low`. */
+function storePair(value: f64, high: usize, low: usize): void {
+  const h = <f32>value;
+  v128.store(loopConstants + high, f32x4.splat(h));
+  v128.store(loopConstants + low, f32x4.splat(<f32>(value - <f64>h)));
+}
+
+/**
+ * The sigmoid's backward (SPEC.md, Activation): dloss/dstudent = p * (1 - p) * G per element, with
+ * the same G as the softmax's (rowScale and colScale carry the 1 / tau), and 1 - p from the stored
+ * p - 1, precise near 1. The rows are centred here, by each row's float64 mean as a float32 pair
+ * (p - high - low), so that a row whose spread is small next to its mean keeps its deviations.
+ */
+export function backwardSigmoidRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
+  storeColumnCoefficients(colScale);
+  const rowBytes = <usize>stride << 2;
+  for (let i = first; i < first + count; i++) {
+    const row = <usize>i * rowBytes;
+    v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));
+    v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
+    storePair(load<f64>(rowMeanStudent + (<usize>i << 3)), MEAN_P_HIGH, MEAN_P_LOW);
+    storePair(load<f64>(rowMeanTeacher + (<usize>i << 3)), MEAN_Q_HIGH, MEAN_Q_LOW);
+    for (let k = 0; k < vectors; k++) {
+      const at = <usize>k << 4;
+      const p = v128.load(student + row + at);
+      const pMinusOne = v128.load(studentCentred + row + at);
+      const q = v128.load(teacher + row + at);
+      const qMinusOne = v128.load(teacherCentred + row + at);
+      const pc = f32x4.sub(f32x4.sub(p, v128.load(loopConstants + MEAN_P_HIGH)), v128.load(loopConstants + MEAN_P_LOW));
+      const qc = f32x4.sub(f32x4.sub(q, v128.load(loopConstants + MEAN_Q_HIGH)), v128.load(loopConstants + MEAN_Q_LOW));
+      const pcc = f32x4.sub(v128.bitselect(p, pMinusOne, v128.load(formStudent + at)), v128.load(meanStudent + at));
+      const qcc = f32x4.sub(v128.bitselect(q, qMinusOne, v128.load(formTeacher + at)), v128.load(meanTeacher + at));
+      const g = f32x4.add(
+        f32x4.add(f32x4.mul(v128.load(loopConstants + ROW_U), qc), f32x4.mul(v128.load(loopConstants + ROW_V), pc)),
+        f32x4.add(f32x4.mul(v128.load(columnCoefU + at), qcc), f32x4.mul(v128.load(columnCoefV + at), pcc)),
+      );
+      // p * (1 - p) = -p * (p - 1).
+      v128.store(gradient + row + at, f32x4.mul(f32x4.mul(p, f32x4.neg(pMinusOne)), g));
     }
   }
 }

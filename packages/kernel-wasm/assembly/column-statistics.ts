@@ -1,5 +1,5 @@
 /**
- * Per-column statistics of the softmax over a range of rows, in one pass over the rows, and the
+ * Per-column statistics of the activations over a range of rows, in one pass over the rows, and the
  * columns' correlation terms once the statistics of every row are in (merged across threads, or
  * across the shards of a batch, by the host: Chan et al.'s update, exact for any split).
  *
@@ -9,11 +9,12 @@
  * data" algorithm), since K is one of the column's own values.
  *
  * Each difference x - K is taken in the form that holds the column precisely, chosen by K: from p
- * when K is small (below half of 1/C, where p keeps relative precision that p - 1/C has lost: a
- * column of tiny probabilities), otherwise from p - 1/C (which keeps the small deviations of
- * near-uniform values that p has rounded away). Both give the same difference in exact arithmetic;
+ * when K is below half of c (`formOffset`: 1/C for the softmax, 1 for the sigmoid), where p keeps
+ * relative precision that p - c has lost (a column of tiny probabilities), otherwise from p - c
+ * (which keeps the small deviations of near-uniform softmax values, or the small 1 - p of sigmoid
+ * values near 1, that p has rounded away). Both give the same difference in exact arithmetic;
  * where the form is wrong for a value, its difference from K is large next to either form's rounding.
- * The statistics hold each mean as a float64 value of p (K + mean(x - K), plus 1/C for the second
+ * The statistics hold each mean as a float64 value of p (K + mean(x - K), plus c for the second
  * form), which keeps both forms' precision.
  */
 import { correlate, correlationU, correlationV } from './correlation';
@@ -21,6 +22,7 @@ import {
   classes,
   columnU,
   columnV,
+  formOffset,
   formStudent,
   formTeacher,
   loopConstants,
@@ -79,7 +81,7 @@ function addWidened(at: usize, v: v128): void {
 /** Adds rows [first, first + count) (count <= ROW_BLOCK) to the shifted column sums. */
 export function accumulateColumns(first: i32, count: i32): void {
   // Read through memory inside the loop: see `loopConstants`.
-  v128.store(loopConstants, f32x4.splat(<f32>(0.5 / <f64>classes)));
+  v128.store(loopConstants, f32x4.splat(<f32>(0.5 * formOffset)));
   const rowBytes = <usize>stride << 2;
   const offset = <usize>first * rowBytes;
   for (let k = 0; k < vectors; k++) {
@@ -138,8 +140,7 @@ function layOutStatistics(statistics: usize): void {
  */
 export function writeStatistics(count: i32, statistics: usize): void {
   const n = <f64>count;
-  const small = 0.5 / <f64>classes;
-  const inverseClasses = 1 / <f64>classes;
+  const small = 0.5 * formOffset;
   layOutStatistics(statistics);
   for (let j = 0; j < stride; j++) {
     const at32 = <usize>j << 2;
@@ -154,8 +155,8 @@ export function writeStatistics(count: i32, statistics: usize): void {
     }
     const dx = load<f64>(sumStudent + at64) / n;
     const dy = load<f64>(sumTeacher + at64) / n;
-    store<f64>(means + at64, meanOfP(shiftStudent, shiftStudentCentred, at32, dx, small, inverseClasses));
-    store<f64>(meansTeacher + at64, meanOfP(shiftTeacher, shiftTeacherCentred, at32, dy, small, inverseClasses));
+    store<f64>(means + at64, meanOfP(shiftStudent, shiftStudentCentred, at32, dx, small));
+    store<f64>(meansTeacher + at64, meanOfP(shiftTeacher, shiftTeacherCentred, at32, dy, small));
     store<f64>(squaresStudent + at64, load<f64>(sumXX + at64) - n * dx * dx);
     store<f64>(squaresTeacher + at64, load<f64>(sumYY + at64) - n * dy * dy);
     store<f64>(coMoments + at64, load<f64>(sumXY + at64) - n * dx * dy);
@@ -165,20 +166,19 @@ export function writeStatistics(count: i32, statistics: usize): void {
 /** The column's mean as a value of p, from its shift in the form `accumulateColumns` took it in. */
 // @ts-ignore: decorator
 @inline
-function meanOfP(shiftP: usize, shiftCentred: usize, at: usize, meanShift: f64, small: f64, inverseClasses: f64): f64 {
+function meanOfP(shiftP: usize, shiftCentred: usize, at: usize, meanShift: f64, small: f64): f64 {
   const p = <f64>load<f32>(shiftP + at);
-  return p < small ? p + meanShift : <f64>load<f32>(shiftCentred + at) + meanShift + inverseClasses;
+  return p < small ? p + meanShift : <f64>load<f32>(shiftCentred + at) + meanShift + formOffset;
 }
 
 /**
  * Turns the statistics of the whole batch into each column's correlation terms and its mean in the
- * form the backward pass centres with (p where the column's values are small, p - 1/C otherwise);
+ * form the backward pass centres with (p where the column's values are small, p - c otherwise);
  * returns the sum over columns of 1 - corr. Padding columns get zero terms, so they add nothing to
  * the gradient.
  */
 export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 {
-  const small = 0.5 / <f64>classes;
-  const inverseClasses = 1 / <f64>classes;
+  const small = 0.5 * formOffset;
   layOutStatistics(statistics);
   let sumOneMinusR: f64 = 0;
   for (let j = 0; j < stride; j++) {
@@ -197,8 +197,8 @@ export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 
     store<f64>(columnU + at64, correlationU);
     store<f64>(columnV + at64, correlationV);
     sumOneMinusR += 1 - r;
-    centringForm(load<f64>(means + at64), small, inverseClasses, meanStudent, formStudent, at32);
-    centringForm(load<f64>(meansTeacher + at64), small, inverseClasses, meanTeacher, formTeacher, at32);
+    centringForm(load<f64>(means + at64), small, meanStudent, formStudent, at32);
+    centringForm(load<f64>(meansTeacher + at64), small, meanTeacher, formTeacher, at32);
   }
   return sumOneMinusR;
 }
@@ -206,8 +206,8 @@ export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 
 /** Picks the column's form by its mean and stores the mean in that form. */
 // @ts-ignore: decorator
 @inline
-function centringForm(meanP: f64, small: f64, inverseClasses: f64, mean: usize, form: usize, at: usize): void {
+function centringForm(meanP: f64, small: f64, mean: usize, form: usize, at: usize): void {
   const isSmall = meanP < small;
-  store<f32>(mean + at, <f32>(isSmall ? meanP : meanP - inverseClasses));
+  store<f32>(mean + at, <f32>(isSmall ? meanP : meanP - formOffset));
   store<i32>(form + at, isSmall ? -1 : 0);
 }

@@ -46,10 +46,23 @@ function constant(offset: usize): v128 {
   return v128.load(expConstants + offset);
 }
 
-/** Writes 2^w to `expOut` and returns 2^w - 1, lane by lane. */
+/**
+ * 2^w = scale + scaled and 2^w - 1 = (scale - 1) + scaled, lane by lane, from the two halves of
+ * the computation: the caller adds them up, so that both results stay in registers. The halves
+ * share their first steps; the engine computes those once.
+ */
 // @ts-ignore: decorator
 @inline
-export function exp2AndExp2m1(w: v128, expOut: usize): v128 {
+export function exp2Scale(w: v128): v128 {
+  const rounded = f32x4.add(f32x4.pmax(w, constant(LOWEST)), constant(ROUNDER));
+  // 2^n from n's bits in the rounded sum.
+  return i32x4.shl(i32x4.add(rounded, constant(EXPONENT_BIAS)), 23);
+}
+
+/** The second half: 2^n * (2^f - 1), with 2^n from `exp2Scale(w)`. */
+// @ts-ignore: decorator
+@inline
+export function exp2Scaled(w: v128, scale: v128): v128 {
   const wc = f32x4.pmax(w, constant(LOWEST));
   const rounded = f32x4.add(wc, constant(ROUNDER));
   const f = f32x4.sub(wc, f32x4.sub(rounded, constant(ROUNDER)));
@@ -58,9 +71,12 @@ export function exp2AndExp2m1(w: v128, expOut: usize): v128 {
   q = f32x4.add(f32x4.mul(q, f), constant(C1));
   q = f32x4.add(f32x4.mul(q, f), constant(C0));
   const fractionM1 = f32x4.add(f32x4.mul(f, constant(LN2)), f32x4.mul(f32x4.mul(f, f), q));
-  // 2^n from n's bits in the rounded sum.
-  const scale = i32x4.shl(i32x4.add(rounded, constant(EXPONENT_BIAS)), 23);
-  const scaledM1 = f32x4.mul(scale, fractionM1);
-  v128.store(expOut, f32x4.add(scale, scaledM1));
-  return f32x4.add(f32x4.sub(scale, constant(ONE)), scaledM1);
+  return f32x4.mul(scale, fractionM1);
+}
+
+/** scale - 1, for 2^w - 1 = (scale - 1) + scaled. */
+// @ts-ignore: decorator
+@inline
+export function minusOne(scale: v128): v128 {
+  return f32x4.sub(scale, constant(ONE));
 }

@@ -8,15 +8,16 @@
  * the host merges the statistics of all ranges, one thread calls `finishColumns` on them, and for the
  * gradient each thread calls `backwardRows` on its range. On one thread, `forward` and `backward` do
  * it all. Logits and gradient are [batch, stride] matrices (`stride`: `classes` rounded up to a
- * multiple of 4).
+ * multiple of 4). Each phase takes the call's activation: `SOFTMAX` (0) or `SIGMOID` (1).
  */
-import { backwardRows as backwardOfRows } from './backward';
+import { backwardRows as backwardOfRows, backwardSigmoidRows } from './backward';
 import { accumulateColumns, finishColumns as finishColumnTerms, ROW_BLOCK, startColumns, writeStatistics } from './column-statistics';
 import { writeExpConstants } from './exp';
 import * as layout from './layout';
 import { rowPair } from './row-pair';
+import { sigmoidRowPair } from './sigmoid-rows';
 
-export { batchBytes, threadBytes, statisticsBytes } from './layout';
+export { batchBytes, threadBytes, statisticsBytes, SOFTMAX, SIGMOID } from './layout';
 
 /** Lays out a [batch, classes] call: the shared batch region and this instance's thread region. */
 export function layOut(batch: i32, classes: i32, batchBase: usize, threadBase: usize): void {
@@ -31,10 +32,10 @@ export function rowStride(): i32 {
 
 /**
  * The forward pass on rows [first, first + count) of the logits at `student` and `teacher` (the
- * whole matrices' addresses): softmax(logits / tau) computed as 2^((x - max) * log2(e) / tau), the
- * rows' correlations, and the range's column statistics written at `statistics`; returns the sum
- * over the range of 1 - corr. NaN when a logit is NaN, ±Infinity or beyond `limit` in magnitude, or
- * when eps = 0 meets a constant row.
+ * whole matrices' addresses): the activation of logits / tau (the softmax as
+ * 2^((x - max) * log2(e) / tau), or the sigmoid), the rows' correlations, and the range's column
+ * statistics written at `statistics`; returns the sum over the range of 1 - corr. NaN when a logit
+ * is NaN, ±Infinity or beyond `limit` in magnitude, or when eps = 0 meets a constant row.
  */
 export function forwardRows(
   student: usize,
@@ -46,26 +47,20 @@ export function forwardRows(
   epsInside: f64,
   limit: f32,
   statistics: usize,
+  activation: i32,
 ): f64 {
+  layout.setActivation(activation);
   const rowBytes = <usize>layout.stride << 2;
   let interSum: f64 = 0;
   let blockStart = first;
   const end = first + count;
   for (let i = first; i < end; i++) {
     const at = <usize>i * rowBytes;
-    interSum += rowPair(
-      i,
-      student + at,
-      teacher + at,
-      layout.student + at,
-      layout.teacher + at,
-      layout.studentCentred + at,
-      layout.teacherCentred + at,
-      log2eOverTau,
-      limit,
-      eps,
-      epsInside,
-    );
+    if (activation == layout.SIGMOID) {
+      interSum += sigmoidRowPair(i, student + at, teacher + at, layout.student + at, layout.teacher + at, layout.studentCentred + at, layout.teacherCentred + at, log2eOverTau, limit, eps, epsInside);
+    } else {
+      interSum += rowPair(i, student + at, teacher + at, layout.student + at, layout.teacher + at, layout.studentCentred + at, layout.teacherCentred + at, log2eOverTau, limit, eps, epsInside);
+    }
     if (i == first) startColumns(first);
     // Column sums a block of rows at a time, while those rows are still in cache.
     if (i + 1 - blockStart == ROW_BLOCK || i + 1 == end) {
@@ -81,7 +76,8 @@ export function forwardRows(
  * From the column statistics of all `batch` rows at `statistics`, each column's correlation terms
  * for the backward; returns the sum over columns of 1 - corr (NaN when eps = 0 meets a constant column).
  */
-export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 {
+export function finishColumns(statistics: usize, eps: f64, epsInside: f64, activation: i32): f64 {
+  layout.setActivation(activation);
   return finishColumnTerms(statistics, eps, epsInside);
 }
 
@@ -89,6 +85,8 @@ export function finishColumns(statistics: usize, eps: f64, epsInside: f64): f64 
  * Rows [first, first + count) of the gradient of upstream * loss, written at `gradient`, after
  * `finishColumns`: rowScale = upstream * beta * tau / B, colScale = upstream * gamma * tau / C.
  */
-export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
-  backwardOfRows(gradient, first, count, rowScale, colScale);
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64, activation: i32): void {
+  layout.setActivation(activation);
+  if (activation == layout.SIGMOID) backwardSigmoidRows(gradient, first, count, rowScale, colScale);
+  else backwardOfRows(gradient, first, count, rowScale, colScale);
 }

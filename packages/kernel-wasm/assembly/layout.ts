@@ -25,16 +25,33 @@ export let stride: i32 = 0;
 export let vectors: i32 = 0;
 /** All-ones in the lanes of a row's last vector that hold a class, zero in its padding. */
 export let tailMask: v128 = i32x4.splat(-1);
+/** The activation of the call: the softmax (0) or the sigmoid (1), set by each phase's entry point. */
+export const SOFTMAX: i32 = 0;
+export const SIGMOID: i32 = 1;
+/**
+ * The offset c of the second form in which the kernel keeps each activation, p - c: 1/C for the
+ * softmax (precise for the small deviations of near-uniform rows) and 1 for the sigmoid (p - 1 =
+ * -sigmoid(-z), precise for probabilities near 1). Columns whose values are below c / 2 use p.
+ */
+export let formOffset: f64 = 0;
 
-// Batch region. [batch, stride] f32: the softmax p and q, and p - 1/C and q - 1/C.
+/** Sets the call's activation, `SOFTMAX` or `SIGMOID`: call after `layOut`, in every phase. */
+export function setActivation(activation: i32): void {
+  formOffset = activation == SIGMOID ? 1 : 1 / <f64>classes;
+}
+
+// Batch region. [batch, stride] f32: the activations p and q, and p - c and q - c, c = `formOffset`.
 export let student: usize = 0;
 export let teacher: usize = 0;
 export let studentCentred: usize = 0;
 export let teacherCentred: usize = 0;
 
-// [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc.
+// [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc, and (sigmoid only) the
+// row's means of p and q, which the backward centres with.
 export let rowU: usize = 0;
 export let rowV: usize = 0;
+export let rowMeanStudent: usize = 0;
+export let rowMeanTeacher: usize = 0;
 
 // [stride] per column, once the statistics of every row are in: the correlation terms (f64), the
 // mean in its precise form (f32) and which form that is (all-ones: p, zero: p - 1/C).
@@ -68,6 +85,7 @@ export let sumYY: usize = 0;
  * which it otherwise does.
  */
 export let loopConstants: usize = 0;
+export const LOOP_CONSTANT_VECTORS: i32 = 8;
 /** The exp polynomial's constants (exp.ts), four lanes each: V8 rebuilds a v128.const at every use in a loop. */
 export let expConstants: usize = 0;
 export const EXP_CONSTANT_VECTORS: i32 = 10;
@@ -100,6 +118,8 @@ function placeBatch(rows: i32, columns: i32, base: usize): usize {
   teacherCentred = take(matrix);
   rowU = take(<usize>rows * 8);
   rowV = take(<usize>rows * 8);
+  rowMeanStudent = take(<usize>rows * 8);
+  rowMeanTeacher = take(<usize>rows * 8);
   const column32 = <usize>rowStride * 4;
   const column64 = <usize>rowStride * 8;
   columnU = take(column64);
@@ -128,7 +148,7 @@ function placeThread(columns: i32, base: usize): usize {
   sumXY = take(column64);
   sumXX = take(column64);
   sumYY = take(column64);
-  loopConstants = take(8 * 16);
+  loopConstants = take(LOOP_CONSTANT_VECTORS * 16);
   expConstants = take(EXP_CONSTANT_VECTORS * 16);
   return top - base;
 }

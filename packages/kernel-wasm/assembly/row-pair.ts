@@ -2,11 +2,12 @@
  * One student row and its teacher row: softmax(logits / tau) in the two forms DIST needs, p and
  * p - 1/C, and the row's correlation. With m = expm1(z), z = (x - max) / tau and
  * S = sum(exp(z)) = C + sum(m): p = exp(z) / S, precise relative to tiny probabilities, and
- * p - 1/C = (m - mean(m)) / S, precise for the small deviations of a near-uniform row. The two rows
+ * p - 1/C = (m - mean(m)) / S or (exp(z) - mean(exp(z))) / S, the first precise for the small
+ * deviations of a near-uniform row, the second for the tiny probabilities of a peaked one. The two rows
  * share each loop: two independent dependency chains keep the core busy. The logits are only read.
  */
 import { correlate, correlationU, correlationV } from './correlation';
-import { exp2AndExp2m1 } from './exp';
+import { exp2Scale, exp2Scaled, minusOne } from './exp';
 import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
 import { classes, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
 
@@ -34,7 +35,7 @@ function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
 /** The row pair's (max, min) logits, as a row max checked by `checkedMax`, into `loopConstants + at`. */
 // @ts-ignore: decorator
 @inline
-function storeCheckedMax(row: usize, at: usize, limit: f32): void {
+export function storeCheckedMax(row: usize, at: usize, limit: f32): void {
   const last = vectors - 1;
   // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
   // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is
@@ -51,6 +52,25 @@ function storeCheckedMax(row: usize, at: usize, limit: f32): void {
   high = laneMax(f32x4.pmax(high, v128.bitselect(tail, f32x4.splat(-Infinity), tailMask)));
   low = laneMin(f32x4.pmin(low, v128.bitselect(tail, f32x4.splat(Infinity), tailMask)));
   v128.store(loopConstants + at, checkedMax(high, low, limit));
+}
+
+/**
+ * Where a row's centred values p - 1/C = (e - mean(e)) / S = (m - mean(m)) / S come from, and 1 / S
+ * and that mean into `loopConstants`, from the row's sums of m and of e = m + 1 (each over f32
+ * chunks, in f64). A near-uniform row (S >= C / 2) takes m, which keeps the small deviations that
+ * e has rounded away; a peaked one takes e, which keeps its tiny probabilities (as p - 1/C would)
+ * where m = e - 1 has rounded them away, and whose error next to m's is the smaller for every class
+ * of such a row. The mean comes from the sum of the smaller terms, whose f32 chunks round the less
+ * (|m| = 1 - e): sum(e) for a peaked row, where sum(m) adds values near -1; S = C * (1 + mean(m)).
+ */
+// @ts-ignore: decorator
+@inline
+function centringSource(sumM: f64, sumE: f64, n: f64, e: usize, m: usize, inverseSum: usize, mean: usize): usize {
+  const meanM = -sumM < sumE ? sumM / n : sumE / n - 1;
+  const peaked = meanM < -0.5;
+  v128.store(loopConstants + inverseSum, f32x4.splat(<f32>(1 / (n * (1 + meanM)))));
+  v128.store(loopConstants + mean, f32x4.splat(<f32>(peaked ? 1 + meanM : meanM)));
+  return peaked ? e : m;
 }
 
 /**
@@ -77,40 +97,55 @@ export function rowPair(
   // exp((x - max) / tau) = 2^((x - max) * log2(e) / tau).
   v128.store(loopConstants + SCALE, f32x4.splat(log2eOverTau));
 
+  // Both sums of each row, of m and of e = exp(z): see `centringSource`.
   let sumX = f64x2.splat(0);
   let sumY = f64x2.splat(0);
+  let sumExpX = f64x2.splat(0);
+  let sumExpY = f64x2.splat(0);
   for (let start = 0; start < vectors; start += CHUNK) {
     const end = min(start + CHUNK, vectors);
     let chunkX = f32x4.splat(0);
     let chunkY = f32x4.splat(0);
+    let chunkExpX = f32x4.splat(0);
+    let chunkExpY = f32x4.splat(0);
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
       const scale = v128.load(loopConstants + SCALE);
-      let mx = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale), xP + at);
-      let my = exp2AndExp2m1(f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale), yP + at);
+      const wx = f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale);
+      const wy = f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale);
+      const scaleX = exp2Scale(wx);
+      const scaleY = exp2Scale(wy);
+      const scaledX = exp2Scaled(wx, scaleX);
+      const scaledY = exp2Scaled(wy, scaleY);
+      let ex = f32x4.add(scaleX, scaledX);
+      let ey = f32x4.add(scaleY, scaledY);
+      let mx = f32x4.add(minusOne(scaleX), scaledX);
+      let my = f32x4.add(minusOne(scaleY), scaledY);
       if (k == last) {
         // Padding lanes hold exp of whatever was there: zero them before they reach a sum.
+        ex = v128.and(ex, tailMask);
+        ey = v128.and(ey, tailMask);
         mx = v128.and(mx, tailMask);
         my = v128.and(my, tailMask);
-        v128.store(xP + at, v128.and(v128.load(xP + at), tailMask));
-        v128.store(yP + at, v128.and(v128.load(yP + at), tailMask));
       }
+      v128.store(xP + at, ex);
+      v128.store(yP + at, ey);
       v128.store(xCentred + at, mx);
       v128.store(yCentred + at, my);
       chunkX = f32x4.add(chunkX, mx);
       chunkY = f32x4.add(chunkY, my);
+      chunkExpX = f32x4.add(chunkExpX, ex);
+      chunkExpY = f32x4.add(chunkExpY, ey);
     }
     sumX = widenAdd(sumX, chunkX);
     sumY = widenAdd(sumY, chunkY);
+    sumExpX = widenAdd(sumExpX, chunkExpX);
+    sumExpY = widenAdd(sumExpY, chunkExpY);
   }
 
   const n = <f64>classes;
-  const totalX = total(sumX);
-  const totalY = total(sumY);
-  v128.store(loopConstants + INVERSE_SUM_X, f32x4.splat(<f32>(1 / (n + totalX))));
-  v128.store(loopConstants + INVERSE_SUM_Y, f32x4.splat(<f32>(1 / (n + totalY))));
-  v128.store(loopConstants + MEAN_X, f32x4.splat(<f32>(totalX / n)));
-  v128.store(loopConstants + MEAN_Y, f32x4.splat(<f32>(totalY / n)));
+  const sourceX = centringSource(total(sumX), total(sumExpX), n, xP, xCentred, INVERSE_SUM_X, MEAN_X);
+  const sourceY = centringSource(total(sumY), total(sumExpY), n, yP, yCentred, INVERSE_SUM_Y, MEAN_Y);
   // The normalising sweep also sums what the row correlation needs.
   let sx = f64x2.splat(0);
   let sy = f64x2.splat(0);
@@ -128,10 +163,11 @@ export function rowPair(
       const at = <usize>k << 4;
       const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
       const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
+      // Loaded before p overwrites e where e is the source.
+      let xc = f32x4.mul(f32x4.sub(v128.load(sourceX + at), v128.load(loopConstants + MEAN_X)), inverseSX);
+      let yc = f32x4.mul(f32x4.sub(v128.load(sourceY + at), v128.load(loopConstants + MEAN_Y)), inverseSY);
       v128.store(xP + at, f32x4.mul(v128.load(xP + at), inverseSX));
       v128.store(yP + at, f32x4.mul(v128.load(yP + at), inverseSY));
-      let xc = f32x4.mul(f32x4.sub(v128.load(xCentred + at), v128.load(loopConstants + MEAN_X)), inverseSX);
-      let yc = f32x4.mul(f32x4.sub(v128.load(yCentred + at), v128.load(loopConstants + MEAN_Y)), inverseSY);
       if (k == last) {
         // Padding lanes: zero, so that no sum over a row or column sees them.
         xc = v128.and(xc, tailMask);

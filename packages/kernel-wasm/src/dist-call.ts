@@ -4,8 +4,8 @@
  * one thread finishes the columns and each part's backward writes its rows of the gradient. The same
  * sequence serves one thread (one part) and many; only who runs a part differs (`PartRunner`).
  */
-import { DistInputError, composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
-import type { KernelExports } from './module.js';
+import { composeLoss, epsPlacement, logitLimit, mergeColumnStatistics, termWeights, type ColumnStatistics, type DistOptions } from '@dist-kd/core';
+import { ACTIVATION_CODES, type ActivationCode, type KernelExports } from './module.js';
 
 /** The addresses of a call's logits and gradient: [batch, stride] matrices in the kernel's memory. */
 export interface CallMatrices {
@@ -35,6 +35,7 @@ export interface RowRange {
 }
 
 export interface ForwardParams {
+  readonly activation: ActivationCode;
   readonly log2eOverTau: number;
   readonly eps: number;
   readonly epsInside: number;
@@ -45,7 +46,15 @@ export interface ForwardParams {
 export interface PartRunner {
   /** Each part's forward; returns each part's sum of 1 - corr over its rows. */
   forward(shape: CallShape, regions: CallRegions, matrices: CallMatrices, ranges: readonly RowRange[], params: ForwardParams): number[];
-  backward(shape: CallShape, regions: CallRegions, gradient: number, ranges: readonly RowRange[], rowScale: number, colScale: number): void;
+  backward(
+    shape: CallShape,
+    regions: CallRegions,
+    gradient: number,
+    ranges: readonly RowRange[],
+    rowScale: number,
+    colScale: number,
+    activation: ActivationCode,
+  ): void;
 }
 
 /** One call: the kernel instance of the calling thread, its memory, who runs the parts, and the call's layout. */
@@ -107,22 +116,22 @@ export function splitRows(batch: number, parts: number): RowRange[] {
  */
 export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
   const { kernel, memory, runner, shape, regions, matrices, options } = call;
-  refuseOtherActivations(options);
+  const activation = ACTIVATION_CODES[options.activation];
   const ranges = splitRows(shape.batch, regions.threadBases.length);
   const { eps, epsInside } = epsPlacement(options);
   const interSum = forwardAndMerge(call, ranges);
   // The columns of the whole batch: this call's rows, or every shard's merged statistics.
   if (whole) writeStatistics(statisticsAt(memory, regions.statistics[0], kernel.rowStride(), whole.rows), whole.columns, shape.classes);
   kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-  const intraSum = kernel.finishColumns(regions.statistics[0], eps, epsInside);
+  const intraSum = kernel.finishColumns(regions.statistics[0], eps, epsInside, activation);
   const rows = whole?.rows ?? shape.batch;
   const terms = composeLoss(options, (whole?.interSum ?? interSum) / rows, intraSum / shape.classes);
   if (matrices.gradient !== undefined && Number.isFinite(terms.loss)) {
-    // The loss's weights times the softmax backward's 1 / tau, over the means' counts.
+    // The loss's weights times the activation backward's 1 / tau, over the means' counts.
     const weights = termWeights(options);
     const rowScale = weights.inter / options.tau / rows;
     const colScale = weights.intra / options.tau / shape.classes;
-    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale);
+    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale, activation);
   }
   return terms;
 }
@@ -133,7 +142,6 @@ export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
  */
 export function runStatistics(call: KernelCall): WholeBatch {
   const { kernel, memory, shape, regions } = call;
-  refuseOtherActivations(call.options);
   const interSum = forwardAndMerge(call, splitRows(shape.batch, regions.threadBases.length));
   const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), shape.batch);
   const copy = (values: Float64Array) => values.slice(0, shape.classes);
@@ -148,21 +156,17 @@ export function runStatistics(call: KernelCall): WholeBatch {
   return { rows: shape.batch, interSum, columns };
 }
 
-/** The kernel's activation pass is the softmax: any other activation would be a different loss. */
-function refuseOtherActivations(options: DistOptions): void {
-  if (options.activation !== 'softmax') {
-    throw new DistInputError(
-      'UNSUPPORTED_FEATURE',
-      `the WebAssembly SIMD kernel does not implement the feature "${options.activation}" (option activation); use activation: "softmax"`,
-    );
-  }
-}
-
 /** Each part's forward, then the parts' column statistics merged into part 0's; returns the sum of 1 - r_i. */
 function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number {
   const { kernel, memory, runner, shape, regions, matrices, options } = call;
   const { eps, epsInside } = epsPlacement(options);
-  const params = { log2eOverTau: Math.LOG2E / options.tau, eps, epsInside, limit: float32AtMost(logitLimit('float32', options.tau)) };
+  const params = {
+    activation: ACTIVATION_CODES[options.activation],
+    log2eOverTau: Math.LOG2E / options.tau,
+    eps,
+    epsInside,
+    limit: float32AtMost(logitLimit('float32', options.tau)),
+  };
   const interSums = runner.forward(shape, regions, matrices, ranges, params);
   if (ranges.length > 1) {
     const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), ranges[0].count);
@@ -198,12 +202,23 @@ export function callingThreadRunner(kernel: KernelExports): PartRunner {
     forward(shape, regions, matrices, ranges, params) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
       return ranges.map((range, k) =>
-        kernel.forwardRows(matrices.student, matrices.teacher, range.first, range.count, params.log2eOverTau, params.eps, params.epsInside, params.limit, regions.statistics[k]),
+        kernel.forwardRows(
+          matrices.student,
+          matrices.teacher,
+          range.first,
+          range.count,
+          params.log2eOverTau,
+          params.eps,
+          params.epsInside,
+          params.limit,
+          regions.statistics[k],
+          params.activation,
+        ),
       );
     },
-    backward(shape, regions, gradient, ranges, rowScale, colScale) {
+    backward(shape, regions, gradient, ranges, rowScale, colScale, activation) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-      for (const range of ranges) kernel.backwardRows(gradient, range.first, range.count, rowScale, colScale);
+      for (const range of ranges) kernel.backwardRows(gradient, range.first, range.count, rowScale, colScale, activation);
     },
   };
 }

@@ -21,10 +21,15 @@ export interface KernelExports {
     epsInside: number,
     limit: number,
     statistics: number,
+    activation: ActivationCode,
   ): number;
-  finishColumns(statistics: number, eps: number, epsInside: number): number;
-  backwardRows(gradient: number, first: number, count: number, rowScale: number, colScale: number): void;
+  finishColumns(statistics: number, eps: number, epsInside: number, activation: ActivationCode): number;
+  backwardRows(gradient: number, first: number, count: number, rowScale: number, colScale: number, activation: ActivationCode): void;
 }
+
+/** The kernel's numbers for the activations (assembly/layout.ts: SOFTMAX, SIGMOID). */
+export const ACTIVATION_CODES = { softmax: 0, sigmoid: 1 } as const;
+export type ActivationCode = (typeof ACTIVATION_CODES)[keyof typeof ACTIVATION_CODES];
 
 export type MemoryKind = 'unshared' | 'shared';
 

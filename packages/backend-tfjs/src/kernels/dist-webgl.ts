@@ -3,7 +3,9 @@
  * through the backend's own program API (`runWebGLProgram`), on the textures the logits already
  * have: row max, row sums (per side), row correlation sums, column sums (per side, per block of
  * rows, then added up), column correlation sums (likewise), the correlations' derivative
- * coefficients, the softmax backward's row projection, the gradient, then the three scalars. Needs WebGL 2 (`floatBitsToUint`, integer loops); on WebGL 1 the fused ops run.
+ * coefficients, the softmax backward's row projection (not the sigmoid's, which has none), the
+ * gradient, then the three scalars. Needs WebGL 2 (`floatBitsToUint`, integer loops); on WebGL 1
+ * the fused ops run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { epsPlacement, logitLimit, termWeights } from '@dist-kd/core';
@@ -43,6 +45,7 @@ export const webglDistKernel: DistKernelConfig = {
   kernelName: DIST_KERNEL_NAME,
   backendName: 'webgl',
   description: 'DIST WebGL kernel (GLSL)',
+  activations: ['softmax', 'sigmoid'],
   unavailableReason: () => (tf.env().getNumber('WEBGL_VERSION') >= 2 ? undefined : 'the DIST WebGL kernel needs WebGL 2'),
   kernelFunc: ({ inputs, backend, attrs }) =>
     runDistPrograms(backend as unknown as WebGLBackend, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs),
@@ -68,10 +71,10 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
   try {
     const student = packed(inputs.student);
     const teacher = packed(inputs.teacher);
-    const { tau } = options;
+    const { tau, activation } = options;
     const softmax = [[1 / tau]];
     const { eps, epsInside } = epsPlacement(options);
-    // The loss's weights (tau^2 unless tauSquared is off) times the softmax backward's 1 / tau.
+    // The loss's weights (tau^2 unless tauSquared is off) times the activation backward's 1 / tau.
     const weights = termWeights(options);
     const rowScale = weights.inter / tau / batch;
     const gradientUniforms = [...softmax, [eps], [epsInside], [weights.intra / tau / classes], [rowScale]];
@@ -79,16 +82,16 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     // Row passes write one result per block of columns; these combine the blocks.
     const sumPairs = rowBlockReduceProgram(batch, classes, 2, 'sum');
     const rowMax = run(rowBlockReduceProgram(batch, classes, 2, 'max'), [run(rowMaxProgram(batch, classes), [student, teacher], [[logitLimit('float32', tau)]])]);
-    const studentSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 0), [student, rowMax], softmax)]);
-    const teacherSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 1), [teacher, rowMax], softmax)]);
+    const studentSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 0, activation), [student, rowMax], softmax)]);
+    const teacherSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 1, activation), [teacher, rowMax], softmax)]);
     const rowCorr = run(rowBlockReduceProgram(batch, classes, 4, 'sum'), [
-      run(rowCorrelationProgram(batch, classes), [student, teacher, rowMax, studentSums, teacherSums], softmax),
+      run(rowCorrelationProgram(batch, classes, activation), [student, teacher, rowMax, studentSums, teacherSums], softmax),
     ]);
     const meanOfBlocks = blockSumProgram(batch, classes, 2, 1 / batch);
-    const studentMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 0), [student, rowMax, studentSums], softmax)]);
-    const teacherMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 1), [teacher, rowMax, teacherSums], softmax)]);
-    const softmaxStats = [student, teacher, rowMax, studentSums, teacherSums, studentMeans, teacherMeans];
-    const colCorr = run(blockSumProgram(batch, classes, 4, 1), [run(columnCorrelationProgram(batch, classes), softmaxStats, softmax)]);
+    const studentMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 0, activation), [student, rowMax, studentSums], softmax)]);
+    const teacherMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 1, activation), [teacher, rowMax, teacherSums], softmax)]);
+    const activationStats = [student, teacher, rowMax, studentSums, teacherSums, studentMeans, teacherMeans];
+    const colCorr = run(blockSumProgram(batch, classes, 4, 1), [run(columnCorrelationProgram(batch, classes, activation), activationStats, softmax)]);
 
     const termProgram = lossTermProgram(batch, classes);
     const scalars = [0, 1, 2].map((term) =>
@@ -96,9 +99,11 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     );
     if (!options.gradient) return scalars;
     const colCoef = run(columnCoefficientsProgram(batch, classes), [colCorr], [[eps], [epsInside]]);
-    const rowProj = run(sumPairs, [run(rowProjectionProgram(batch, classes), [...softmaxStats, colCoef], gradientUniforms)]);
-    const rowTerms = run(rowTermsProgram(batch, classes), [rowCorr, rowProj], [[eps], [epsInside], [rowScale]]);
-    const gradient = backend.runWebGLProgram(gradientProgram(batch, classes), [...softmaxStats, colCoef, rowTerms], 'float32', gradientUniforms);
+    // The softmax backward's row projection; the sigmoid's backward is elementwise.
+    const projection = activation === 'softmax';
+    const rowTermInputs = projection ? [rowCorr, run(sumPairs, [run(rowProjectionProgram(batch, classes), [...activationStats, colCoef], gradientUniforms)])] : [rowCorr];
+    const rowTerms = run(rowTermsProgram(batch, classes, projection), rowTermInputs, [[eps], [epsInside], [rowScale]]);
+    const gradient = backend.runWebGLProgram(gradientProgram(batch, classes, activation), [...activationStats, colCoef, rowTerms], 'float32', gradientUniforms);
     return [...scalars, gradient];
   } finally {
     for (const info of intermediates) backend.disposeIntermediateTensorInfo(info);

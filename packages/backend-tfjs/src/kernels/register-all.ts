@@ -3,6 +3,7 @@
  * `register_all_kernels.ts` lists its kernels). To add a backend, add its `DistKernelConfig` here.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Activation } from '@dist-kd/core';
 import { cpuDistKernel, wasmDistKernel } from '../simd/tfjs-kernel.js';
 import { webglDistKernel } from './dist-webgl.js';
 import { DIST_KERNEL_NAME } from './dist-kernel.js';
@@ -17,6 +18,13 @@ export interface DistKernelConfig extends tf.KernelConfig {
    * A config that cannot run is not registered, and the fused tfjs ops serve its backend.
    */
   unavailableReason(): string | undefined;
+  /** The activations the config computes; without it, the softmax only (other calls run as tfjs ops). */
+  readonly activations?: readonly Activation[];
+}
+
+/** Whether the config listed for this tfjs backend computes this activation. */
+export function distKernelComputes(tfjsBackend: string, activation: Activation): boolean {
+  return (distKernelConfig(tfjsBackend)?.activations ?? ['softmax']).includes(activation);
 }
 
 export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel, webglDistKernel];

@@ -40,6 +40,7 @@ function simdKernelConfig(backendName: string, access: AccessFactory): DistKerne
     kernelName: DIST_KERNEL_NAME,
     backendName,
     description: 'DIST WebAssembly SIMD kernel',
+    activations: ['softmax', 'sigmoid'],
     unavailableReason: () => (simdKernelModule() ? undefined : `no WebAssembly SIMD here: ${simdKernelError()?.message}`),
     kernelFunc: ({ inputs, backend, attrs }) =>
       runKernel(accessFor(backend as tf.KernelBackend, access), inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs),

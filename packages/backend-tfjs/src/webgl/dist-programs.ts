@@ -9,12 +9,13 @@
  *
  *   rowMax    [B, 2]  per row: max of the student, max of the teacher (NaN for bad input)
  *   rowSums   [B, 2]  per row, one tensor per side: S = sum e^z and sum (e^z - 1), z = (x - max) / tau
+ *                     (sigmoid: sum p, 0)
  *   rowCorr   [B, 4]  per row: Sxy, Sxx, Syy of the row-centred softmax, 0
- *   colMeans  [2, C]  per column, one per side: mean of p, mean of p - 1/C
+ *   colMeans  [2, C]  per column, one per side: mean of p, mean of p - c (c = 1/C; sigmoid: 1)
  *   colCorr   [4, C]  per column: Sxy, Sxx, Syy of the column-centred softmax, 0
  *   (the column passes write one such tensor per block of rows, added up by \`blockSumProgram\`)
  *   colCoef   [2, C]  per column: u and v of dcorr/dx = u * yc - v * xc
- *   rowProj   [B, 2]  per row: the column terms' part of sum_k p_k G_k (softmax backward), 0
+ *   rowProj   [B, 2]  per row: the column terms' part of sum_k p_k G_k (softmax backward only), 0
  *   rowTerms  [B, 4]  per row: u, v, and the whole of sum_k p_k G_k, 0
  *
  * Precision (float32 textures): p - 1/C is (m - mean(m)) / S with m = e^z - 1 from a Taylor series
@@ -22,7 +23,15 @@
  * tiny probabilities; each column is centred from p where its mean is below 1/(2C) and from p - 1/C
  * elsewhere, as `statistics.ts` does for the ops path. Sums run over one row or column per fragment,
  * four lanes at a time.
+ *
+ * The sigmoid (SPEC.md, Activation) runs the same passes with `activation: 'sigmoid'`: p = sigmoid(z)
+ * and p - 1 = -sigmoid(-z), z = x / tau, each from t = e^-|z| without cancellation, the rows centred
+ * by their means (rowSums), the columns from p below a mean of 1/2 and from p - 1 above (precise
+ * near 1), and the backward p (1 - p) G, which has no row projection.
  */
+
+/** The activations the programs compute (SPEC.md). */
+export type WebGLActivation = 'softmax' | 'sigmoid';
 
 /** The fields of tfjs-backend-webgl's `GPGPUProgram` these programs use. */
 export interface DistWebGLProgram {
@@ -154,11 +163,26 @@ const SIDE_MAX = `
   }
 `;
 
-/** S = sum e^z and sum (e^z - 1) per row of one side's logits, over one block of columns. */
-export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
+/**
+ * Per row of one side's logits, over one block of columns: S = sum e^z and sum (e^z - 1) (softmax),
+ * or sum p and 0 (sigmoid).
+ */
+export function rowSumsProgram(batch: number, classes: number, side: 0 | 1, activation: WebGLActivation): DistWebGLProgram {
+  const sumLanes =
+    activation === 'sigmoid'
+      ? `void sumLanes(vec4 x, vec4 top, out vec4 a, out vec4 b) {
+        vec4 centred;
+        activationLanes(x, top, vec4(1.0), a, centred, b);
+        b = vec4(0.0);
+      }`
+      : `void sumLanes(vec4 x, vec4 top, out vec4 a, out vec4 b) {
+        expParts((x - top) * invTau, a, b);
+      }`;
   return packedProgram(['logits', 'rowMax'], [batch, 2 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
+    ${activationLanes(activation)}
+    ${sumLanes}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
@@ -171,12 +195,12 @@ export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): Dis
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
-        expParts((getLogits(row, 2 * pair) - top) * invTau, e, m);
+        sumLanes(getLogits(row, 2 * pair), top, e, m);
         sumE += e;
         sumM += m;
       }
       if (ODD_C && block == TAIL_BLOCK) {
-        expParts((getLogits(row, C - 1) - top) * invTau, e, m);
+        sumLanes(getLogits(row, C - 1), top, e, m);
         sumE.xz += e.xz;
         sumM.xz += m.xz;
       }
@@ -185,60 +209,81 @@ export function rowSumsProgram(batch: number, classes: number, side: 0 | 1): Dis
 }
 
 /**
- * p and p - 1/C of a logits texel's lanes, from the texel, its rows' max (laneMax) and its rows'
- * (S, sum m) texel: p = e / S, p - 1/C = (m - mean(m)) / S.
+ * A logits texel's lanes activated, from the texel, its rows' max (laneMax) and its rows' rowSums
+ * texel: p, the row-centred p - mean, and the second form p - c the columns may take. Softmax:
+ * p = e / S and p - 1/C = (m - mean(m)) / S, both forms at once. Sigmoid: see the file's comment;
+ * (top - top) is 0, or NaN for a row with a bad logit, which then turns the whole row NaN.
  */
-const SOFTMAX_LANES = `
-  void softmaxLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred) {
+function activationLanes(activation: WebGLActivation): string {
+  if (activation === 'sigmoid') {
+    return `
+  const float SECOND_FORM_HALF = 0.5;
+  void activationLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred, out vec4 second) {
+    vec4 z = x * invTau + (top - top);
+    vec4 t = exp(-abs(z));
+    vec4 r = 1.0 / (1.0 + t);
+    vec4 tr = t * r;
+    bvec4 positive = greaterThan(z, vec4(0.0));
+    p = mix(tr, r, positive);
+    second = -mix(r, tr, positive);
+    centred = p - sums.xxzz / CLASSES;
+  }
+`;
+  }
+  return `
+  const float SECOND_FORM_HALF = 0.5 / CLASSES;
+  void activationLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred, out vec4 second) {
     vec4 e;
     vec4 m;
     expParts((x - top) * invTau, e, m);
     vec4 invS = 1.0 / sums.xxzz;
     p = e * invS;
     centred = (m - sums.yyww / CLASSES) * invS;
+    second = centred;
   }
 `;
+}
 
 /**
  * For programs that read both sides (inputs student, teacher, rowMax, studentSums, teacherSums): the
- * softmax parameters of a row pair, and p, p - 1/C, q, q - 1/C of a texel from them.
+ * activation parameters of a row pair, and p, its row-centred and second forms, and q's, of a texel.
  */
-const SOFTMAX_PAIR = `
-  struct RowSoftmax { vec4 topS; vec4 topT; vec4 sumsS; vec4 sumsT; };
-  RowSoftmax rowSoftmax(int row) {
+const ACTIVATION_PAIR = `
+  struct RowActivation { vec4 topS; vec4 topT; vec4 sumsS; vec4 sumsT; };
+  RowActivation rowActivation(int row) {
     vec4 rowMax = getRowMax(row, 0);
-    return RowSoftmax(laneMax(rowMax, 0), laneMax(rowMax, 1), getStudentSums(row, 0), getTeacherSums(row, 0));
+    return RowActivation(laneMax(rowMax, 0), laneMax(rowMax, 1), getStudentSums(row, 0), getTeacherSums(row, 0));
   }
-  void softmaxPair(int row, int col, RowSoftmax rows, out vec4 p, out vec4 pc, out vec4 q, out vec4 qc) {
-    softmaxLanes(getStudent(row, col), rows.topS, rows.sumsS, p, pc);
-    softmaxLanes(getTeacher(row, col), rows.topT, rows.sumsT, q, qc);
+  void activationPair(int row, int col, RowActivation rows, out vec4 p, out vec4 pc, out vec4 ps, out vec4 q, out vec4 qc, out vec4 qs) {
+    activationLanes(getStudent(row, col), rows.topS, rows.sumsS, p, pc, ps);
+    activationLanes(getTeacher(row, col), rows.topT, rows.sumsT, q, qc, qs);
   }
 `;
 
-/** Per row: Sxy, Sxx, Syy of p - 1/C and q - 1/C over one block of columns (columns 4k to 4k + 3). */
-export function rowCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
+/** Per row: Sxy, Sxx, Syy of the row-centred p and q over one block of columns (columns 4k to 4k + 3). */
+export function rowCorrelationProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
   return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums'], [batch, 4 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
-    ${SOFTMAX_LANES}
-    ${SOFTMAX_PAIR}
+    ${activationLanes(activation)}
+    ${ACTIVATION_PAIR}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int block = rc.y / 4;
-      RowSoftmax rows = rowSoftmax(row);
+      RowActivation rows = rowActivation(row);
       vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
-      vec4 p, pc, q, qc;
+      vec4 p, pc, ps, q, qc, qs;
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
-        softmaxPair(row, 2 * pair, rows, p, pc, q, qc);
+        activationPair(row, 2 * pair, rows, p, pc, ps, q, qc, qs);
         sxy += pc * qc;
         sxx += pc * pc;
         syy += qc * qc;
       }
       if (ODD_C && block == TAIL_BLOCK) {
-        softmaxPair(row, C - 1, rows, p, pc, q, qc);
+        activationPair(row, C - 1, rows, p, pc, ps, q, qc, qs);
         sxy.xz += pc.xz * qc.xz;
         sxx.xz += pc.xz * pc.xz;
         syy.xz += qc.xz * qc.xz;
@@ -304,12 +349,12 @@ function blockRowPairs(body: string): string {
       }`;
 }
 
-/** Per column of one side and block of rows: sum of p (row 0) and of p - 1/C (row 1). */
-export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): DistWebGLProgram {
+/** Per column of one side and block of rows: sum of p (row 0) and of p - c (row 1). */
+export function columnSumsProgram(batch: number, classes: number, side: 0 | 1, activation: WebGLActivation): DistWebGLProgram {
   return packedProgram(['logits', 'rowMax', 'rowSums'], [2 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
-    ${SOFTMAX_LANES}
+    ${activationLanes(activation)}
     ${ROW_LANES}
     void main() {
       ivec2 rc = getOutputCoords();
@@ -317,12 +362,12 @@ export function columnSumsProgram(batch: number, classes: number, side: 0 | 1): 
       int col = rc.y;
       vec4 sumP = vec4(0.0);
       vec4 sumC = vec4(0.0);
-      vec4 p, centred;
+      vec4 p, centred, second;
       ${blockRowPairs(`
-        softmaxLanes(getLogits(row, col), laneMax(getRowMax(row, 0), ${side}), getRowSums(row, 0), p, centred);
+        activationLanes(getLogits(row, col), laneMax(getRowMax(row, 0), ${side}), getRowSums(row, 0), p, centred, second);
         bvec4 lanes = rowLanes(row);
         sumP += mix(vec4(0.0), p, lanes);
-        sumC += mix(vec4(0.0), centred, lanes);`)}
+        sumC += mix(vec4(0.0), second, lanes);`)}
       // Lanes (r, c), (r, c+1), (r+1, c), (r+1, c+1): the two columns are .x + .z and .y + .w.
       setOutput(vec4(sumP.xy + sumP.zw, sumC.xy + sumC.zw));
     }`);
@@ -344,29 +389,29 @@ export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, sca
 }
 
 /**
- * The column-centred softmax of a texel's lanes: from p where the column's values are small (mean of
- * p below 1/(2C)), from p - 1/C elsewhere. \`means\` is colMeans' texel (mean p, mean p - 1/C of two
- * columns), which lines up with the lanes as .xyxy / .zwzw.
+ * The column-centred activation of a texel's lanes: from p where the column's values are small (mean
+ * of p below c / 2: 1/(2C) for the softmax, 1/2 for the sigmoid), from p - c elsewhere. \`means\` is
+ * colMeans' texel (mean p, mean p - c of two columns), which lines up with the lanes as .xyxy / .zwzw.
  */
 const COLUMN_CENTRED = `
-  vec4 columnCentred(vec4 p, vec4 centred, vec4 means) {
+  vec4 columnCentred(vec4 p, vec4 second, vec4 means) {
     vec4 meanP = means.xyxy;
     vec4 meanC = means.zwzw;
-    vec4 small = vec4(lessThan(meanP, vec4(0.5 / CLASSES)));
-    return mix(centred - meanC, p - meanP, small);
+    vec4 small = vec4(lessThan(meanP, vec4(SECOND_FORM_HALF)));
+    return mix(second - meanC, p - meanP, small);
   }
 `;
 
 /**
- * Per column and block of rows: Sxy (row 0), Sxx (row 1), Syy (row 2) of the column-centred softmax,
- * rows 4k to 4k + 3 for block k.
+ * Per column and block of rows: Sxy (row 0), Sxx (row 1), Syy (row 2) of the column-centred
+ * activations, rows 4k to 4k + 3 for block k.
  */
-export function columnCorrelationProgram(batch: number, classes: number): DistWebGLProgram {
+export function columnCorrelationProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
   return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans'], [4 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
-    ${SOFTMAX_LANES}
-    ${SOFTMAX_PAIR}
+    ${activationLanes(activation)}
+    ${ACTIVATION_PAIR}
     ${ROW_LANES}
     ${COLUMN_CENTRED}
     void main() {
@@ -376,12 +421,12 @@ export function columnCorrelationProgram(batch: number, classes: number): DistWe
       vec4 meansS = getStudentMeans(0, col);
       vec4 meansT = getTeacherMeans(0, col);
       vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
-      vec4 p, pc, q, qc;
+      vec4 p, pc, ps, q, qc, qs;
       ${blockRowPairs(`
-        softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
+        activationPair(row, col, rowActivation(row), p, pc, ps, q, qc, qs);
         bvec4 lanes = rowLanes(row);
-        vec4 x = mix(vec4(0.0), columnCentred(p, pc, meansS), lanes);
-        vec4 y = mix(vec4(0.0), columnCentred(q, qc, meansT), lanes);
+        vec4 x = mix(vec4(0.0), columnCentred(p, ps, meansS), lanes);
+        vec4 y = mix(vec4(0.0), columnCentred(q, qs, meansT), lanes);
         sxy += x * y;
         sxx += x * x;
         syy += y * y;`)}
@@ -434,28 +479,29 @@ const COLUMN_COEFFICIENTS = `
  * the column terms' part of dloss/dp (times 1/tau); rowTermsProgram adds the row terms' part.
  */
 export function rowProjectionProgram(batch: number, classes: number): DistWebGLProgram {
+  const activation: WebGLActivation = 'softmax';
   return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'], [batch, 2 * rowBlocks(classes)], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
-    ${SOFTMAX_LANES}
-    ${SOFTMAX_PAIR}
+    ${activationLanes(activation)}
+    ${ACTIVATION_PAIR}
     ${COLUMN_CENTRED}
     ${COLUMN_COEFFICIENTS}
-    vec4 projectionLanes(int row, int col, RowSoftmax rows) {
-      vec4 p, pc, q, qc;
-      softmaxPair(row, col, rows, p, pc, q, qc);
+    vec4 projectionLanes(int row, int col, RowActivation rows) {
+      vec4 p, pc, ps, q, qc, qs;
+      activationPair(row, col, rows, p, pc, ps, q, qc, qs);
       vec4 u;
       vec4 v;
       columnCoefficients(getColCoef(0, col), u, v);
-      vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
-      vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
+      vec4 pcc = columnCentred(p, ps, getStudentMeans(0, col));
+      vec4 qcc = columnCentred(q, qs, getTeacherMeans(0, col));
       return p * (v * pcc - u * qcc);
     }
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int block = rc.y / 2;
-      RowSoftmax rows = rowSoftmax(row);
+      RowActivation rows = rowActivation(row);
       vec4 total = vec4(0.0);
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
@@ -471,9 +517,10 @@ export function rowProjectionProgram(batch: number, classes: number): DistWebGLP
  * Per row: the coefficients (u, v) of dcorr/dx (texel column 0: u, v of two rows) and the whole
  * softmax backward's projection sum_k p_k G_k (texel column 1): the row terms' part,
  * rowScale * (v * Sxx - u * Sxy), because sum_k p_k qc_k = Sxy and sum_k p_k pc_k = Sxx, plus rowProj.
+ * The sigmoid's backward has no projection: without \`rowProj\` (\`projection\` false) column 1 is 0.
  */
-export function rowTermsProgram(batch: number, classes: number): DistWebGLProgram {
-  return packedProgram(['rowCorr', 'rowProj'], [batch, 4], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }], `
+export function rowTermsProgram(batch: number, classes: number, projection: boolean): DistWebGLProgram {
+  return packedProgram(projection ? ['rowCorr', 'rowProj'] : ['rowCorr'], [batch, 4], [{ name: 'eps', type: 'float' }, { name: 'epsInside', type: 'float' }, { name: 'rowScale', type: 'float' }], `
     ${prelude(batch, classes)}
     void main() {
       ivec2 rc = getOutputCoords();
@@ -481,39 +528,48 @@ export function rowTermsProgram(batch: number, classes: number): DistWebGLProgra
       vec4 sums2 = getRowCorr(rc.x, 2);
       vec3 top = correlation(sums01.x, sums01.y, sums2.x, eps, epsInside);
       vec3 bottom = correlation(sums01.z, sums01.w, sums2.z, eps, epsInside);
-      vec4 projections = getRowProj(rc.x, 0);
+      ${
+        projection
+          ? `vec4 projections = getRowProj(rc.x, 0);
       float topProjection = rowScale * (top.z * sums01.y - top.y * sums01.x) + projections.x;
-      float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;
+      float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;`
+          : `float topProjection = 0.0;
+      float bottomProjection = 0.0;`
+      }
       setOutput(rc.y == 0 ? vec4(top.yz, bottom.yz) : vec4(topProjection, 0.0, bottomProjection, 0.0));
     }`);
 }
 
-/** dloss/dstudent for an upstream gradient of 1: (1/tau) p (G - sum_k p_k G_k), per element. */
-export function gradientProgram(batch: number, classes: number): DistWebGLProgram {
+/**
+ * dloss/dstudent for an upstream gradient of 1, per element: (1/tau) p (G - sum_k p_k G_k) for the
+ * softmax, (1/tau) p (1 - p) G = -(1/tau) p (p - 1) G for the sigmoid.
+ */
+export function gradientProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
+  const backward = activation === 'sigmoid' ? '-p * ps * g' : 'p * (g - getRowTerms(row, 2).xxzz)';
   return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'], [batch, classes], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
     ${SIDE_MAX}
-    ${SOFTMAX_LANES}
-    ${SOFTMAX_PAIR}
+    ${activationLanes(activation)}
+    ${ACTIVATION_PAIR}
     ${COLUMN_CENTRED}
     ${COLUMN_COEFFICIENTS}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
       int col = rc.y;
-      vec4 p, pc, q, qc;
-      softmaxPair(row, col, rowSoftmax(row), p, pc, q, qc);
+      vec4 p, pc, ps, q, qc, qs;
+      activationPair(row, col, rowActivation(row), p, pc, ps, q, qc, qs);
       vec4 rowCoefficients = getRowTerms(row, 0);
       vec4 rowU = rowCoefficients.xxzz;
       vec4 rowV = rowCoefficients.yyww;
       vec4 colU;
       vec4 colV;
       columnCoefficients(getColCoef(0, col), colU, colV);
-      vec4 pcc = columnCentred(p, pc, getStudentMeans(0, col));
-      vec4 qcc = columnCentred(q, qc, getTeacherMeans(0, col));
+      vec4 pcc = columnCentred(p, ps, getStudentMeans(0, col));
+      vec4 qcc = columnCentred(q, qs, getTeacherMeans(0, col));
       // dcorr/dx = u*yc - v*xc, and the loss holds -corr: G = scale * (v*xc - u*yc), per relation.
       vec4 g = rowScale * (rowV * pc - rowU * qc) + columnScale * (colV * pcc - colU * qcc);
-      setOutput(p * (g - getRowTerms(row, 2).xxzz));
+      setOutput(${backward});
     }`);
 }
 

@@ -16,6 +16,7 @@ import {
   useTfjsPlatform,
   type TfjsPlatform,
 } from '../../src/index.js';
+import { runsDistKernel } from '../../src/dist-pass.js';
 
 export interface ConformanceSummary {
   readonly available: boolean;
@@ -25,6 +26,9 @@ export interface ConformanceSummary {
   readonly failed?: number;
   /** The first failures, `name: message`. */
   readonly failures?: string[];
+  /** Checks with the sigmoid activation that passed, and whether the DIST kernel computed them. */
+  readonly sigmoidPassed?: number;
+  readonly sigmoidInKernel?: boolean;
 }
 
 /** The suite on tfjs-`variant`, with the bundled golden files and those at the URLs of `golden`. */
@@ -36,7 +40,15 @@ async function conformance(variant: string, golden: string[] = []): Promise<Conf
     // The lifecycle checks dispose backends: they get fresh ones from the factory.
     const report = await runConformance(backend, { createBackend: () => createBackend({ variant }), golden: golden.map((url) => new URL(url, location.href)) });
     const failures = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.message}`);
-    return { available: true, computedBy: availability.details?.computedBy, passed: report.passed, failed: report.failed, failures: failures.slice(0, 20) };
+    return {
+      available: true,
+      computedBy: availability.details?.computedBy,
+      passed: report.passed,
+      failed: report.failed,
+      failures: failures.slice(0, 20),
+      sigmoidPassed: report.results.filter((r) => r.ok && r.name.includes('sigmoid')).length,
+      sigmoidInKernel: runsDistKernel('auto', tf.getBackend(), { activation: 'sigmoid' }),
+    };
   } finally {
     await backend.dispose();
   }

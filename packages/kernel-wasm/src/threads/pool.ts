@@ -85,6 +85,7 @@ export class WorkerPool {
             words[Word.student] = matrices.student;
             words[Word.teacher] = matrices.teacher;
             words[Word.statistics] = regions.statistics[k];
+            words[Word.activation] = params.activation;
             floats[Float.log2eOverTau] = params.log2eOverTau;
             floats[Float.eps] = params.eps;
             floats[Float.epsInside] = params.epsInside;
@@ -94,7 +95,18 @@ export class WorkerPool {
         (k) => {
           this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
           const range = ranges[k];
-          results[k] = this.kernel.forwardRows(matrices.student, matrices.teacher, range.first, range.count, params.log2eOverTau, params.eps, params.epsInside, params.limit, regions.statistics[k]);
+          results[k] = this.kernel.forwardRows(
+            matrices.student,
+            matrices.teacher,
+            range.first,
+            range.count,
+            params.log2eOverTau,
+            params.eps,
+            params.epsInside,
+            params.limit,
+            regions.statistics[k],
+            params.activation,
+          );
         },
         (k) => {
           results[k] = this.floats[(this.slot(k) + FLOAT_OFFSET) / 8 + Float.result];
@@ -102,19 +114,20 @@ export class WorkerPool {
       );
       return results;
     },
-    backward: (shape, regions, gradient, ranges, rowScale, colScale) => {
+    backward: (shape, regions, gradient, ranges, rowScale, colScale, activation) => {
       this.runParts(
         ranges.length,
         (k) => {
           this.post(k, JobKind.backward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
             words[Word.gradient] = gradient;
+            words[Word.activation] = activation;
             floats[Float.rowScale] = rowScale;
             floats[Float.colScale] = colScale;
           });
         },
         (k) => {
           this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-          this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, colScale);
+          this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, colScale, activation);
         },
         () => {},
       );

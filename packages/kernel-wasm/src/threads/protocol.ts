@@ -29,6 +29,7 @@ export const Word = {
   teacher: 9,
   statistics: 10,
   gradient: 11,
+  activation: 12,
 } as const;
 
 // Float64 indices within a slot, after the 16 int32 words.

@@ -3,7 +3,7 @@
  * platform.ts), so it refers to nothing outside itself: the protocol's numbers (protocol.ts) arrive
  * as arguments, checked against protocol.ts by the tests.
  */
-import type { KernelExports } from '../module.js';
+import type { ActivationCode, KernelExports } from '../module.js';
 
 export interface WorkerStart {
   readonly module: WebAssembly.Module;
@@ -43,9 +43,10 @@ export function workerMain(start: WorkerStart): void {
             floats[F.epsInside],
             floats[F.limit],
             at(W.statistics),
+            words[W.activation] as ActivationCode,
           );
         } else {
-          kernel.backwardRows(at(W.gradient), words[W.first], words[W.count], floats[F.rowScale], floats[F.colScale]);
+          kernel.backwardRows(at(W.gradient), words[W.first], words[W.count], floats[F.rowScale], floats[F.colScale], words[W.activation] as ActivationCode);
         }
         Atomics.store(words, W.state, S.done);
         Atomics.notify(words, W.state);
