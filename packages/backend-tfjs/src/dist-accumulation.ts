@@ -82,8 +82,13 @@ export async function accumulateDistGradients<Batch>(microBatches: readonly Batc
   // Phase 2: each micro-batch's gradient of the whole batch's objective, added up.
   const grads: tf.NamedTensorMap = {};
   const rowLosses: tf.Scalar[] = [];
+  // An empty micro-batch's gradient is exactly zero, so phase 2 leaves it out (tfjs-wasm's sum over
+  // an axis of length 0, in a layer's gradient, reads uninitialised memory). A process with no row at
+  // all still returns every variable's gradient, as zeros, for the all-reduce that sums them by name.
+  const withRows = rows.flatMap((count, k) => (count > 0 ? [k] : []));
   try {
-    for (const [k, batch] of microBatches.entries()) {
+    for (const k of withRows.length > 0 ? withRows : [0]) {
+      const batch = microBatches[k];
       const share = rows[k] / whole.rows;
       const { value, grads: part } = tf.variableGrads(() => {
         const student = step.studentLogits(batch);
@@ -96,6 +101,12 @@ export async function accumulateDistGradients<Batch>(microBatches: readonly Batc
         return tf.add(rowLoss, dist) as tf.Scalar;
       }, step.varList);
       value.dispose();
+      if (rows[k] === 0) {
+        for (const [name, gradient] of Object.entries(part)) {
+          part[name] = tf.zerosLike(gradient);
+          gradient.dispose();
+        }
+      }
       for (const [name, gradient] of Object.entries(part)) {
         const sum = grads[name];
         grads[name] = sum ? tf.add(sum, gradient) : gradient;
