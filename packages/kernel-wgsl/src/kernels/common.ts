@@ -49,7 +49,7 @@ struct Params {
   rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
   columnGridX: u32,
   nanBits: u32,      // a quiet NaN's bits from the host: WGSL has no NaN literal, and rejects one made of constants
-  pad1: u32,
+  columnTerms: u32,  // 1: the columns are the whole batch's, and loss-reduce adds their terms; 0: a shard's (see shards.ts)
   tau: f32,
   eps: f32,          // added to a*b
   epsInside: f32,    // added inside the square roots (design-note mode) or 0 (official mode)
