@@ -201,9 +201,9 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }),
   };
 
-  // The WGSL kernels compute the softmax only: sigmoid is refused (UNSUPPORTED_FEATURE); masks and
-  // dense layouts come from core's withRowSelection around the row kernels.
-  const supports = { sigmoid: false };
+  // The WGSL kernels compute both activations (softmax, sigmoid); masks and dense layouts come from
+  // core's withRowSelection around the row kernels.
+  const supports = { sigmoid: true };
   return withRowSelection({
     name,
     precision: 'float32',

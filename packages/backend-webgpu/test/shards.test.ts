@@ -10,7 +10,7 @@ import { logits, maxAbs, maxAbsDifference, TOLERANCE } from './helpers.js';
 
 /** Phase 1 on each shard of `sizes` rows, the merge, phase 2 on each; the results in shard order. */
 async function inShards(backend: WebGpuBackend, request: DistRequest & { shape: readonly [number, number] }, sizes: number[]) {
-  const [, C] = request.shape;
+  const C = request.shape[1];
   let first = 0;
   const parts = sizes.map((rows) => {
     const slice = (values: Float32Array) => values.slice(first * C, (first + rows) * C);
@@ -69,6 +69,16 @@ describe('webgpu shards', () => {
     const { results } = await inShards(backend, request, [5, 0, 7]);
     expectWholeBatch(results, request);
   });
+
+  for (const [label, scale, offset] of [['near 1/2', 1e-3, 0], ['near 1', 2, 30], ['tiny and near 1', 60, 0]] as const) {
+    it(`sigmoid values ${label}: the shards give the whole batch`, async () => {
+      const [B, C] = [10, 50];
+      const options: Partial<DistOptions> = { activation: 'sigmoid', tau: 4 };
+      const request = { student: logits(B * C, 9, scale, offset), teacher: logits(B * C, 10, scale, offset), shape: [B, C] as const, options, gradient: true };
+      const { results } = await inShards(backend, request, [4, 0, 6]);
+      expectWholeBatch(results, request);
+    });
+  }
 
   it('a shard\'s statistics are 8 + 5*C numbers, and phase 2 without the gradient gives the loss alone', async () => {
     const [B, C] = [6, 30];

@@ -58,21 +58,18 @@ export interface MergedColumns {
  * column records for the gradient kernel: each column's r, 1/D and r*(b/a)/D, and its mean of p
  * split into meanW + meanOffset the way the row kernel splits p = w + offset, so that the kernel's
  * (w - meanW) + (offset - meanOffset) keeps the small digits of a near-uniform column: there the
- * rows' offsets are about 1/C (a near-uniform row stores w = p - offset, offset = 1/C - a tiny
- * residual), so meanOffset = float32(1/C) makes offset - meanOffset exact and meanW = mean(p) -
+ * rows' offsets are about 1/C (a near-uniform softmax row stores w = p - offset, offset = 1/C - a
+ * tiny residual), so meanOffset = float32(1/C) makes offset - meanOffset exact and meanW = mean(p) -
  * meanOffset is the small part, rounded once from float64. Elsewhere meanOffset = 0 and meanW is
- * the mean itself (a peaked row's offset is 0). A degenerate merged column (D = 0, only with
+ * the mean itself (a peaked row's offset is 0). Sigmoid rows have offsets 0, 1/2 or 1 (see
+ * row-activation.ts): the column takes the one its mean's range implies. A degenerate merged column (D = 0, only with
  * eps = 0) is the DEGENERATE error, as for a whole batch.
  */
 export function columnRecordsFromStatistics(whole: ShardStatisticsView, options: DistOptions): MergedColumns {
   const { classes, columns } = whole;
   const { eps, epsInside } = epsPlacement(options);
   const records = new Float32Array(classes * RECORD_FLOATS);
-  const uniformShare = Math.fround(1 / classes);
-  const split = (mean: number) => {
-    const offset = mean > 0.5 / classes && mean < 2 / classes ? uniformShare : 0;
-    return [mean - offset, offset];
-  };
+  const split = options.activation === 'sigmoid' ? sigmoidSplit : softmaxSplit(classes);
   let intraSum = 0;
   for (let j = 0; j < classes; j++) {
     const a = Math.sqrt(columns.squaresStudent[j] + epsInside);
@@ -91,3 +88,24 @@ export function columnRecordsFromStatistics(whole: ShardStatisticsView, options:
   }
   return { records, terms: composeLoss(options, whole.interSum / whole.rows, intraSum / classes) };
 }
+
+type MeanSplit = (mean: number) => [meanW: number, meanOffset: number];
+
+/** Softmax: offset float32(1/C) for a column mean within a factor 2 of 1/C (near-uniform rows), else 0. */
+function softmaxSplit(classes: number): MeanSplit {
+  const uniformShare = Math.fround(1 / classes);
+  return (mean) => {
+    const offset = mean > uniformShare / 2 && mean < 2 * uniformShare ? uniformShare : 0;
+    return [mean - offset, offset];
+  };
+}
+
+/**
+ * Sigmoid: rows kept as p - 1/2 have every p within sigmoid(±1/2) = 1/2 ± 0.122, rows kept as
+ * p - 1 every p above 1/2: offset 1/2 for a column mean within 0.122 of 1/2, 1 above, else 0.
+ */
+const NEAR_HALF_SPREAD = 0.1225;
+const sigmoidSplit: MeanSplit = (mean) => {
+  const offset = Math.abs(mean - 0.5) < NEAR_HALF_SPREAD ? 0.5 : mean > 0.5 ? 1 : 0;
+  return [mean - offset, offset];
+};

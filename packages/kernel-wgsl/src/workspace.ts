@@ -8,7 +8,7 @@
 import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { ChunkPlan } from './chunk-plan.js';
 import { BufferUsage } from './gpu-constants.js';
-import { COLUMN_RECORD_BYTES, PARAMS_BYTES, ROW_RECORD_BYTES, SCALARS_BYTES, type KernelName } from './kernels/index.js';
+import { ACTIVATION_CODES, COLUMN_RECORD_BYTES, PARAMS_BYTES, ROW_RECORD_BYTES, SCALARS_BYTES, type KernelName } from './kernels/index.js';
 import type { DistPipelines } from './pipelines.js';
 
 /** What one `encode` reads and writes besides the workspace's own scratch. */
@@ -172,7 +172,7 @@ export class DistWorkspace {
       });
     };
     const rowGrid = (rows: number) => this.plan.rowGrid(rows);
-    stage('rowSoftmax', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
+    stage('rowActivation', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
     if (stages.columns === 'computed') {
       stage('columnSums', (index) => this.chunks[index].columnSums, () => this.plan.columnGrid);
       stage('columnProducts', (index) => this.chunks[index].columnProducts, () => this.plan.columnGrid);
@@ -218,7 +218,7 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [inputs.student, inputs.teacher];
     if (!sameBuffers(chunk.rowGroup?.key, key)) {
-      const group = this.bindGroup('rowSoftmax', `rowSoftmax ${index}`, chunk.params, [...key, chunk.wStudent, chunk.wTeacher, chunk.rows]);
+      const group = this.bindGroup('rowActivation', `rowActivation ${index}`, chunk.params, [...key, chunk.wStudent, chunk.wTeacher, chunk.rows]);
       chunk.rowGroup = { key, group };
     }
     return chunk.rowGroup!.group;
@@ -263,6 +263,7 @@ export class DistWorkspace {
       u32.set([classes, chunk.rows, batch, last, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x, QUIET_NAN_BITS, stages.wholeBatch ? 1 : 0]);
       const rowWeight = weights.inter / stages.weightRows;
       f32.set([options.tau, eps, epsInside, 1 / batch, rowWeight, weights.intra / classes, weights.inter, weights.intra], 8);
+      u32.set([ACTIVATION_CODES[options.activation]], 16);
       this.device.queue.writeBuffer(this.chunks[index].params, 0, this.paramsData);
     });
   }

@@ -21,18 +21,18 @@ ${commonWgsl(shape)}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
-  var partial = vec4f(0.0);
+  var partial = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var i = lid; i < params.rows; i = i + WG) {
     let record = rows[i];
-    partial = partial + vec4f(1.0 - record.r, 0.0, record.degenerate, record.nonFinite);
+    partial = accumulate(partial, vec4f(1.0 - record.r, 0.0, record.degenerate, record.nonFinite));
   }
   if (params.isLastChunk == 1u && params.columnTerms == 1u) {
     for (var j = lid; j < params.classes; j = j + WG) {
       let record = columns[j];
-      partial = partial + vec4f(0.0, 1.0 - record.r, record.degenerate, 0.0);
+      partial = accumulate(partial, vec4f(0.0, 1.0 - record.r, record.degenerate, 0.0));
     }
   }
-  let total = workgroupSum(lid, partial);
+  let total = workgroupSum(lid, runningTotal(partial));
   if (lid == 0u) {
     let sums = vec4f(scalars[0], scalars[1], scalars[2], scalars[3]) + total;
     scalars[0] = sums.x;

@@ -10,8 +10,15 @@ import { commonWgsl, type KernelShape } from './common.js';
  * residual mean), where c = 1 and v_j = expm1(y_j) when every y_j is near 0 (a near-uniform row,
  * whose deviations would round away in e_j itself), and c = 0, v_j = e_j otherwise (a peaked row,
  * whose tiny tail probabilities keep their relative precision that way).
+ *
+ * Sigmoid rows (SPEC "Activation": p_j = sigmoid(x_j / tau), elementwise) take the same passes with
+ * S = 1 and v_j = w_j = p_j - offset, where offset = 1/2 and w_j = tanh(z_j / 2) / 2 (from expm1)
+ * when every |z_j| is small (values near 1/2, whose deviations p_j - 1/2 would round away), offset = 1
+ * and w_j = -sigmoid(-z_j) when every z_j is positive (values towards 1 keep the digits of 1 - p),
+ * offset = 0 and w_j = sigmoid(z_j) otherwise (tiny values keep their relative precision). The row
+ * is centred by its mean, which, unlike a softmax row's 1/C, is not known in advance.
  */
-export const rowSoftmaxWgsl = (shape: KernelShape): string => /* wgsl */ `
+export const rowActivationWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> teacher: array<f32>;
@@ -22,8 +29,11 @@ ${commonWgsl(shape)}
 // Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
 const NEAR_UNIFORM_Y: f32 = -0.5;
 
-// exp(y) - 1 for -0.5 < y <= 0: Taylor terms through y^9 (error below 3e-10 relative). Below
-// -0.5, exp(y) - 1 no longer cancels and is used as it is.
+// Below this largest |z| = |x| / tau of a sigmoid row, every value is near 1/2 and is kept as p - 1/2.
+const NEAR_HALF_Z: f32 = 0.5;
+
+// exp(y) - 1 for |y| <= 0.5: Taylor terms through y^9 (error below 3e-10 relative). Below -0.5,
+// exp(y) - 1 no longer cancels and is used as it is.
 fn expm1Small(y: f32) -> f32 {
   return y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0
     + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y * (1.0 / 362880.0)))))))));
@@ -43,6 +53,21 @@ fn centringValue(y: f32, e: f32, nearUniform: bool) -> f32 {
     return expm1Small(y);
   }
   return e - 1.0;
+}
+
+// w = p - offset for one sigmoid value z (offset 1/2, 1 or 0, see above): tanh(z / 2) / 2 =
+// m / (2 (m + 2)) with m = expm1(z), -sigmoid(-z), or sigmoid(z), with |z| capped where exp would
+// overflow (p is then 1, or below 1e-37).
+fn sigmoidValue(z: f32, offset: f32) -> f32 {
+  if (offset == 0.5) {
+    let m = expm1Small(z);
+    return 0.5 * m / (m + 2.0);
+  }
+  let capped = clamp(z, -87.0, 87.0);
+  if (offset == 1.0) {
+    return -1.0 / (1.0 + exp(capped));
+  }
+  return 1.0 / (1.0 + exp(-capped));
 }
 
 @compute @workgroup_size(WG)
@@ -69,42 +94,56 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let maxT = found.y;
   let nearUniformS = (-found.z - maxS) / tau > NEAR_UNIFORM_Y;
   let nearUniformT = (-found.w - maxT) / tau > NEAR_UNIFORM_Y;
+  let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
+  let sigmoidRows = params.activation == SIGMOID;
+  // The sigmoid rows' offsets: 1/2 when every |z| is small, 1 when every z is positive (the
+  // smallest x, -found.zw, above 0), else 0.
+  let sigmoidOffset = select(
+    select(vec2f(0.0), vec2f(1.0), -found.zw > vec2f(0.0)),
+    vec2f(0.5),
+    max(found.xy, found.zw) / tau < vec2f(NEAR_HALF_Z),
+  );
 
-  // Pass 2: S = sum e, and the sum of v for the pivot. v is parked in the w buffers, which pass 3
-  // overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
-  var sums = vec4f(0.0);
+  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. v is parked in the w buffers, which
+  // pass 3 overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
+  var sums = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let yS = (student[slot.base + j] - maxS) / tau;
-    let yT = (teacher[slot.base + j] - maxT) / tau;
-    let eS = exp(yS);
-    let eT = exp(yT);
-    let v = vec2f(centringValue(yS, eS, nearUniformS), centringValue(yT, eT, nearUniformT));
+    let x = vec2f(student[slot.base + j], teacher[slot.base + j]);
+    var v: vec2f;
+    var e = vec2f(0.0);
+    if (sigmoidRows) {
+      let z = x / tau;
+      v = vec2f(sigmoidValue(z.x, sigmoidOffset.x), sigmoidValue(z.y, sigmoidOffset.y));
+    } else {
+      let y = (x - vec2f(maxS, maxT)) / tau;
+      e = exp(y);
+      v = vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
+    }
     wStudent[slot.base + j] = v.x;
     wTeacher[slot.base + j] = v.y;
-    sums = sums + vec4f(eS, eT, v);
+    sums = accumulate(sums, vec4f(e, v));
   }
-  let totals = rowSum(lid, sums);
-  let S = totals.xy;
+  let totals = rowSum(lid, runningTotal(sums));
+  let S = select(totals.xy, vec2f(1.0), sigmoidRows);
   let pivot = totals.zw / f32(C);
 
   // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
   // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
-  // makes w + offset = p exactly as computed, and p = e / S in a peaked one.
-  let nearUniform = vec2<bool>(nearUniformS, nearUniformT);
-  var firstMoments = vec4f(0.0);
-  var products = vec4f(0.0);
+  // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
+  var firstMoments = RunningSum(vec4f(0.0), vec4f(0.0));
+  var products = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
     let v = vec2f(wStudent[slot.base + j], wTeacher[slot.base + j]);
     let d = (v - pivot) / S;
-    let w = select(v / S, d, nearUniform);
+    let w = select(select(v / S, d, nearUniform), v, sigmoidRows);
     wStudent[slot.base + j] = w.x;
     wTeacher[slot.base + j] = w.y;
-    firstMoments = firstMoments + vec4f(d, 0.0, 0.0);
-    products = products + vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0);
+    firstMoments = accumulate(firstMoments, vec4f(d, 0.0, 0.0));
+    products = accumulate(products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0));
   }
-  let residual = rowSum(lid, firstMoments).xy / f32(C);
-  let rowSums = rowSum(lid, products);
+  let residual = rowSum(lid, runningTotal(firstMoments)).xy / f32(C);
+  let rowSums = rowSum(lid, runningTotal(products));
 
   if (slot.inRange && slot.lane == 0u) {
     let n = f32(C);
@@ -112,8 +151,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let sxx = max(rowSums.y - n * residual.x * residual.x, 0.0);
     let syy = max(rowSums.z - n * residual.y * residual.y, 0.0);
     let c = correlate(sxy, sxx, syy);
-    let offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
-    rows[slot.row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, vec2f(0.0));
+    var offset: vec2f;
+    var centre: vec2f;
+    if (sigmoidRows) {
+      offset = sigmoidOffset;
+      centre = pivot + residual;
+    } else {
+      offset = select(vec2f(0.0), vec2f(1.0 / n) - residual, nearUniform);
+      // p - 1/C = w + offset - 1/C: the tiny residual for a near-uniform row, w - 1/C for a peaked one.
+      centre = vec2f(1.0 / n) - offset;
+    }
+    rows[slot.row] = RowRecord(c.r, c.invD, c.k, c.degenerate, flagged, 0.0, 0.0, 0.0, offset, centre);
   }
 }
 `;
