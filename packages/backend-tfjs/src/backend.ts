@@ -112,8 +112,9 @@ export function createBackend(config: BackendConfig = {}): DistBackend {
   return withRowSelection({
     name,
     precision: 'float32',
-    // Sigmoid runs as the fused tfjs ops on every platform (the SIMD kernel is softmax only); the
-    // naive baseline is the design note's softmax formula and nothing else.
+    // Sigmoid runs through the WGSL kernels on webgpu and as the fused tfjs ops elsewhere (the SIMD
+    // and WebGL kernels are softmax only); the naive baseline is the design note's softmax formula
+    // and nothing else.
     supports: { sigmoid: !naive },
     async availability(): Promise<Availability> {
       try {

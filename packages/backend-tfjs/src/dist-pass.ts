@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DistOptions } from '@dist-kd/core';
 import { opsPass } from './dist-ops.js';
 import { kernelPass } from './kernels/dist-kernel.js';
-import { hasDistKernel } from './kernels/register-all.js';
+import { distKernelConfig, hasDistKernel } from './kernels/register-all.js';
 
 export interface DistPass {
   readonly loss: tf.Tensor;
@@ -50,13 +50,14 @@ export function distPass(
 
 /**
  * Whether DIST runs as the `DistKdDist` kernel with this implementation choice on this tfjs backend
- * (registering the kernels on first use): the one place that decides it. The kernel's activation is
- * the softmax: a sigmoid call runs as tfjs ops, which have both.
+ * (registering the kernels on first use): the one place that decides it. An activation the
+ * backend's kernel does not compute (sigmoid, except on webgpu) runs as tfjs ops, which have both.
  */
 export function runsDistKernel(
   implementation: DistImplementation,
   tfjsBackend: string,
   options?: Pick<DistOptions, 'activation'>,
 ): boolean {
-  return implementation === 'auto' && (options?.activation ?? 'softmax') === 'softmax' && hasDistKernel(tfjsBackend);
+  const activation = options?.activation ?? 'softmax';
+  return implementation === 'auto' && hasDistKernel(tfjsBackend) && (distKernelConfig(tfjsBackend)?.activations ?? ['softmax']).includes(activation);
 }

@@ -43,6 +43,7 @@ export const webglDistKernel: DistKernelConfig = {
   kernelName: DIST_KERNEL_NAME,
   backendName: 'webgl',
   description: 'DIST WebGL kernel (GLSL)',
+  activations: ['softmax'],
   unavailableReason: () => (tf.env().getNumber('WEBGL_VERSION') >= 2 ? undefined : 'the DIST WebGL kernel needs WebGL 2'),
   kernelFunc: ({ inputs, backend, attrs }) =>
     runDistPrograms(backend as unknown as WebGLBackend, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs),

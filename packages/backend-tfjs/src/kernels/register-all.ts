@@ -3,6 +3,7 @@
  * `register_all_kernels.ts` lists its kernels). To add a backend, add its `DistKernelConfig` here.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Activation } from '@dist-kd/core';
 import { cpuDistKernel, wasmDistKernel } from '../simd/tfjs-kernel.js';
 import { webglDistKernel } from './dist-webgl.js';
 import { DIST_KERNEL_NAME } from './dist-kernel.js';
@@ -12,6 +13,8 @@ import { webgpuDistKernel } from './webgpu-dist.js';
 export interface DistKernelConfig extends tf.KernelConfig {
   /** What computes DIST on this backend, for reports (`availability().details.computedBy`). */
   readonly description: string;
+  /** The activations the kernel computes; a call with another runs as the fused tfjs ops. */
+  readonly activations: readonly Activation[];
   /**
    * Why this config cannot run in this engine (say, no WebAssembly SIMD), or undefined when it can.
    * A config that cannot run is not registered, and the fused tfjs ops serve its backend.

@@ -27,6 +27,7 @@ function simdKernelConfig(backendName: string, access: AccessFactory): DistKerne
     kernelName: DIST_KERNEL_NAME,
     backendName,
     description: 'DIST WebAssembly SIMD kernel',
+    activations: ['softmax'],
     unavailableReason: () => (simdKernelModule() ? undefined : `no WebAssembly SIMD here: ${simdKernelError()?.message}`),
     kernelFunc: ({ inputs, backend, attrs }) => {
       const kernelBackend = backend as tf.KernelBackend;
