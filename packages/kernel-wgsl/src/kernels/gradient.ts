@@ -38,18 +38,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // Pass 1: G = dloss/dp, and for sigmoid its backward at once; for softmax G parked in the output
   // and the row's sum of p * G.
+  // (One loop per activation, as in row-activation: CPU emulations skip a loop no invocation enters.)
   var dot = RunningScalar(0.0, 0.0);
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let w = wStudent[slot.base + j];
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let g = dLossDp(row, slot.base + j, j);
-    if (sigmoidRows) {
-      // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
-      // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
-      gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * g / params.tau;
-    } else {
-      gradient[slot.base + j] = g;
-      dot = accumulateScalar(dot, (w + row.offset.x) * g);
-    }
+    gradient[slot.base + j] = g;
+    dot = accumulateScalar(dot, (wStudent[slot.base + j] + row.offset.x) * g);
+  }
+  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let w = wStudent[slot.base + j];
+    // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
+    // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
+    gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * dLossDp(row, slot.base + j, j) / params.tau;
   }
   let pG = rowSum(lid, vec4f(dot.sum - dot.carry, 0.0, 0.0, 0.0)).x;
 

@@ -106,22 +106,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // Pass 2: S = sum e (softmax), and the sum of v for the pivot. v is parked in the w buffers, which
   // pass 3 overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
+  // One loop per activation, the activation in the loop's condition: CPU emulations run both sides
+  // of a branch inside a loop, but skip a loop that no invocation enters.
   var sums = RunningSum(vec4f(0.0), vec4f(0.0));
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let x = vec2f(student[slot.base + j], teacher[slot.base + j]);
-    var v: vec2f;
-    var e = vec2f(0.0);
-    if (sigmoidRows) {
-      let z = x / tau;
-      v = vec2f(sigmoidValue(z.x, sigmoidOffset.x), sigmoidValue(z.y, sigmoidOffset.y));
-    } else {
-      let y = (x - vec2f(maxS, maxT)) / tau;
-      e = exp(y);
-      v = vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
-    }
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
+    let e = exp(y);
+    let v = vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
     wStudent[slot.base + j] = v.x;
     wTeacher[slot.base + j] = v.y;
     sums = accumulate(sums, vec4f(e, v));
+  }
+  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
+    let v = vec2f(sigmoidValue(z.x, sigmoidOffset.x), sigmoidValue(z.y, sigmoidOffset.y));
+    wStudent[slot.base + j] = v.x;
+    wTeacher[slot.base + j] = v.y;
+    sums = accumulate(sums, vec4f(0.0, 0.0, v));
   }
   let totals = rowSum(lid, runningTotal(sums));
   let S = select(totals.xy, vec2f(1.0), sigmoidRows);
