@@ -11,6 +11,7 @@ import { dawnWebGpu, referenceDist, resolveOptions } from '@dist-kd/core';
 import { createBackend, distillationLoss, distLoss, useTfjsPlatform } from '../src/index.js';
 import { DIST_KERNEL_NAME } from '../src/kernels/dist-kernel.js';
 import { hasDistKernel } from '../src/kernels/register-all.js';
+import { runsDistKernel } from '../src/dist-pass.js';
 import { cases, randomLogits, relativeError } from './helpers.js';
 
 beforeAll(async () => {
@@ -30,6 +31,18 @@ function countReads(): { count: () => number; restore: () => void } {
     };
   });
   return { count: () => reads, restore: () => names.forEach((name, k) => (backend[name] = originals[k])) };
+}
+
+/** Counts runs of the DistKdDist kernel through tfjs's engine. */
+function countKernelRuns(): { count: () => number; restore: () => void } {
+  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const original = engine.runKernel;
+  let runs = 0;
+  engine.runKernel = function (this: unknown, name: string, ...rest: unknown[]) {
+    if (name === DIST_KERNEL_NAME) runs++;
+    return original.call(this, name, ...rest);
+  };
+  return { count: () => runs, restore: () => (engine.runKernel = original) };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -70,6 +83,23 @@ describe('DistKdDist on tfjs webgpu', GPU_TEST, () => {
       expect(relativeError(await grad.data(), expected.gradient!), c.name).toBeLessThan(1e-3);
       tf.dispose([teacher, student, value, grad]);
     }
+  });
+
+  it('runs sigmoid through the WGSL kernels too (not the ops), with the reference loss and gradient', async () => {
+    expect(runsDistKernel('auto', 'webgpu', { activation: 'sigmoid' })).toBe(true);
+    const [B, C] = [12, 20];
+    const options = resolveOptions({ activation: 'sigmoid', tau: 2 });
+    const values = { student: randomLogits(B, C, 21), teacher: randomLogits(B, C, 22) };
+    const student = tf.tensor2d(values.student, [B, C]);
+    const teacher = tf.tensor2d(values.teacher, [B, C]);
+    const kernelRuns = countKernelRuns();
+    const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => distLoss(teacher, s, options))(student);
+    expect(kernelRuns.count()).toBe(1);
+    kernelRuns.restore();
+    const expected = referenceDist({ ...values, shape: [B, C], options, gradient: true });
+    expect(Math.abs((await value.data())[0] - expected.loss)).toBeLessThan(1e-4 * Math.max(1, expected.loss));
+    expect(relativeError(await grad.data(), expected.gradient!)).toBeLessThan(1e-3);
+    tf.dispose([student, teacher, value, grad]);
   });
 
   it('reads nothing back inside the op: a training step only records GPU work', async () => {

@@ -1,9 +1,12 @@
 import {
+  allocateGradient,
   BackendLifecycle,
   BackendUnavailableError,
   checkMemory,
   checkFeatures,
+  checkShardStatisticsFor,
   copyLogits,
+  emptyShardStatistics,
   hostMemoryLimit,
   validateRequest,
   withRowSelection,
@@ -15,13 +18,24 @@ import {
   type DistOptions,
   type DistRequest,
   type DistResult,
+  type DistInput,
+  type DistShards,
+  type ShardStatistics,
 } from '@dist-kd/core';
 import { availableOn, describeAdapter, describeInfo } from './adapter-info.js';
 import { boundLogits } from './bound.js';
-import { HARDWARE_SHAPE, planForDevice, SOFTWARE_SHAPE, type ChunkPlan, type KernelShape } from '@dist-kd/kernel-wgsl';
+import {
+  columnRecordsFromStatistics,
+  HARDWARE_SHAPE,
+  planForDevice,
+  SOFTWARE_SHAPE,
+  statisticsFromColumnRecords,
+  type ChunkPlan,
+  type KernelShape,
+} from '@dist-kd/kernel-wgsl';
 import { DeviceContext } from './device-context.js';
 import { findGpu, type GpuLookup } from './gpu-source.js';
-import { gradientFor, termsFromSums } from './terms.js';
+import { checkFlags, gradientFor, termsFromSums } from './terms.js';
 import { Workspace, type GradientTarget, type InputSource } from './workspace.js';
 
 export interface WebGpuBackendConfig extends BackendConfig {
@@ -56,6 +70,7 @@ export interface WebGpuBackend extends DistBackend {
   /** Runs on logits already in GPU buffers of this device ([B, C] float32, row-major). */
   computeOnDevice(request: DeviceRequest): Promise<DeviceResult>;
   bind(binding: DistBinding): Promise<BoundDist>;
+  readonly shards: DistShards;
 }
 
 export interface DeviceRequest {
@@ -138,9 +153,57 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
       }
     });
 
-  // The WGSL kernels compute the softmax only: sigmoid is refused (UNSUPPORTED_FEATURE); masks and
-  // dense layouts come from core's withRowSelection around the row kernels.
-  const supports = { sigmoid: false };
+  /**
+   * A shard's request validated as `compute` validates any (it may have no rows), with the memory
+   * check, and its logits as the GPU run reads them: the caller's arrays when the call starts now,
+   * copies when it has to wait for its turn (the caller may reuse its arrays once the call returned).
+   */
+  const shardInput = (shard: DistRequest): { input: DistInput; source: InputSource } => {
+    const input = validateRequest(shard, 'float32', { rows: 'any' });
+    checkFeatures(input, { name, supports });
+    checkMemory(name, HOST_MEMORY, input.batch, input.classes, hostLimit);
+    const { student, teacher } = started && busy === 0 ? input : copyLogits(input);
+    return { input, source: { kind: 'host', student, teacher } };
+  };
+
+  /**
+   * Phase 1 on the GPU: the shard's column statistics (the column kernels' records, O(C) numbers
+   * read back) and its rows' sum of 1 - r_i, turned into core's float64 statistics. Phase 2: the
+   * merged statistics' loss and column coefficients in float64 on the host, then the row kernel
+   * and the gradient kernel on the shard's rows with the merged column records.
+   */
+  const shards: DistShards = {
+    statistics: (shard: DistBinding): Promise<ShardStatistics> =>
+      lifecycle.run(async () => {
+        const { input, source } = shardInput({ ...shard, gradient: false });
+        return exclusive(async () => {
+          const rt = started ?? (await start());
+          if (input.batch === 0) return emptyShardStatistics(input.classes, input.options);
+          const { sums, columnRecords } = await workspaceFor(rt, input.batch, input.classes).statistics(input.options, source);
+          checkFlags(sums, input.options);
+          return statisticsFromColumnRecords(columnRecords, input.classes, input.options, input.batch, sums[0]);
+        });
+      }),
+    compute: (shard: DistRequest, merged: ShardStatistics): Promise<DistResult> =>
+      lifecycle.run(async () => {
+        const { input, source } = shardInput(shard);
+        const whole = checkShardStatisticsFor(merged, input.classes, input.options);
+        const { records, terms } = columnRecordsFromStatistics(whole, input.options);
+        return exclusive(async () => {
+          const rt = started ?? (await start());
+          if (!input.gradient) return terms;
+          if (input.batch === 0) return { ...terms, gradient: allocateGradient(input) };
+          const workspace = workspaceFor(rt, input.batch, input.classes);
+          const { sums, hostGradient } = await workspace.run(input.options, 'host', source, { records, rows: whole.rows });
+          checkFlags(sums, input.options);
+          return { ...terms, gradient: gradientFor(input.student instanceof Float32Array, hostGradient!) };
+        });
+      }),
+  };
+
+  // The WGSL kernels compute both activations (softmax, sigmoid); masks and dense layouts come from
+  // core's withRowSelection around the row kernels.
+  const supports = { sigmoid: true };
   return withRowSelection({
     name,
     precision: 'float32',
@@ -207,6 +270,8 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
         return lifecycle.bind(boundLogits(exclusive, own, { batch, classes, options, float32Student: input.student instanceof Float32Array }));
       });
     },
+
+    shards,
 
     device(): Promise<GPUDevice> {
       return lifecycle.run(async () => (await start()).context.device);

@@ -5,14 +5,20 @@ import { composeLoss, degenerateError, DistInputError, type DistOptions, type Di
  * into the loss and its terms, or into the typed error their flags call for.
  */
 export function termsFromSums(sums: Float32Array, batch: number, classes: number, options: DistOptions): DistTerms {
-  const [rowSum, columnSum, degenerate, nonFinite] = sums;
+  checkFlags(sums, options);
+  const [rowSum, columnSum] = sums;
+  return composeLoss(options, rowSum / batch, columnSum / classes);
+}
+
+/** Throws the typed error the kernels' degenerate and non-finite counts (sums[2], sums[3]) call for. */
+export function checkFlags(sums: Float32Array, options: DistOptions): void {
+  const [, , degenerate, nonFinite] = sums;
   if (nonFinite > 0) {
     throw new DistInputError('NON_FINITE', 'the logits contain NaN or ±Infinity (check the model\'s output)');
   }
   if (degenerate > 0) {
     throw degenerateError(`eps = ${options.eps} (${Math.fround(options.eps)} in float32)`);
   }
-  return composeLoss(options, rowSum / batch, columnSum / classes);
 }
 
 /** The gradient in the array type `DistResult.gradient` promises: float32 for a Float32Array student. */

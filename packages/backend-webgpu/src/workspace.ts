@@ -1,5 +1,14 @@
 import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
-import { BufferUsage, DistWorkspace, MapMode, SCALARS_BYTES, type ChunkPlan, type DistIo } from '@dist-kd/kernel-wgsl';
+import {
+  BufferUsage,
+  COLUMN_RECORD_BYTES,
+  DistWorkspace,
+  MapMode,
+  SCALARS_BYTES,
+  type ChunkPlan,
+  type DistIo,
+  type MergedColumns,
+} from '@dist-kd/kernel-wgsl';
 import type { DeviceContext } from './device-context.js';
 
 /** Logits already in host memory, or already on this device (e.g. a tfjs-webgpu tensor's buffer). */
@@ -12,6 +21,18 @@ export type InputSource =
  * kept in the workspace's own buffers until `readGradient` or the next run.
  */
 export type GradientTarget = 'none' | 'host' | 'gpu' | 'kept';
+
+/** Phase 1 of a shard: the kernels' scalars (as in WorkspaceResult) and the shard's column records. */
+export interface StatisticsResult {
+  readonly sums: Float32Array;
+  readonly columnRecords: Float32Array;
+}
+
+/** Phase 2 of a shard: the merged statistics' column records and the whole batch's row count. */
+export interface MergedShards {
+  readonly records: MergedColumns['records'];
+  readonly rows: number;
+}
 
 export interface WorkspaceResult {
   /** The kernels' scalars: [sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count, loss, inter, intra, flags] */
@@ -31,6 +52,8 @@ export class Workspace {
   private readonly scalarsStaging: GPUBuffer;
   /** Created on the first call that reads the gradient back: the sums, then the [B, C] gradient. */
   private gradientStaging: GPUBuffer | undefined;
+  /** Created on the first shard statistics: the sums, then the column records. */
+  private columnsStaging: GPUBuffer | undefined;
 
   constructor(
     private readonly context: DeviceContext,
@@ -57,17 +80,18 @@ export class Workspace {
 
   /**
    * Runs the kernels on `source`, or without one on the logits the last `load` or host `run` left
-   * in the input buffers, and maps the scalars (and the gradient, for target 'host').
+   * in the input buffers, and maps the scalars (and the gradient, for target 'host'). With `merged`,
+   * these rows are one shard of a batch, and the gradient is that of the whole batch's loss.
    */
-  async run(options: DistOptions, target: GradientTarget, source?: InputSource): Promise<WorkspaceResult> {
+  async run(options: DistOptions, target: GradientTarget, source?: InputSource, merged?: MergedShards): Promise<WorkspaceResult> {
     let gpuGradient: GPUBuffer | undefined;
     await this.submitAndMap(
       (encoder) => {
-        if (source?.kind === 'host') this.kernels.writeInputs(asFloat32(source.student), asFloat32(source.teacher));
-        const inputs = source?.kind === 'gpu' ? { student: source.student, teacher: source.teacher } : undefined;
+        const inputs = this.inputsOf(source);
         if (target === 'gpu') gpuGradient = this.newGradientBuffer();
         const gradient: DistIo['gradient'] = target === 'none' ? 'none' : (gpuGradient ?? 'own');
-        this.kernels.encode(encoder, options, { inputs, gradient });
+        if (merged) this.kernels.encodeShardGradient(encoder, options, merged, { inputs, gradient });
+        else this.kernels.encode(encoder, options, { inputs, gradient });
         // The sums ride at the front of the gradient staging buffer, so that a call maps one buffer.
         const staging = target === 'host' ? this.stageGradient(encoder) : this.scalarsStaging;
         encoder.copyBufferToBuffer(this.kernels.scalars, 0, staging, 0, SCALARS_BYTES);
@@ -81,6 +105,28 @@ export class Workspace {
     const hostGradient = target === 'host' ? new Float32Array(mapped.slice(SCALARS_BYTES)) : undefined;
     staging.unmap();
     return { sums, hostGradient, gpuGradient };
+  }
+
+  /** Phase 1 of a shard on `source`: maps the scalars and the column records in one buffer. */
+  async statistics(options: DistOptions, source: InputSource): Promise<StatisticsResult> {
+    const recordBytes = this.plan.classes * COLUMN_RECORD_BYTES;
+    this.columnsStaging ??= this.context.device.createBuffer({
+      label: 'dist-kd columns staging',
+      size: SCALARS_BYTES + recordBytes,
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
+    const staging = this.columnsStaging;
+    await this.submitAndMap((encoder) => {
+      this.kernels.encodeShardStatistics(encoder, options, { inputs: this.inputsOf(source) });
+      encoder.copyBufferToBuffer(this.kernels.scalars, 0, staging, 0, SCALARS_BYTES);
+      encoder.copyBufferToBuffer(this.kernels.columns, 0, staging, SCALARS_BYTES, recordBytes);
+      return [staging];
+    });
+    const mapped = staging.getMappedRange();
+    const sums = new Float32Array(mapped.slice(0, SCALARS_BYTES));
+    const columnRecords = new Float32Array(mapped.slice(SCALARS_BYTES));
+    staging.unmap();
+    return { sums, columnRecords };
   }
 
   /** Copies the gradient that the last run with target 'kept' left in this workspace to the host. */
@@ -97,6 +143,14 @@ export class Workspace {
     this.scalarsStaging.destroy();
     this.gradientStaging?.destroy();
     this.gradientStaging = undefined;
+    this.columnsStaging?.destroy();
+    this.columnsStaging = undefined;
+  }
+
+  /** Host logits are written now (into the workspace's input buffers); GPU ones are bound where they are. */
+  private inputsOf(source: InputSource | undefined): DistIo['inputs'] {
+    if (source?.kind === 'host') this.kernels.writeInputs(asFloat32(source.student), asFloat32(source.teacher));
+    return source?.kind === 'gpu' ? { student: source.student, teacher: source.teacher } : undefined;
   }
 
   /**

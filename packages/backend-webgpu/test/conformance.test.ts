@@ -15,6 +15,6 @@ defineConformanceTests(() => createBackend(), {
   afterAll,
   title: 'webgpu conformance',
   golden: [coreSample],
-  // The backend offers bind (bound logits): its checks run too.
-  features: { bind: true },
+  // The backend offers bind (bound logits) and shards (a batch split by rows): their checks run too.
+  features: { bind: true, shards: true },
 });

@@ -36,6 +36,12 @@ const cases: Case[] = [
   { name: 'beta, gamma, eps', B: 9, C: 11, options: { beta: 0.5, gamma: 3, eps: 1e-5 } },
   { name: 'B = 1 (intra = 1)', B: 1, C: 7 },
   { name: 'C = 1 (inter = 1)', B: 6, C: 1 },
+  { name: 'sigmoid', B: 9, C: 30, options: { activation: 'sigmoid' } },
+  // Every value near 1/2: kept as p - 1/2 (from expm1), whose small deviations p itself rounds away.
+  { name: 'sigmoid, values near 1/2 (tiny logits, large tau)', B: 64, C: 200, scale: 1e-3, options: { activation: 'sigmoid', tau: 8 } },
+  // Tiny and near-1 values in one row: kept as p, tiny values with their relative precision.
+  { name: 'sigmoid, large logits, official eps', B: 12, C: 40, scale: 60, options: { activation: 'sigmoid', tau: 1, epsMode: 'official' } },
+  { name: 'sigmoid, large offset', B: 10, C: 50, scale: 2, offset: 30, options: { activation: 'sigmoid', tau: 4 } },
 ];
 
 describe('webgpu matches the float64 reference', () => {

@@ -20,4 +20,5 @@ export {
 export { planChunks, planForDevice, type Chunk, type ChunkPlan, type DeviceBounds, type Grid } from './chunk-plan.js';
 export { compileDistPipelines, distPipelines, type DistPipelines } from './pipelines.js';
 export { DistWorkspace, type DistIo } from './workspace.js';
+export { columnRecordsFromStatistics, statisticsFromColumnRecords, type MergedColumns } from './shards.js';
 export { BufferUsage, MapMode } from './gpu-constants.js';

@@ -8,7 +8,7 @@
 import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { ChunkPlan } from './chunk-plan.js';
 import { BufferUsage } from './gpu-constants.js';
-import { COLUMN_RECORD_BYTES, PARAMS_BYTES, ROW_RECORD_BYTES, SCALARS_BYTES, type KernelName } from './kernels/index.js';
+import { ACTIVATION_CODES, COLUMN_RECORD_BYTES, PARAMS_BYTES, ROW_RECORD_BYTES, SCALARS_BYTES, type KernelName } from './kernels/index.js';
 import type { DistPipelines } from './pipelines.js';
 
 /** What one `encode` reads and writes besides the workspace's own scratch. */
@@ -42,6 +42,16 @@ interface Remembered {
   readonly group: GPUBindGroup;
 }
 
+/** What one recording runs, besides the row kernel (see `record`). */
+interface Stages {
+  /** `computed`: the column kernels fill `columns` from these rows; `given`: the host wrote them (phase 2 of a shard). */
+  readonly columns: 'computed' | 'given';
+  /** Whether these rows are the whole batch, whose column terms loss-reduce adds (params.columnTerms). */
+  readonly wholeBatch: boolean;
+  /** Rows of the batch the row term's mean runs over: these rows, or all shards' (phase 2). */
+  readonly weightRows: number;
+}
+
 /** float32 quiet NaN, for the loss of flagged input (see loss-reduce.ts). */
 const QUIET_NAN_BITS = 0x7fc00000;
 
@@ -51,7 +61,8 @@ export class DistWorkspace {
    * flags] as float32 after the encoded work has run (TERMS_OFFSET_BYTES: where the terms start).
    */
   readonly scalars: GPUBuffer;
-  private readonly columns: GPUBuffer;
+  /** The column records (ColumnRecord, kernels/common.ts): a shard's after `encodeShardStatistics`. */
+  readonly columns: GPUBuffer;
   private readonly chunks: (ChunkScratch & { rowGroup?: Remembered; gradientGroup?: Remembered })[];
   /** Per chunk, created when first needed: logits written by the host or copied out of a split input. */
   private ownInputs: { student: GPUBuffer; teacher: GPUBuffer }[] | undefined;
@@ -66,7 +77,7 @@ export class DistWorkspace {
     readonly plan: ChunkPlan,
   ) {
     const C = plan.classes;
-    this.columns = this.buffer('columns', C * COLUMN_RECORD_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+    this.columns = this.buffer('columns', C * COLUMN_RECORD_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
     this.scalars = this.buffer('scalars', SCALARS_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
     this.chunks = plan.chunks.map((chunk, index) => {
       const bytes = chunk.rows * C * 4;
@@ -107,7 +118,34 @@ export class DistWorkspace {
    * in order in one compute pass; the caller submits.
    */
   encode(encoder: GPUCommandEncoder, options: DistOptions, io: DistIo): void {
-    this.writeParams(options);
+    this.record(encoder, options, io, { columns: 'computed', wholeBatch: true, weightRows: this.plan.batch });
+  }
+
+  /**
+   * Phase 1 of a shard (these rows are one shard of a batch): records the row and column kernels,
+   * after which `columns` holds the shard's column records and `scalars` its rows' sum of 1 - r_i
+   * and their degenerate and non-finite counts (no column terms: the shard's columns are only part
+   * of the batch's). `statisticsFromColumnRecords` (shards.ts) reads the records back.
+   */
+  encodeShardStatistics(encoder: GPUCommandEncoder, options: DistOptions, io: Pick<DistIo, 'inputs'>): void {
+    this.record(encoder, options, { ...io, gradient: 'none' }, { columns: 'computed', wholeBatch: false, weightRows: this.plan.batch });
+  }
+
+  /**
+   * Phase 2 of a shard: writes the merged statistics' column records (`columnRecordsFromStatistics`)
+   * into `columns` now and records the row kernel and the gradient of the whole batch's loss for
+   * these rows (`merged.rows`: the whole batch's row count); `scalars` gets the rows' flags.
+   */
+  encodeShardGradient(encoder: GPUCommandEncoder, options: DistOptions, merged: { records: Float32Array<ArrayBuffer>; rows: number }, io: DistIo): void {
+    if (merged.records.byteLength !== this.plan.classes * COLUMN_RECORD_BYTES) {
+      throw new RangeError(`column records for ${merged.records.byteLength / COLUMN_RECORD_BYTES} classes given to a workspace of ${this.plan.classes}`);
+    }
+    this.device.queue.writeBuffer(this.columns, 0, merged.records);
+    this.record(encoder, options, io, { columns: 'given', wholeBatch: false, weightRows: merged.rows });
+  }
+
+  private record(encoder: GPUCommandEncoder, options: DistOptions, io: DistIo, stages: Stages): void {
+    this.writeParams(options, stages);
     const split = this.plan.chunks.length > 1;
     const C = this.plan.classes;
     if (io.inputs && split) {
@@ -122,7 +160,7 @@ export class DistWorkspace {
     const gradientOf = (index: number) =>
       typeof io.gradient === 'object' && !split ? io.gradient : this.gradientBuffers()[index];
 
-    encoder.clearBuffer(this.columns);
+    if (stages.columns === 'computed') encoder.clearBuffer(this.columns);
     encoder.clearBuffer(this.scalars);
     const pass = encoder.beginComputePass({ label: 'dist-kd' });
     const stage = (kernel: KernelName, group: (index: number) => GPUBindGroup, grid: (rows: number) => { x: number; y: number }) => {
@@ -134,9 +172,11 @@ export class DistWorkspace {
       });
     };
     const rowGrid = (rows: number) => this.plan.rowGrid(rows);
-    stage('rowSoftmax', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
-    stage('columnSums', (index) => this.chunks[index].columnSums, () => this.plan.columnGrid);
-    stage('columnProducts', (index) => this.chunks[index].columnProducts, () => this.plan.columnGrid);
+    stage('rowActivation', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
+    if (stages.columns === 'computed') {
+      stage('columnSums', (index) => this.chunks[index].columnSums, () => this.plan.columnGrid);
+      stage('columnProducts', (index) => this.chunks[index].columnProducts, () => this.plan.columnGrid);
+    }
     stage('lossReduce', (index) => this.chunks[index].lossReduce, () => ({ x: 1, y: 1 }));
     if (io.gradient !== 'none') stage('gradient', (index) => this.gradientGroup(index, gradientOf(index)), rowGrid);
     pass.end();
@@ -178,7 +218,7 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [inputs.student, inputs.teacher];
     if (!sameBuffers(chunk.rowGroup?.key, key)) {
-      const group = this.bindGroup('rowSoftmax', `rowSoftmax ${index}`, chunk.params, [...key, chunk.wStudent, chunk.wTeacher, chunk.rows]);
+      const group = this.bindGroup('rowActivation', `rowActivation ${index}`, chunk.params, [...key, chunk.wStudent, chunk.wTeacher, chunk.rows]);
       chunk.rowGroup = { key, group };
     }
     return chunk.rowGroup!.group;
@@ -212,15 +252,18 @@ export class DistWorkspace {
     return this.ownGradients;
   }
 
-  private writeParams(options: DistOptions): void {
+  private writeParams(options: DistOptions, stages: Stages): void {
     const { batch, classes } = this.plan;
     const { eps, epsInside } = epsPlacement(options);
     const weights = termWeights(options);
     const u32 = new Uint32Array(this.paramsData);
     const f32 = new Float32Array(this.paramsData);
     this.plan.chunks.forEach((chunk, index) => {
-      u32.set([classes, chunk.rows, batch, chunk.isLast ? 1 : 0, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x, QUIET_NAN_BITS]);
-      f32.set([options.tau, eps, epsInside, 1 / batch, weights.inter / batch, weights.intra / classes, weights.inter, weights.intra], 8);
+      const last = chunk.isLast ? 1 : 0;
+      u32.set([classes, chunk.rows, batch, last, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x, QUIET_NAN_BITS, stages.wholeBatch ? 1 : 0]);
+      const rowWeight = weights.inter / stages.weightRows;
+      f32.set([options.tau, eps, epsInside, 1 / batch, rowWeight, weights.intra / classes, weights.inter, weights.intra], 8);
+      u32.set([ACTIVATION_CODES[options.activation]], 16);
       this.device.queue.writeBuffer(this.chunks[index].params, 0, this.paramsData);
     });
   }

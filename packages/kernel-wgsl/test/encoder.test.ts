@@ -95,6 +95,21 @@ describe('DistWorkspace.encode', () => {
     });
   }
 
+  it('computes the sigmoid activation when the options ask for it (rows near 1/2, above 1/2 and mixed)', async () => {
+    const [B, C] = [6, 16];
+    // Rows 0-1 near 1/2 (|z| < 0.5), rows 2-3 all positive, rows 4-5 of both signs.
+    const rowScale = [0.3, 0.3, 2, 2, 8, 8];
+    const rowShift = [0, 0, 6, 6, 0, 0];
+    const make = (seed: number) => Float32Array.from({ length: B * C }, (_, k) => rowShift[Math.floor(k / C)] + rowScale[Math.floor(k / C)] * Math.sin(1.3 * k + seed));
+    const [student, teacher] = [make(1), make(2)];
+    const options = resolveOptions({ activation: 'sigmoid', tau: 1 });
+    const result = await run(B, C, student, teacher, options);
+    const expected = referenceDist({ student, teacher, shape: [B, C], options, gradient: true });
+    expect(result.flags).toBe(0);
+    expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5 * expected.loss);
+    expect(maxRelative(result.gradient, expected.gradient!)).toBeLessThan(1e-4);
+  });
+
   it('raises the non-finite flag and makes the loss NaN for a NaN or infinite logit', async () => {
     const student = logits(12, 1);
     student[5] = Number.POSITIVE_INFINITY;

@@ -13,18 +13,18 @@ import { webgpuDistKernel } from './webgpu-dist.js';
 export interface DistKernelConfig extends tf.KernelConfig {
   /** What computes DIST on this backend, for reports (`availability().details.computedBy`). */
   readonly description: string;
+  /** The activations the kernel computes; a call with another runs as the fused tfjs ops. */
+  readonly activations: readonly Activation[];
   /**
    * Why this config cannot run in this engine (say, no WebAssembly SIMD), or undefined when it can.
    * A config that cannot run is not registered, and the fused tfjs ops serve its backend.
    */
   unavailableReason(): string | undefined;
-  /** The activations the config computes; without it, the softmax only (other calls run as tfjs ops). */
-  readonly activations?: readonly Activation[];
 }
 
 /** Whether the config listed for this tfjs backend computes this activation. */
 export function distKernelComputes(tfjsBackend: string, activation: Activation): boolean {
-  return (distKernelConfig(tfjsBackend)?.activations ?? ['softmax']).includes(activation);
+  return distKernelConfig(tfjsBackend)?.activations.includes(activation) ?? false;
 }
 
 export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel, webglDistKernel];

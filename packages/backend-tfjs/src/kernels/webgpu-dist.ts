@@ -46,6 +46,7 @@ export const webgpuDistKernel: DistKernelConfig = {
   kernelName: DIST_KERNEL_NAME,
   backendName: 'webgpu',
   description: "DIST WGSL kernels (@dist-kd/kernel-wgsl) on tfjs's GPUDevice",
+  activations: ['softmax', 'sigmoid'],
   unavailableReason: () => undefined,
   kernelFunc: ({ inputs, backend, attrs }) =>
     runWebGpuDist(backend as unknown as TfjsWebGpuBackend, inputs as { student: tf.TensorInfo; teacher: tf.TensorInfo }, attrs as unknown as DistKernelAttrs),

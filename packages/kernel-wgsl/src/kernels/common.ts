@@ -24,8 +24,11 @@ export interface KernelShape {
 export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 32 };
 export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, columnTile: 64 };
 
+/** params.activation's values. */
+export const ACTIVATION_CODES = { softmax: 0, sigmoid: 1 } as const;
+
 /** Byte sizes of the records below, for the host's buffer sizes. */
-export const PARAMS_BYTES = 64;
+export const PARAMS_BYTES = 80;
 export const ROW_RECORD_BYTES = 48;
 export const COLUMN_RECORD_BYTES = 48;
 /** The loss-reduce output: four running sums, then the finished terms (see loss-reduce.ts). */
@@ -49,7 +52,7 @@ struct Params {
   rowGridX: u32,     // workgroups along x when rows are laid out on a 2-D grid
   columnGridX: u32,
   nanBits: u32,      // a quiet NaN's bits from the host: WGSL has no NaN literal, and rejects one made of constants
-  pad1: u32,
+  columnTerms: u32,  // 1: the columns are the whole batch's, and loss-reduce adds their terms; 0: a shard's (see shards.ts)
   tau: f32,
   eps: f32,          // added to a*b
   epsInside: f32,    // added inside the square roots (design-note mode) or 0 (official mode)
@@ -58,11 +61,18 @@ struct Params {
   columnWeight: f32, // gamma * tau^2 / C
   interWeight: f32,  // beta * tau^2, for the loss itself
   intraWeight: f32,  // gamma * tau^2
+  activation: u32,   // SOFTMAX or SIGMOID
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
+
+const SOFTMAX: u32 = ${ACTIVATION_CODES.softmax}u;
+const SIGMOID: u32 = ${ACTIVATION_CODES.sigmoid}u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 
-// Per row of a chunk, written by row_softmax.
+// Per row of a chunk, written by row-activation.
 struct RowRecord {
   r: f32,            // corr(p_i, q_i)
   invD: f32,         // 1 / D
@@ -73,10 +83,12 @@ struct RowRecord {
   pad1: f32,
   pad2: f32,
   // (student, teacher): the row's stored values are w = p - offset, where offset is about 1/C for
-  // a near-uniform row (w is then the centred p, with its small digits) and 0 for a peaked row (w
-  // is p itself, whose tiny tail values the column correlations need).
+  // a near-uniform softmax row (w is then the centred p, with its small digits), 1/2 for a sigmoid
+  // row whose values are all near 1/2 (w = p - 1/2, from tanh), 1 for one whose values are all above
+  // 1/2 (w = -(1 - p)), and 0 otherwise (w is p itself, whose tiny values the column correlations need).
   offset: vec2f,
-  pad3: vec2f,
+  // The row's mean of w: w - centre is p - mean(p) over the row.
+  centre: vec2f,
 }
 
 // Per column, accumulated over chunks by column_sums and column_products.
@@ -121,6 +133,37 @@ fn correlate(sxy: f32, sxx: f32, syy: f32) -> Coefficients {
     ratio = b / a;
   }
   return Coefficients(r, 1.0 / D, r * ratio / D, 0.0);
+}
+
+// A compensated (Kahan) running sum. An invocation's loop adds up to a whole row's C values (one
+// invocation per row in SOFTWARE_SHAPE) or a strand's rows one after another: a plain float32 sum's
+// rounding error grows with the count (5e-4 of max|g| at C = 10^6, issue #14), a compensated one's
+// stays at a few ulps. No multiplications, so contraction into FMA cannot reorder it either.
+struct RunningSum {
+  sum: vec4f,
+  carry: vec4f,      // minus the low-order part the last addition lost
+}
+
+fn accumulate(running: RunningSum, value: vec4f) -> RunningSum {
+  let corrected = value - running.carry;
+  let sum = running.sum + corrected;
+  return RunningSum(sum, (sum - running.sum) - corrected);
+}
+
+fn runningTotal(running: RunningSum) -> vec4f {
+  return running.sum - running.carry;
+}
+
+// The same for one value (WGSL has no generic functions).
+struct RunningScalar {
+  sum: f32,
+  carry: f32,
+}
+
+fn accumulateScalar(running: RunningScalar, value: f32) -> RunningScalar {
+  let corrected = value - running.carry;
+  let sum = running.sum + corrected;
+  return RunningScalar(sum, (sum - running.sum) - corrected);
 }
 
 var<workgroup> scratch: array<vec4f, WG>;
@@ -214,14 +257,14 @@ ${parts.functions ?? ''}
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let C = params.classes;
   let column = columnOf(wid, lid);
-  var partial = vec4f(0.0);
+  var partial = RunningSum(vec4f(0.0), vec4f(0.0));
   if (column < C) {
     ${parts.setup ?? ''}
     for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
-      partial = partial + ${parts.partial};
+      partial = accumulate(partial, ${parts.partial});
     }
   }
-  let total = strandSum(lid, partial);
+  let total = strandSum(lid, runningTotal(partial));
   if (lid < COLUMN_TILE && column < C) {
     var record = columns[column];
     ${parts.update}

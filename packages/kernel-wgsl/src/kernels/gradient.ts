@@ -4,7 +4,8 @@ import { commonWgsl, type KernelShape } from './common.js';
  * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
  *   G_ij = -rowWeight * (dq_ij * invD_i - k_i * dp_ij) - columnWeight * (cq_ij * invD_j - k_j * cp_ij)
  * (dp, dq row-centred; cp, cq column-centred, from the stored w and the rows' offsets), then the softmax backward
- *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p = w + offset (see RowRecord).
+ *   grad_ij = p_ij * (G_ij - sum_k p_ik G_ik) / tau, with p = w + offset (see RowRecord),
+ * or the sigmoid backward grad_ij = p_ij * (1 - p_ij) * G_ij / tau.
  */
 export const gradientWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
@@ -16,8 +17,7 @@ ${commonWgsl(shape)}
 
 fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
   let w = vec2f(wStudent[index], wTeacher[index]);
-  // Row-centred p - 1/C = w - (1/C - offset); 1/C - offset is 1/C or the row's tiny residual.
-  let rowCentred = w - (vec2f(1.0 / f32(params.classes)) - row.offset);
+  let rowCentred = w - row.centre;
   // Field loads, not a copy of the whole record: this runs once per element.
   let columnCentred = (w - columns[column].meanW) + (row.offset - columns[column].meanOffset);
   let rowTerm = rowCentred.y * row.invD - row.k * rowCentred.x;
@@ -34,18 +34,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     row = rows[slot.row];
   }
 
-  // Pass 1: G = dloss/dp, parked in the output, and the row's sum of p * G.
-  var dot = 0.0;
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let p = wStudent[slot.base + j] + row.offset.x;
+  let sigmoidRows = params.activation == SIGMOID;
+
+  // Pass 1: G = dloss/dp, and for sigmoid its backward at once; for softmax G parked in the output
+  // and the row's sum of p * G.
+  // (One loop per activation, as in row-activation: CPU emulations skip a loop no invocation enters.)
+  var dot = RunningScalar(0.0, 0.0);
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let g = dLossDp(row, slot.base + j, j);
     gradient[slot.base + j] = g;
-    dot = dot + p * g;
+    dot = accumulateScalar(dot, (wStudent[slot.base + j] + row.offset.x) * g);
   }
-  let pG = rowSum(lid, vec4f(dot, 0.0, 0.0, 0.0)).x;
+  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let w = wStudent[slot.base + j];
+    // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
+    // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
+    gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * dLossDp(row, slot.base + j, j) / params.tau;
+  }
+  let pG = rowSum(lid, vec4f(dot.sum - dot.carry, 0.0, 0.0, 0.0)).x;
 
   // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let p = wStudent[slot.base + j] + row.offset.x;
     gradient[slot.base + j] = p * (gradient[slot.base + j] - pG) / params.tau;
   }

@@ -4,10 +4,10 @@ import { columnSumsWgsl } from './column-sums.js';
 import type { KernelShape } from './common.js';
 import { gradientWgsl } from './gradient.js';
 import { lossReduceWgsl } from './loss-reduce.js';
-import { rowSoftmaxWgsl } from './row-softmax.js';
+import { rowActivationWgsl } from './row-activation.js';
 
 export const KERNELS = {
-  rowSoftmax: rowSoftmaxWgsl,
+  rowActivation: rowActivationWgsl,
   columnSums: columnSumsWgsl,
   columnProducts: columnProductsWgsl,
   lossReduce: lossReduceWgsl,
@@ -17,6 +17,7 @@ export const KERNELS = {
 export type KernelName = keyof typeof KERNELS;
 
 export {
+  ACTIVATION_CODES,
   COLUMN_RECORD_BYTES,
   HARDWARE_SHAPE,
   SOFTWARE_SHAPE,

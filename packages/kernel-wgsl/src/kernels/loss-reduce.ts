@@ -5,7 +5,8 @@ export const DIST_FLAGS = { nonFinite: 1, degenerate: 2 } as const;
 
 /**
  * One workgroup: adds the chunk's sum of (1 - r_i) over rows (and, for the last chunk, the sum of
- * (1 - r_j) over columns) to the running sums, with the degenerate and non-finite counts.
+ * (1 - r_j) over columns, unless the columns are only a shard's) to the running sums, with the
+ * degenerate and non-finite counts.
  * scalars[0..3] = [sum_i (1 - r_i), sum_j (1 - r_j), degenerate count, non-finite count].
  * The last chunk also writes the finished terms, so that a caller that reads nothing back (a tfjs
  * op) still gets the loss on the GPU: scalars[4..7] = [loss, inter, intra, flags], where flags is
@@ -20,18 +21,18 @@ ${commonWgsl(shape)}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
-  var partial = vec4f(0.0);
+  var partial = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var i = lid; i < params.rows; i = i + WG) {
     let record = rows[i];
-    partial = partial + vec4f(1.0 - record.r, 0.0, record.degenerate, record.nonFinite);
+    partial = accumulate(partial, vec4f(1.0 - record.r, 0.0, record.degenerate, record.nonFinite));
   }
-  if (params.isLastChunk == 1u) {
+  if (params.isLastChunk == 1u && params.columnTerms == 1u) {
     for (var j = lid; j < params.classes; j = j + WG) {
       let record = columns[j];
-      partial = partial + vec4f(0.0, 1.0 - record.r, record.degenerate, 0.0);
+      partial = accumulate(partial, vec4f(0.0, 1.0 - record.r, record.degenerate, 0.0));
     }
   }
-  let total = workgroupSum(lid, partial);
+  let total = workgroupSum(lid, runningTotal(partial));
   if (lid == 0u) {
     let sums = vec4f(scalars[0], scalars[1], scalars[2], scalars[3]) + total;
     scalars[0] = sums.x;
