@@ -283,7 +283,7 @@ export function checkFeatures(request: Pick<DistRequest, 'options'>, backend: Pi
     throw new DistInputError(
       'UNSUPPORTED_FEATURE',
       `backend "${backend.name}" does not implement the feature "sigmoid" (option activation: "sigmoid"); ` +
-        'use a backend that declares supports.sigmoid (cpu-float64, reference) or activation: "softmax"',
+        'use a backend that declares supports.sigmoid (every backend of dist-kd does) or activation: "softmax"',
     );
   }
 }
