@@ -22,9 +22,12 @@ export interface DistKernelConfig extends tf.KernelConfig {
   unavailableReason(): string | undefined;
 }
 
-/** Whether the config listed for this tfjs backend computes this activation. */
+/**
+ * Whether the DIST kernel of this tfjs backend computes this activation: what its listed config
+ * says, and the softmax only for a kernel someone else registered for a backend no config lists.
+ */
 export function distKernelComputes(tfjsBackend: string, activation: Activation): boolean {
-  return distKernelConfig(tfjsBackend)?.activations.includes(activation) ?? false;
+  return (distKernelConfig(tfjsBackend)?.activations ?? ['softmax']).includes(activation);
 }
 
 export const DIST_KERNEL_CONFIGS: readonly DistKernelConfig[] = [wasmDistKernel, cpuDistKernel, webgpuDistKernel, webglDistKernel];
