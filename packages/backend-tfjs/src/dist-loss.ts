@@ -33,7 +33,8 @@ export interface DistLossOptions extends Partial<DistOptions> {
    * [B] for [B, C] logits, [N, H, W] for [N, H, W, C] logits (a tensor, or an array; `maskFromLabels`
    * from @dist-kd/core makes one from labels with an ignore index). The loss is that of the kept rows
    * alone and their gradient is exactly 0 on ignored rows; with no kept row the loss is 0. It is read
-   * on the host (B numbers) to pick the rows.
+   * on the host (B numbers) to pick the rows; on tfjs-webgpu, which cannot read a tensor
+   * synchronously, give an array (`await mask.data()`).
    */
   readonly mask?: tf.Tensor | ArrayLike<number>;
 }
@@ -109,6 +110,15 @@ function maskValues(mask: tf.Tensor | ArrayLike<number>, rowShape: readonly numb
     throw new DistInputError(
       'BAD_MASK',
       `mask is [${mask.shape.join(', ')}] but the logits have rows [${rowShape.join(', ')}]; give one 0 or 1 per row`,
+    );
+  }
+  // tfjs-webgpu cannot read a GPU tensor synchronously (Node throws; headless Chromium was seen to
+  // return zeros, which would silently keep the wrong rows), so there the caller reads it first.
+  if (tf.getBackend() === 'webgpu') {
+    throw new DistInputError(
+      'BAD_MASK',
+      'on tfjs-webgpu the mask must be an array (one 0 or 1 per row): read the tensor first, ' +
+        '`mask: await maskTensor.data()`, since the rows it keeps are picked on the host',
     );
   }
   return mask.dataSync();

@@ -7,7 +7,7 @@
 import './swiftshader-fallback.js';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distillationFit, distLossFunction, useTfjsPlatform } from '../src/index.js';
+import { distillationFit, distLoss, distLossFunction, useTfjsPlatform } from '../src/index.js';
 import { randomLogits } from './helpers.js';
 
 beforeAll(async () => {
@@ -108,5 +108,20 @@ describe('model.fit with distLossFunction on tfjs webgpu', { timeout: 120_000 },
     expect(await errorOf(() => fit.settle())).toMatchObject({ code: 'NON_FINITE', message: expect.stringMatching(/teacher\[2, 3\]/) });
     tf.dispose([inputs, teacher, labels, ...targets]);
     fit.model.dispose();
+  });
+});
+
+describe('a mask on tfjs webgpu', () => {
+  it('is taken as an array, and a mask tensor (no synchronous read there) is refused with BAD_MASK', async () => {
+    const teacher = tf.tensor2d(randomLogits(B, C, 21), [B, C]);
+    const student = tf.tensor2d(randomLogits(B, C, 22), [B, C]);
+    const keep = [1, 1, 0, 1, 1, 0, 1, 1];
+    const masked = distLoss(teacher, student, { mask: keep });
+    const kept = keep.flatMap((k, row) => (k ? [row] : []));
+    const sub = distLoss(tf.gather(teacher, kept), tf.gather(student, kept));
+    expect((await masked.data())[0]).toBeCloseTo((await sub.data())[0], 5);
+    const tensorMask = tf.tensor1d(keep);
+    expect(() => distLoss(teacher, student, { mask: tensorMask })).toThrow(expect.objectContaining({ code: 'BAD_MASK', message: expect.stringMatching(/await/) }));
+    tf.dispose([teacher, student, masked, sub, tensorMask]);
   });
 });
