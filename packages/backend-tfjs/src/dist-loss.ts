@@ -4,9 +4,9 @@
  * as a `model.compile({ loss })` function. Only the student receives a gradient.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendRuntimeError, checkTauRange, DistInputError, keptRowIndices, resolveOptions, type DistOptions } from '@dist-kd/core';
+import { checkTauRange, DistInputError, keptRowIndices, resolveOptions, type DistOptions } from '@dist-kd/core';
 import { DIST_IMPLEMENTATIONS, distPass, type DistImplementation } from './dist-pass.js';
-import { checkLogitTensors, DeferredLossChecks, explainedOnRead, explainNonFinite, finiteProbe } from './tensor-checks.js';
+import { checkLogitTensors, DeferredLossChecks, explainedOnRead, explainNonFinite, finiteProbe, readProbeSync } from './tensor-checks.js';
 
 export interface DistLossOptions extends Partial<DistOptions> {
   /**
@@ -218,7 +218,7 @@ function fusedDistLoss(
     const value = mode === 'off' || pass.lossFlagsBadInput ? pass.loss : finiteProbe(pass.loss, teacher, s);
     // Checked before `save`: what the forward made is still inside tfjs's scope for this op, so
     // throwing here frees it, even under a gradient tape.
-    if (mode === 'in-op' && !Number.isFinite(readScalar(value))) {
+    if (mode === 'in-op' && !Number.isFinite(readProbeSync(value, 'distLoss'))) {
       explainNonFinite(teacher, s, options);
     }
     save(rows ? [...pass.saved, rows] : pass.saved);
@@ -230,17 +230,4 @@ function fusedDistLoss(
     return { value, gradFunc };
   });
   return op(student) as tf.Scalar;
-}
-
-function readScalar(probe: tf.Tensor): number {
-  try {
-    return probe.dataSync()[0];
-  } catch (error) {
-    throw new BackendRuntimeError(
-      `tfjs-${tf.getBackend()}`,
-      `distLoss could not read its finiteness check synchronously (${(error as Error).message}); ` +
-        "use validate: true, which checks when the loss is read, instead of 'sync'",
-      { cause: error },
-    );
-  }
 }

@@ -18,7 +18,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  BackendRuntimeError,
   checkShardStatisticsFor,
   checkTauRange,
   DistInputError,
@@ -38,7 +37,7 @@ import { DIST_IMPLEMENTATIONS, runsDistKernel, type DistImplementation } from '.
 import { kernelPass } from './kernels/dist-kernel.js';
 import { opsShardGradient, opsStatisticsTensor, readStatistics, wholeColumns } from './shard-ops.js';
 import { servesShards, simdShardStatistics } from './simd/tfjs-kernel.js';
-import { degenerate, explainedOnRead, explainNonFinite } from './tensor-checks.js';
+import { degenerate, explainedOnRead, explainNonFinite, readProbeSync } from './tensor-checks.js';
 
 export interface DistShardOptions extends Partial<DistOptions> {
   /**
@@ -94,7 +93,7 @@ export function distShardLoss(teacherLogits: tf.Tensor, studentLogits: tf.Tensor
     // Phase 2's loss comes from the merged statistics, so a bad logit of this shard shows in its
     // gradient and its values only: the probe folds both into the value.
     const value = mode === 'off' ? terms.loss : tf.addN([terms.loss, tf.mul(tf.sum(gradient), 0), tf.mul(tf.sum(student), 0), tf.mul(tf.sum(teacher), 0)]);
-    if (mode === 'in-op' && !Number.isFinite(readScalar(value))) {
+    if (mode === 'in-op' && !Number.isFinite(readProbeSync(value, 'distShardLoss'))) {
       if (student.shape[0] > 0) explainNonFinite(teacher, student, resolved);
       throw degenerate(resolved);
     }
@@ -243,16 +242,4 @@ async function explainAsync(student: tf.Tensor2D, teacher: tf.Tensor2D, options:
   const [s, t] = await Promise.all([student.data(), teacher.data()]);
   validateRequest({ student: s as Float32Array, teacher: t as Float32Array, shape: student.shape, options }, 'float32');
   throw degenerate(options);
-}
-
-function readScalar(value: tf.Tensor): number {
-  try {
-    return value.dataSync()[0];
-  } catch (error) {
-    throw new BackendRuntimeError(
-      `tfjs-${tf.getBackend()}`,
-      `distShardLoss could not read its finiteness check synchronously (${(error as Error).message}); use validate: true, which checks when the loss is read, instead of 'sync'`,
-      { cause: error },
-    );
-  }
 }

@@ -5,7 +5,7 @@
  * when that scalar is not finite are the logits downloaded to say exactly what was wrong.
  */
 import * as tf from '@tensorflow/tfjs';
-import { degenerateError, DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, degenerateError, DistInputError, validateRequest, type DistOptions } from '@dist-kd/core';
 
 export function checkLogitTensors(teacher: unknown, student: unknown): asserts teacher is tf.Tensor {
   checkTensor('teacherLogits', teacher);
@@ -44,6 +44,23 @@ function checkTensor(which: string, value: unknown): void {
  */
 export function finiteProbe(loss: tf.Tensor, teacher: tf.Tensor2D, student: tf.Tensor2D): tf.Tensor {
   return tf.addN([loss, tf.mul(tf.min(student), 0), tf.mul(tf.min(teacher), 0)]);
+}
+
+/**
+ * The probe's value, read synchronously for `validate: 'sync'`; `caller` names the function in the
+ * error of a backend that cannot read synchronously (tfjs-webgpu in Node).
+ */
+export function readProbeSync(probe: tf.Tensor, caller: string): number {
+  try {
+    return probe.dataSync()[0];
+  } catch (error) {
+    throw new BackendRuntimeError(
+      `tfjs-${tf.getBackend()}`,
+      `${caller} could not read its finiteness check synchronously (${(error as Error).message}); ` +
+        "use validate: true, which checks when the loss is read, instead of 'sync'",
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -196,25 +196,31 @@ function statisticsAt(memory: WebAssembly.Memory, address: number, stride: numbe
   return { rows, meanStudent: array(0), meanTeacher: array(1), squaresStudent: array(2), squaresTeacher: array(3), coMoment: array(4) };
 }
 
+/**
+ * One part's forward rows on `kernel` (laid out for the call): their sum of 1 - r_i (NaN for a bad
+ * logit), their column statistics written at `statistics`.
+ */
+export function forwardPart(kernel: KernelExports, matrices: CallMatrices, range: RowRange, statistics: number, params: ForwardParams): number {
+  return kernel.forwardRows(
+    matrices.student,
+    matrices.teacher,
+    range.first,
+    range.count,
+    params.log2eOverTau,
+    params.eps,
+    params.epsInside,
+    params.limit,
+    statistics,
+    params.activation,
+  );
+}
+
 /** Every part on the calling thread's kernel instance, in its one thread region. */
 export function callingThreadRunner(kernel: KernelExports): PartRunner {
   return {
     forward(shape, regions, matrices, ranges, params) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-      return ranges.map((range, k) =>
-        kernel.forwardRows(
-          matrices.student,
-          matrices.teacher,
-          range.first,
-          range.count,
-          params.log2eOverTau,
-          params.eps,
-          params.epsInside,
-          params.limit,
-          regions.statistics[k],
-          params.activation,
-        ),
-      );
+      return ranges.map((range, k) => forwardPart(kernel, matrices, range, regions.statistics[k], params));
     },
     backward(shape, regions, gradient, ranges, rowScale, colScale, activation) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);

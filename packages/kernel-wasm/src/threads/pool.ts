@@ -7,7 +7,7 @@
  * flight when it returns, whatever the caller does next.
  */
 import { BackendRuntimeError } from '@dist-kd/core';
-import type { PartRunner } from '../dist-call.js';
+import { forwardPart, type PartRunner } from '../dist-call.js';
 import { instantiate, type KernelExports } from '../module.js';
 import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, Word } from './protocol.js';
 import { startWorker, type WorkerHandle } from './platform.js';
@@ -94,19 +94,7 @@ export class WorkerPool {
         },
         (k) => {
           this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-          const range = ranges[k];
-          results[k] = this.kernel.forwardRows(
-            matrices.student,
-            matrices.teacher,
-            range.first,
-            range.count,
-            params.log2eOverTau,
-            params.eps,
-            params.epsInside,
-            params.limit,
-            regions.statistics[k],
-            params.activation,
-          );
+          results[k] = forwardPart(this.kernel, matrices, ranges[k], regions.statistics[k], params);
         },
         (k) => {
           results[k] = this.floats[(this.slot(k) + FLOAT_OFFSET) / 8 + Float.result];
