@@ -20,3 +20,14 @@ export function correlate(sxy: f64, sxx: f64, syy: f64, eps: f64, epsInside: f64
   correlationV = a == 0 ? 0 : (r * u * b) / a;
   return r;
 }
+
+/**
+ * A row's correlation from the sums of its centred values (sx, sy), of their products and their
+ * squares, corrected by the residual means sx / n and sy / n (the computed centred values sum to
+ * zero only up to rounding): as exact as a second centring pass, without one. u and v as `correlate`.
+ */
+export function correlateCentredSums(sx: f64, sy: f64, sxy: f64, sxx: f64, syy: f64, n: f64, eps: f64, epsInside: f64): f64 {
+  const meanX = sx / n;
+  const meanY = sy / n;
+  return correlate(sxy - n * meanX * meanY, sxx - n * meanX * meanX, syy - n * meanY * meanY, eps, epsInside);
+}

@@ -6,7 +6,7 @@
  * deviations of a near-uniform row, the second for the tiny probabilities of a peaked one. The two rows
  * share each loop: two independent dependency chains keep the core busy. The logits are only read.
  */
-import { correlate, correlationU, correlationV } from './correlation';
+import { correlateCentredSums, correlationU, correlationV } from './correlation';
 import { exp2Scale, exp2Scaled, minusOne } from './exp';
 import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
 import { classes, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
@@ -188,17 +188,8 @@ export function rowPair(
     syy = widenAdd(syy, cyy);
   }
 
-  // The row correlation from its sums, corrected by the residual means (the computed p - 1/C sum to
-  // zero only up to rounding): as exact as a second centring pass, without one.
-  const meanXc = total(sx) / n;
-  const meanYc = total(sy) / n;
-  const r = correlate(
-    total(sxy) - n * meanXc * meanYc,
-    total(sxx) - n * meanXc * meanXc,
-    total(syy) - n * meanYc * meanYc,
-    eps,
-    epsInside,
-  );
+  // The computed p - 1/C sum to zero only up to rounding: their residual means correct the sums.
+  const r = correlateCentredSums(total(sx), total(sy), total(sxy), total(sxx), total(syy), n, eps, epsInside);
   store<f64>(rowU + (<usize>index << 3), correlationU);
   store<f64>(rowV + (<usize>index << 3), correlationV);
   return 1 - r;

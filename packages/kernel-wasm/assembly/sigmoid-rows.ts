@@ -5,7 +5,7 @@
  * other one), so that p keeps its relative precision where it is tiny and p - 1 where p is near 1;
  * then the row's correlation, centred by the row's mean. The logits are only read.
  */
-import { correlate, correlationU, correlationV } from './correlation';
+import { correlateCentredSums, correlationU, correlationV } from './correlation';
 import { exp2Scale, exp2Scaled } from './exp';
 import { CHUNK, total, widenAdd } from './lanes';
 import { classes, loopConstants, rowMeanStudent, rowMeanTeacher, rowU, rowV, tailMask, vectors } from './layout';
@@ -132,13 +132,7 @@ export function sigmoidRowPair(
   }
   const residualX = total(sx) / n;
   const residualY = total(sy) / n;
-  const r = correlate(
-    total(sxy) - n * residualX * residualY,
-    total(sxx) - n * residualX * residualX,
-    total(syy) - n * residualY * residualY,
-    eps,
-    epsInside,
-  );
+  const r = correlateCentredSums(total(sx), total(sy), total(sxy), total(sxx), total(syy), n, eps, epsInside);
   store<f64>(rowU + (<usize>index << 3), correlationU);
   store<f64>(rowV + (<usize>index << 3), correlationV);
   // The means the backward centres with: the float32 ones plus the residuals, in float64.
