@@ -43,7 +43,8 @@ async function errorOf(run: () => Promise<unknown>): Promise<{ code?: string; me
 describe('model.fit with distLossFunction on tfjs webgpu', { timeout: 120_000 }, () => {
   it('a bad batch stops fit with NON_FINITE, naming the teacher position, a few batches later', async () => {
     // The check's read finishes when tfjs yields to the event loop: each batch with 'batch' (the
-    // default yields every 125 ms).
+    // default yields every 125 ms). The callback's pause stands for a loop's other work between
+    // batches, so that a slow machine's read still lands within the epoch.
     const { inputs, teacher } = data(12, 1);
     const model = studentModel();
     const loss = distLossFunction();
@@ -55,7 +56,12 @@ describe('model.fit with distLossFunction on tfjs webgpu', { timeout: 120_000 },
         epochs: 1,
         shuffle: false,
         yieldEvery: 'batch',
-        callbacks: { onBatchEnd: async (batch) => void batchesRun.push(batch) },
+        callbacks: {
+          onBatchEnd: async (batch) => {
+            batchesRun.push(batch);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          },
+        },
       }),
     );
     expect(error).toMatchObject({ code: 'NON_FINITE' });
