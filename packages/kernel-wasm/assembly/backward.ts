@@ -47,15 +47,19 @@ function storeColumnCoefficients(colScale: f64): void {
   }
 }
 
+/** Row `i`'s coefficients, scaled, splat into `loopConstants` (per-row constants go through memory). */
+function storeRowCoefficients(i: i32, rowScale: f64): void {
+  v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));
+  v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
+}
+
 /** Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address). */
 export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
   storeColumnCoefficients(colScale);
   const rowBytes = <usize>stride << 2;
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
-    // Per-row constants go through memory: see `loopConstants`.
-    v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));
-    v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
+    storeRowCoefficients(i, rowScale);
     let projection = f64x2.splat(0);
     for (let start = 0; start < vectors; start += CHUNK) {
       const end = min(start + CHUNK, vectors);
@@ -104,8 +108,7 @@ export function backwardSigmoidRows(gradient: usize, first: i32, count: i32, row
   const rowBytes = <usize>stride << 2;
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
-    v128.store(loopConstants + ROW_U, f32x4.splat(<f32>(-rowScale * load<f64>(rowU + (<usize>i << 3)))));
-    v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
+    storeRowCoefficients(i, rowScale);
     storePair(load<f64>(rowMeanStudent + (<usize>i << 3)), MEAN_P_HIGH, MEAN_P_LOW);
     storePair(load<f64>(rowMeanTeacher + (<usize>i << 3)), MEAN_Q_HIGH, MEAN_Q_LOW);
     for (let k = 0; k < vectors; k++) {
