@@ -12,7 +12,7 @@
  *   mean over the whole batch's rows.
  */
 import * as tf from '@tensorflow/tfjs';
-import { composeLoss, degenerateError, epsPlacement, shardStatistics, type DistOptions, type DistTerms, type ShardStatistics, type ShardStatisticsView } from '@dist-kd/core';
+import { mergedColumnTerms, shardStatistics, type DistOptions, type DistTerms, type ShardStatistics, type ShardStatisticsView } from '@dist-kd/core';
 import { columnMean } from './column-mean.js';
 import { correlation, distBackward, sigmoidDerivative, sigmoidParts, softmaxParts } from './dist-ops.js';
 import { rowSum } from './row-sum.js';
@@ -67,30 +67,10 @@ export interface WholeColumns extends DistTerms {
   readonly v: Float64Array;
 }
 
-/**
- * Finishes the columns from the merged statistics in float64, as core's reference does: the loss,
- * inter (the merged sum of 1 - r_i over the whole batch's rows) and intra, and each column's
- * gradient coefficients. eps = 0 on a column flat in both inputs is DEGENERATE, as on the whole batch.
- */
+/** The loss, its terms and each column's gradient coefficients, as core's `mergedColumnTerms` finishes them. */
 export function wholeColumns(merged: ShardStatisticsView, options: DistOptions): WholeColumns {
-  const { eps, epsInside } = epsPlacement(options);
-  const { classes, columns } = merged;
-  const u = new Float64Array(classes);
-  const v = new Float64Array(classes);
-  let intraSum = 0;
-  for (let j = 0; j < classes; j++) {
-    // The merge's rounding can leave a flat column's sum of squares a hair below 0 (-1e-55).
-    const a = Math.sqrt(Math.max(columns.squaresStudent[j], 0) + epsInside);
-    const b = Math.sqrt(Math.max(columns.squaresTeacher[j], 0) + epsInside);
-    const D = a * b + eps;
-    if (D === 0) throw degenerateError(`eps = ${options.eps}`);
-    const r = columns.coMoment[j] / D;
-    intraSum += 1 - r;
-    u[j] = 1 / D;
-    // a = 0 (only with eps = 0) means every centred value is 0: the term's limit is 0.
-    v[j] = a === 0 ? 0 : (r * (b / a)) / D;
-  }
-  return { ...composeLoss(options, merged.interSum / merged.rows, intraSum / classes), u, v };
+  const { terms, u, v } = mergedColumnTerms(merged, options);
+  return { ...terms, u, v };
 }
 
 /**

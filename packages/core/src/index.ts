@@ -59,8 +59,10 @@ export {
   checkShardStatisticsFor,
   emptyShardStatistics,
   mergeShardStatistics,
+  mergedColumnTerms,
   readShardStatistics,
   shardStatistics,
+  type MergedColumnTerms,
   type ShardStatistics,
   type ShardStatisticsView,
 } from './shards.js';

@@ -54,8 +54,9 @@ export function correlation(x: ArrayLike<number>, y: ArrayLike<number>, options:
 /** corr, a, b and D from the centred sums (SPEC.md's eps placement); DEGENERATE when D = 0. */
 export function correlationOfSums(sxy: number, sxx: number, syy: number, options: DistOptions): { r: number; a: number; b: number; D: number } {
   const { eps, epsInside } = epsPlacement(options);
-  const a = Math.sqrt(sxx + epsInside);
-  const b = Math.sqrt(syy + epsInside);
+  // Merged shard statistics can leave a flat column's sum of squares a hair below 0 (-1e-55): a zero.
+  const a = Math.sqrt(Math.max(sxx, 0) + epsInside);
+  const b = Math.sqrt(Math.max(syy, 0) + epsInside);
   const D = a * b + eps;
   if (D === 0) {
     throw degenerateError();

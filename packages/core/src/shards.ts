@@ -17,7 +17,9 @@
  * so that shards computed with different options cannot be merged by mistake.
  */
 import { DistInputError } from './errors.js';
-import { epsPlacement } from './numerics.js';
+import { composeLoss, epsPlacement } from './numerics.js';
+import { correlationOfSums } from './reference.js';
+import type { DistTerms } from './backend.js';
 import type { DistOptions } from './options.js';
 import { mergeColumnStatistics, type ColumnStatistics } from './statistics.js';
 
@@ -114,4 +116,34 @@ function checkSameSetting(a: ShardStatistics, b: ShardStatistics): void {
       );
     }
   }
+}
+
+/** The whole batch's columns, finished from merged statistics: what phase 2 of every backend needs. */
+export interface MergedColumnTerms {
+  /** The whole batch's loss, inter and intra. */
+  readonly terms: DistTerms;
+  /** Per column: its correlation r over the whole batch, and the gradient's coefficients u = 1 / D and v = r (b / a) / D. */
+  readonly r: Float64Array;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+}
+
+/**
+ * Finishes the columns from the merged statistics in float64 (SPEC.md's column correlation, as the
+ * reference computes it): dcorr_j / dp_ij = u_j (q_ij - mean q_j) - v_j (p_ij - mean p_j). v is 0
+ * where a = 0 (every centred p of the column is 0: the term's limit). eps = 0 on a column flat in
+ * both inputs is DEGENERATE, as on a whole batch.
+ */
+export function mergedColumnTerms(whole: ShardStatisticsView, options: DistOptions): MergedColumnTerms {
+  const { classes, columns } = whole;
+  const [r, u, v] = [new Float64Array(classes), new Float64Array(classes), new Float64Array(classes)];
+  let intraSum = 0;
+  for (let j = 0; j < classes; j++) {
+    const c = correlationOfSums(columns.coMoment[j], columns.squaresStudent[j], columns.squaresTeacher[j], options);
+    r[j] = c.r;
+    u[j] = 1 / c.D;
+    v[j] = c.a === 0 ? 0 : (c.r * (c.b / c.a)) / c.D;
+    intraSum += 1 - c.r;
+  }
+  return { terms: composeLoss(options, whole.interSum / whole.rows, intraSum / classes), r, u, v };
 }

@@ -5,9 +5,7 @@
  * kernel reads, with the column correlations' coefficients computed here in float64.
  */
 import {
-  composeLoss,
-  degenerateError,
-  epsPlacement,
+  mergedColumnTerms,
   shardStatistics,
   type DistOptions,
   type DistTerms,
@@ -54,8 +52,9 @@ export interface MergedColumns {
 }
 
 /**
- * Phase 2: the whole batch's loss, inter and intra from the merged statistics (float64), and the
- * column records for the gradient kernel: each column's r, 1/D and r*(b/a)/D, and its mean of p
+ * Phase 2: the whole batch's loss, inter and intra from the merged statistics (core's
+ * `mergedColumnTerms`, float64), and the column records for the gradient kernel: each column's r,
+ * 1/D and r*(b/a)/D, and its mean of p
  * split into meanW + meanOffset the way the row kernel splits p = w + offset, so that the kernel's
  * (w - meanW) + (offset - meanOffset) keeps the small digits of a near-uniform column: there the
  * rows' offsets are about 1/C (a near-uniform softmax row stores w = p - offset, offset = 1/C - a
@@ -67,26 +66,18 @@ export interface MergedColumns {
  */
 export function columnRecordsFromStatistics(whole: ShardStatisticsView, options: DistOptions): MergedColumns {
   const { classes, columns } = whole;
-  const { eps, epsInside } = epsPlacement(options);
+  const { terms, r, u, v } = mergedColumnTerms(whole, options);
   const records = new Float32Array(classes * RECORD_FLOATS);
   const split = options.activation === 'sigmoid' ? sigmoidSplit : softmaxSplit(classes);
-  let intraSum = 0;
   for (let j = 0; j < classes; j++) {
-    const a = Math.sqrt(columns.squaresStudent[j] + epsInside);
-    const b = Math.sqrt(columns.squaresTeacher[j] + epsInside);
-    const D = a * b + eps;
-    if (D === 0) throw degenerateError(`eps = ${options.eps}`);
-    const r = columns.coMoment[j] / D;
-    intraSum += 1 - r;
     const [meanWStudent, offsetStudent] = split(columns.meanStudent[j]);
     const [meanWTeacher, offsetTeacher] = split(columns.meanTeacher[j]);
     const at = j * RECORD_FLOATS;
     records.set([meanWStudent, meanWTeacher, offsetStudent, offsetTeacher], at + FIELD.meanW);
     records.set([columns.coMoment[j], columns.squaresStudent[j], columns.squaresTeacher[j]], at + FIELD.sxy);
-    // When a = 0 every centred p of the column is 0 and the second gradient term's limit is 0.
-    records.set([r, 1 / D, a > 0 ? (r * (b / a)) / D : 0, 0], at + FIELD.r);
+    records.set([r[j], u[j], v[j], 0], at + FIELD.r);
   }
-  return { records, terms: composeLoss(options, whole.interSum / whole.rows, intraSum / classes) };
+  return { records, terms };
 }
 
 type MeanSplit = (mean: number) => [meanW: number, meanOffset: number];
