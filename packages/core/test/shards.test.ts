@@ -3,7 +3,9 @@ import {
   createReferenceBackend,
   emptyShardStatistics,
   mergeShardStatistics,
+  mergedColumnTerms,
   readShardStatistics,
+  shardStatistics,
   referenceDist,
   resolveOptions,
   type DistRequest,
@@ -83,5 +85,36 @@ describe('DIST across shards (reference)', () => {
     const global = await backend.shards!.compute(shard(0, 6), merged);
     const local = referenceDist(shard(0, 6));
     expect(Math.abs(global.intra - local.intra)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('mergedColumnTerms', () => {
+  it('gives the whole batch\'s terms, and takes a merge\'s tiny negative sum of squares as 0', () => {
+    const [B, C] = [6, 5];
+    const wholeOptions = resolveOptions({});
+    const request: DistRequest = { student: logits(B * C, 7), teacher: logits(B * C, 8), shape: [B, C], options: wholeOptions };
+    const backend = createReferenceBackend();
+    const whole = referenceDist(request);
+    const halves = [0, 3].map((first) => backend.shards!.statistics({
+      ...request,
+      student: request.student.slice(first * C, (first + 3) * C),
+      teacher: request.teacher.slice(first * C, (first + 3) * C),
+      shape: [3, C],
+    }));
+    return Promise.all(halves).then((parts) => {
+      const { terms } = mergedColumnTerms(readShardStatistics(mergeShardStatistics(...parts)), wholeOptions);
+      expect(terms.loss).toBeCloseTo(whole.loss, 12);
+      expect(terms.intra).toBeCloseTo(whole.intra, 12);
+      // A flat column whose merged sum of squares rounded to -1e-55, with no eps inside the roots
+      // (the official placement): sqrt(-1e-55) would be NaN.
+      const options = resolveOptions({ eps: 1e-8, epsMode: 'official' });
+      const zero = new Float64Array(C);
+      const squares = Float64Array.from({ length: C }, (_, j) => (j === 0 ? -1e-55 : 1));
+      const flat = shardStatistics(C, options, 4, 0, { rows: 4, meanStudent: zero, meanTeacher: zero, squaresStudent: squares, squaresTeacher: squares, coMoment: zero });
+      const columns = mergedColumnTerms(readShardStatistics(flat), options);
+      expect(Number.isFinite(columns.terms.loss)).toBe(true);
+      expect(columns.r[0]).toBe(0);
+      expect(columns.v[0]).toBe(0);
+    });
   });
 });
