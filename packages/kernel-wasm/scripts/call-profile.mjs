@@ -10,7 +10,7 @@ import { ParallelSimdKernel } from '../dist/index.js';
 const args = process.argv.slice(2);
 const threadsAt = args.indexOf('--threads');
 const threadCounts = threadsAt >= 0 ? args[threadsAt + 1].split(',').map(Number) : [1, 2];
-const [B, C] = args.filter((a, k) => !a.startsWith('--') && k !== threadsAt + 1).map(Number);
+const [B, C] = args.filter((a, k) => !a.startsWith('--') && !(threadsAt >= 0 && k === threadsAt + 1)).map(Number);
 const [batch, classes] = [B || 256, C || 1000];
 const student = Float32Array.from({ length: batch * classes }, (_, k) => Math.sin(k) * 4);
 const teacher = Float32Array.from({ length: batch * classes }, (_, k) => Math.cos(k * 1.3) * 4);
