@@ -57,6 +57,19 @@ function storeRowCoefficients(i: i32, rowScale: f64): void {
 export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
   storeColumnCoefficients(colScale);
   const rowBytes = <usize>stride << 2;
+  // The addresses the loops use, read once: V8 reloads a global at every use in a loop.
+  const pRows = student;
+  const pcRows = studentCentred;
+  const qRows = teacher;
+  const qcRows = teacherCentred;
+  const formP = formStudent;
+  const formQ = formTeacher;
+  const meanP = meanStudent;
+  const meanQ = meanTeacher;
+  const constants = loopConstants;
+  const coefU = columnCoefU;
+  const coefV = columnCoefV;
+  const scratch = rowScratch;
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
     storeRowCoefficients(i, rowScale);
@@ -66,26 +79,26 @@ export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: 
       let chunk = f32x4.splat(0);
       for (let k = start; k < end; k++) {
         const at = <usize>k << 4;
-        const p = v128.load(student + row + at);
-        const pc = v128.load(studentCentred + row + at);
-        const q = v128.load(teacher + row + at);
-        const qc = v128.load(teacherCentred + row + at);
-        const pcc = f32x4.sub(v128.bitselect(p, pc, v128.load(formStudent + at)), v128.load(meanStudent + at));
-        const qcc = f32x4.sub(v128.bitselect(q, qc, v128.load(formTeacher + at)), v128.load(meanTeacher + at));
+        const p = v128.load(pRows + row + at);
+        const pc = v128.load(pcRows + row + at);
+        const q = v128.load(qRows + row + at);
+        const qc = v128.load(qcRows + row + at);
+        const pcc = f32x4.sub(v128.bitselect(p, pc, v128.load(formP + at)), v128.load(meanP + at));
+        const qcc = f32x4.sub(v128.bitselect(q, qc, v128.load(formQ + at)), v128.load(meanQ + at));
         const g = f32x4.add(
-          f32x4.add(f32x4.mul(v128.load(loopConstants + ROW_U), qc), f32x4.mul(v128.load(loopConstants + ROW_V), pc)),
-          f32x4.add(f32x4.mul(v128.load(columnCoefU + at), qcc), f32x4.mul(v128.load(columnCoefV + at), pcc)),
+          f32x4.add(f32x4.mul(v128.load(constants + ROW_U), qc), f32x4.mul(v128.load(constants + ROW_V), pc)),
+          f32x4.add(f32x4.mul(v128.load(coefU + at), qcc), f32x4.mul(v128.load(coefV + at), pcc)),
         );
-        v128.store(rowScratch + at, g);
+        v128.store(scratch + at, g);
         chunk = f32x4.add(chunk, f32x4.mul(p, g));
       }
       projection = widenAdd(projection, chunk);
     }
-    v128.store(loopConstants + PROJECTION, f32x4.splat(<f32>total(projection)));
+    v128.store(constants + PROJECTION, f32x4.splat(<f32>total(projection)));
     for (let k = 0; k < vectors; k++) {
       const at = <usize>k << 4;
-      const p = v128.load(student + row + at);
-      v128.store(gradient + row + at, f32x4.mul(p, f32x4.sub(v128.load(rowScratch + at), v128.load(loopConstants + PROJECTION))));
+      const p = v128.load(pRows + row + at);
+      v128.store(gradient + row + at, f32x4.mul(p, f32x4.sub(v128.load(scratch + at), v128.load(constants + PROJECTION))));
     }
   }
 }
@@ -106,6 +119,18 @@ function storePair(value: f64, high: usize, low: usize): void {
 export function backwardSigmoidRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
   storeColumnCoefficients(colScale);
   const rowBytes = <usize>stride << 2;
+  // The addresses the loops use, read once: V8 reloads a global at every use in a loop.
+  const pRows = student;
+  const pcRows = studentCentred;
+  const qRows = teacher;
+  const qcRows = teacherCentred;
+  const formP = formStudent;
+  const formQ = formTeacher;
+  const meanP = meanStudent;
+  const meanQ = meanTeacher;
+  const constants = loopConstants;
+  const coefU = columnCoefU;
+  const coefV = columnCoefV;
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
     storeRowCoefficients(i, rowScale);
@@ -113,17 +138,17 @@ export function backwardSigmoidRows(gradient: usize, first: i32, count: i32, row
     storePair(load<f64>(rowMeanTeacher + (<usize>i << 3)), MEAN_Q_HIGH, MEAN_Q_LOW);
     for (let k = 0; k < vectors; k++) {
       const at = <usize>k << 4;
-      const p = v128.load(student + row + at);
-      const pMinusOne = v128.load(studentCentred + row + at);
-      const q = v128.load(teacher + row + at);
-      const qMinusOne = v128.load(teacherCentred + row + at);
-      const pc = f32x4.sub(f32x4.sub(p, v128.load(loopConstants + MEAN_P_HIGH)), v128.load(loopConstants + MEAN_P_LOW));
-      const qc = f32x4.sub(f32x4.sub(q, v128.load(loopConstants + MEAN_Q_HIGH)), v128.load(loopConstants + MEAN_Q_LOW));
-      const pcc = f32x4.sub(v128.bitselect(p, pMinusOne, v128.load(formStudent + at)), v128.load(meanStudent + at));
-      const qcc = f32x4.sub(v128.bitselect(q, qMinusOne, v128.load(formTeacher + at)), v128.load(meanTeacher + at));
+      const p = v128.load(pRows + row + at);
+      const pMinusOne = v128.load(pcRows + row + at);
+      const q = v128.load(qRows + row + at);
+      const qMinusOne = v128.load(qcRows + row + at);
+      const pc = f32x4.sub(f32x4.sub(p, v128.load(constants + MEAN_P_HIGH)), v128.load(constants + MEAN_P_LOW));
+      const qc = f32x4.sub(f32x4.sub(q, v128.load(constants + MEAN_Q_HIGH)), v128.load(constants + MEAN_Q_LOW));
+      const pcc = f32x4.sub(v128.bitselect(p, pMinusOne, v128.load(formP + at)), v128.load(meanP + at));
+      const qcc = f32x4.sub(v128.bitselect(q, qMinusOne, v128.load(formQ + at)), v128.load(meanQ + at));
       const g = f32x4.add(
-        f32x4.add(f32x4.mul(v128.load(loopConstants + ROW_U), qc), f32x4.mul(v128.load(loopConstants + ROW_V), pc)),
-        f32x4.add(f32x4.mul(v128.load(columnCoefU + at), qcc), f32x4.mul(v128.load(columnCoefV + at), pcc)),
+        f32x4.add(f32x4.mul(v128.load(constants + ROW_U), qc), f32x4.mul(v128.load(constants + ROW_V), pc)),
+        f32x4.add(f32x4.mul(v128.load(coefU + at), qcc), f32x4.mul(v128.load(coefV + at), pcc)),
       );
       // p * (1 - p) = -p * (p - 1).
       v128.store(gradient + row + at, f32x4.mul(f32x4.mul(p, f32x4.neg(pMinusOne)), g));

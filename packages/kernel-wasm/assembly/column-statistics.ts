@@ -84,6 +84,11 @@ export function accumulateColumns(first: i32, count: i32): void {
   v128.store(loopConstants, f32x4.splat(<f32>(0.5 * formOffset)));
   const rowBytes = <usize>stride << 2;
   const offset = <usize>first * rowBytes;
+  // The matrices' addresses, read once: V8 reloads a global at every use in a loop.
+  const p = student;
+  const pCentred = studentCentred;
+  const q = teacher;
+  const qCentred = teacherCentred;
   for (let k = 0; k < vectors; k++) {
     const at = <usize>k << 4;
     const small = v128.load(loopConstants);
@@ -100,8 +105,8 @@ export function accumulateColumns(first: i32, count: i32): void {
     let syy = f32x4.splat(0);
     let row = offset + at;
     for (let r = 0; r < count; r++) {
-      const x = shiftedDifference(v128.load(student + row), v128.load(studentCentred + row), kp, kc, kpSmall);
-      const y = shiftedDifference(v128.load(teacher + row), v128.load(teacherCentred + row), kq, kqc, kqSmall);
+      const x = shiftedDifference(v128.load(p + row), v128.load(pCentred + row), kp, kc, kpSmall);
+      const y = shiftedDifference(v128.load(q + row), v128.load(qCentred + row), kq, kqc, kqSmall);
       sx = f32x4.add(sx, x);
       sy = f32x4.add(sy, y);
       sxy = f32x4.add(sxy, f32x4.mul(x, y));

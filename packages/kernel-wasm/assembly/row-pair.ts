@@ -9,11 +9,15 @@
 import { correlateCentredSums, correlationU, correlationV } from './correlation';
 import { exp2Scale, exp2Scaled, minusOne } from './exp';
 import { CHUNK, laneMax, laneMin, total, widenAdd } from './lanes';
-import { classes, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
+import { classes, expConstants, loopConstants, rowU, rowV, tailMask, vectors } from './layout';
 
 // Where in `loopConstants` each per-row constant sits.
-const MAX_X: usize = 0;
-const MAX_Y: usize = 16;
+export const MAX_X: usize = 0;
+export const MAX_Y: usize = 16;
+// Each row's (max, min) over its vectors but the last, before the checked maxima are stored (the
+// slots are free until the row's sweeps, in the sigmoid's layout too).
+const RANGE_X: usize = 64;
+const RANGE_Y: usize = 96;
 const SCALE: usize = 32;
 const INVERSE_SUM_X: usize = 48;
 const INVERSE_SUM_Y: usize = 64;
@@ -32,26 +36,58 @@ function checkedMax(rowMax: v128, rowMin: v128, limit: f32): v128 {
   return v128.bitselect(f32x4.splat(NaN), f32x4.add(rowMax, f32x4.sub(rowMin, rowMin)), outside);
 }
 
-/** The row pair's (max, min) logits, as a row max checked by `checkedMax`, into `loopConstants + at`. */
+/** The max and min of a row's vectors [0, last) in two chains each, `last` >= 0. */
 // @ts-ignore: decorator
 @inline
-export function storeCheckedMax(row: usize, at: usize, limit: f32): void {
+function rangeOfVectors(row: usize, last: i32, out: usize): void {
+  // Two chains per extreme: one pmax waits for the previous (4 cycles), two keep the core busy.
+  // The max and min are exact whatever the order, so the result does not depend on the split.
+  let high0 = f32x4.splat(-Infinity);
+  let high1 = high0;
+  let low0 = f32x4.splat(Infinity);
+  let low1 = low0;
+  let k = 0;
+  for (; k + 1 < last; k += 2) {
+    const v0 = v128.load(row + (<usize>k << 4));
+    const v1 = v128.load(row + (<usize>k << 4), 16);
+    high0 = f32x4.pmax(high0, v0);
+    high1 = f32x4.pmax(high1, v1);
+    low0 = f32x4.pmin(low0, v0);
+    low1 = f32x4.pmin(low1, v1);
+  }
+  if (k < last) {
+    const v = v128.load(row + (<usize>k << 4));
+    high0 = f32x4.pmax(high0, v);
+    low0 = f32x4.pmin(low0, v);
+  }
+  v128.store(out, f32x4.pmax(high0, high1));
+  v128.store(out, f32x4.pmin(low0, low1), 16);
+}
+
+/**
+ * The (max, min) logits of rows `x` and `y`, each as a row max checked by `checkedMax`, into
+ * `loopConstants + MAX_X` and `loopConstants + MAX_Y`.
+ */
+export function storeCheckedMaxima(x: usize, y: usize, limit: f32): void {
   const last = vectors - 1;
+  const constants = loopConstants;
   // pmax (one instruction) rather than max (a NaN-propagating sequence, ~3x slower in V8): a NaN
   // logit may be skipped here but still turns its exp, and so the loss, into NaN. The row's min is
   // kept too, only to catch -Infinity, which the exp would otherwise absorb as a zero probability.
-  let high = f32x4.splat(-Infinity);
-  let low = f32x4.splat(Infinity);
-  for (let k = 0; k < last; k++) {
-    const v = v128.load(row + (<usize>k << 4));
-    high = f32x4.pmax(high, v);
-    low = f32x4.pmin(low, v);
-  }
-  // The padding lanes of the last vector must not count.
-  const tail = v128.load(row + (<usize>last << 4));
-  high = laneMax(f32x4.pmax(high, v128.bitselect(tail, f32x4.splat(-Infinity), tailMask)));
-  low = laneMin(f32x4.pmin(low, v128.bitselect(tail, f32x4.splat(Infinity), tailMask)));
-  v128.store(loopConstants + at, checkedMax(high, low, limit));
+  rangeOfVectors(x, last, constants + RANGE_X);
+  rangeOfVectors(y, last, constants + RANGE_Y);
+  storeCheckedRowMax(x + (<usize>last << 4), constants + RANGE_X, constants + MAX_X, limit);
+  storeCheckedRowMax(y + (<usize>last << 4), constants + RANGE_Y, constants + MAX_Y, limit);
+}
+
+/** The range at `range` widened by the row's last vector at `lastVector` (its padding lanes left out), as a checked max at `out`. */
+// @ts-ignore: decorator
+@inline
+function storeCheckedRowMax(lastVector: usize, range: usize, out: usize, limit: f32): void {
+  const tail = v128.load(lastVector);
+  const high = laneMax(f32x4.pmax(v128.load(range), v128.bitselect(tail, f32x4.splat(-Infinity), tailMask)));
+  const low = laneMin(f32x4.pmin(v128.load(range, 16), v128.bitselect(tail, f32x4.splat(Infinity), tailMask)));
+  v128.store(out, checkedMax(high, low, limit));
 }
 
 /**
@@ -91,11 +127,12 @@ export function rowPair(
   epsInside: f64,
 ): f64 {
   const last = vectors - 1;
-  const lastAt = <usize>last << 4;
-  storeCheckedMax(x, MAX_X, limit);
-  storeCheckedMax(y, MAX_Y, limit);
+  // The globals the loops use, read once: V8 reloads a global at every use in a loop.
+  const constants = loopConstants;
+  const expTable = expConstants;
+  storeCheckedMaxima(x, y, limit);
   // exp((x - max) / tau) = 2^((x - max) * log2(e) / tau).
-  v128.store(loopConstants + SCALE, f32x4.splat(log2eOverTau));
+  v128.store(constants + SCALE, f32x4.splat(log2eOverTau));
 
   // Both sums of each row, of m and of e = exp(z): see `centringSource`.
   let sumX = f64x2.splat(0);
@@ -110,17 +147,17 @@ export function rowPair(
     let chunkExpY = f32x4.splat(0);
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
-      const scale = v128.load(loopConstants + SCALE);
-      const wx = f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(loopConstants + MAX_X)), scale);
-      const wy = f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(loopConstants + MAX_Y)), scale);
-      const scaleX = exp2Scale(wx);
-      const scaleY = exp2Scale(wy);
-      const scaledX = exp2Scaled(wx, scaleX);
-      const scaledY = exp2Scaled(wy, scaleY);
+      const scale = v128.load(constants + SCALE);
+      const wx = f32x4.mul(f32x4.sub(v128.load(x + at), v128.load(constants + MAX_X)), scale);
+      const wy = f32x4.mul(f32x4.sub(v128.load(y + at), v128.load(constants + MAX_Y)), scale);
+      const scaleX = exp2Scale(wx, expTable);
+      const scaleY = exp2Scale(wy, expTable);
+      const scaledX = exp2Scaled(wx, scaleX, expTable);
+      const scaledY = exp2Scaled(wy, scaleY, expTable);
       let ex = f32x4.add(scaleX, scaledX);
       let ey = f32x4.add(scaleY, scaledY);
-      let mx = f32x4.add(minusOne(scaleX), scaledX);
-      let my = f32x4.add(minusOne(scaleY), scaledY);
+      let mx = f32x4.add(minusOne(scaleX, expTable), scaledX);
+      let my = f32x4.add(minusOne(scaleY, expTable), scaledY);
       if (k == last) {
         // Padding lanes hold exp of whatever was there: zero them before they reach a sum.
         ex = v128.and(ex, tailMask);
@@ -161,11 +198,11 @@ export function rowPair(
     let cyy = f32x4.splat(0);
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
-      const inverseSX = v128.load(loopConstants + INVERSE_SUM_X);
-      const inverseSY = v128.load(loopConstants + INVERSE_SUM_Y);
+      const inverseSX = v128.load(constants + INVERSE_SUM_X);
+      const inverseSY = v128.load(constants + INVERSE_SUM_Y);
       // Loaded before p overwrites e where e is the source.
-      let xc = f32x4.mul(f32x4.sub(v128.load(sourceX + at), v128.load(loopConstants + MEAN_X)), inverseSX);
-      let yc = f32x4.mul(f32x4.sub(v128.load(sourceY + at), v128.load(loopConstants + MEAN_Y)), inverseSY);
+      let xc = f32x4.mul(f32x4.sub(v128.load(sourceX + at), v128.load(constants + MEAN_X)), inverseSX);
+      let yc = f32x4.mul(f32x4.sub(v128.load(sourceY + at), v128.load(constants + MEAN_Y)), inverseSY);
       v128.store(xP + at, f32x4.mul(v128.load(xP + at), inverseSX));
       v128.store(yP + at, f32x4.mul(v128.load(yP + at), inverseSY));
       if (k == last) {

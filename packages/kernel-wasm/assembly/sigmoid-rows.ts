@@ -8,26 +8,27 @@
 import { correlateCentredSums, correlationU, correlationV } from './correlation';
 import { exp2Scale, exp2Scaled } from './exp';
 import { CHUNK, total, widenAdd } from './lanes';
-import { classes, loopConstants, rowMeanStudent, rowMeanTeacher, rowU, rowV, tailMask, vectors } from './layout';
-import { storeCheckedMax } from './row-pair';
+import { classes, expConstants, loopConstants, rowMeanStudent, rowMeanTeacher, rowU, rowV, tailMask, vectors } from './layout';
+import { MAX_X, MAX_Y, storeCheckedMaxima } from './row-pair';
 
-// Where in `loopConstants` each per-row constant sits (MAX_X and MAX_Y as in row-pair.ts).
-const MAX_X: usize = 0;
-const MAX_Y: usize = 16;
+// Where in `loopConstants` each per-row constant sits, after row-pair.ts's MAX_X and MAX_Y.
 const SCALE: usize = 32;
 const ONE: usize = 48;
 const MEAN_X: usize = 64;
 const MEAN_Y: usize = 80;
 
-/** sigmoid(z) for w = z * log2(e), lane by lane; writes sigmoid(z) - 1 to `minusOneOut`. */
+/**
+ * sigmoid(z) for w = z * log2(e), lane by lane; writes sigmoid(z) - 1 to `minusOneOut`. `constants`
+ * and `expTable`: `loopConstants` and `expConstants`, read once by the caller.
+ */
 // @ts-ignore: decorator
 @inline
-function sigmoidAndMinusOne(w: v128, minusOneOut: usize): v128 {
+function sigmoidAndMinusOne(w: v128, minusOneOut: usize, constants: usize, expTable: usize): v128 {
   // t = 2^-|w| = exp(-|z|) in (0, 1]: no overflow whatever the logit.
   const negative = f32x4.neg(f32x4.abs(w));
-  const scale = exp2Scale(negative);
-  const t = f32x4.add(scale, exp2Scaled(negative, scale));
-  const one = v128.load(loopConstants + ONE);
+  const scale = exp2Scale(negative, expTable);
+  const t = f32x4.add(scale, exp2Scaled(negative, scale, expTable));
+  const one = v128.load(constants + ONE);
   const r = f32x4.div(one, f32x4.add(one, t));
   const tr = f32x4.mul(t, r);
   // z > 0: p = 1 / (1 + t), 1 - p = t / (1 + t); otherwise the other way round.
@@ -56,13 +57,15 @@ export function sigmoidRowPair(
   epsInside: f64,
 ): f64 {
   const last = vectors - 1;
-  storeCheckedMax(x, MAX_X, limit);
-  storeCheckedMax(y, MAX_Y, limit);
-  const poisonX = f32x4.sub(v128.load(loopConstants + MAX_X), v128.load(loopConstants + MAX_X));
-  const poisonY = f32x4.sub(v128.load(loopConstants + MAX_Y), v128.load(loopConstants + MAX_Y));
+  // The globals the loops use, read once: V8 reloads a global at every use in a loop.
+  const constants = loopConstants;
+  const expTable = expConstants;
+  storeCheckedMaxima(x, y, limit);
+  const poisonX = f32x4.sub(v128.load(constants + MAX_X), v128.load(constants + MAX_X));
+  const poisonY = f32x4.sub(v128.load(constants + MAX_Y), v128.load(constants + MAX_Y));
   const poison = f32x4.add(poisonX, poisonY);
-  v128.store(loopConstants + SCALE, f32x4.add(f32x4.splat(log2eOverTau), poison));
-  v128.store(loopConstants + ONE, f32x4.splat(1));
+  v128.store(constants + SCALE, f32x4.add(f32x4.splat(log2eOverTau), poison));
+  v128.store(constants + ONE, f32x4.splat(1));
 
   let sumX = f64x2.splat(0);
   let sumY = f64x2.splat(0);
@@ -72,9 +75,9 @@ export function sigmoidRowPair(
     let chunkY = f32x4.splat(0);
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
-      const scale = v128.load(loopConstants + SCALE);
-      let px = sigmoidAndMinusOne(f32x4.mul(v128.load(x + at), scale), xMinusOne + at);
-      let py = sigmoidAndMinusOne(f32x4.mul(v128.load(y + at), scale), yMinusOne + at);
+      const scale = v128.load(constants + SCALE);
+      let px = sigmoidAndMinusOne(f32x4.mul(v128.load(x + at), scale), xMinusOne + at, constants, expTable);
+      let py = sigmoidAndMinusOne(f32x4.mul(v128.load(y + at), scale), yMinusOne + at, constants, expTable);
       if (k == last) {
         // Padding lanes: zero, so that no sum over a row or column sees them.
         px = v128.and(px, tailMask);
@@ -94,8 +97,8 @@ export function sigmoidRowPair(
   const n = <f64>classes;
   const meanX = <f32>(total(sumX) / n);
   const meanY = <f32>(total(sumY) / n);
-  v128.store(loopConstants + MEAN_X, f32x4.splat(meanX));
-  v128.store(loopConstants + MEAN_Y, f32x4.splat(meanY));
+  v128.store(constants + MEAN_X, f32x4.splat(meanX));
+  v128.store(constants + MEAN_Y, f32x4.splat(meanY));
   // The centred sums, shifted by the float32 means and corrected by the residual means, as exact
   // as a second centring pass.
   let sx = f64x2.splat(0);
@@ -112,8 +115,8 @@ export function sigmoidRowPair(
     let cyy = f32x4.splat(0);
     for (let k = start; k < end; k++) {
       const at = <usize>k << 4;
-      let xc = f32x4.sub(v128.load(xP + at), v128.load(loopConstants + MEAN_X));
-      let yc = f32x4.sub(v128.load(yP + at), v128.load(loopConstants + MEAN_Y));
+      let xc = f32x4.sub(v128.load(xP + at), v128.load(constants + MEAN_X));
+      let yc = f32x4.sub(v128.load(yP + at), v128.load(constants + MEAN_Y));
       if (k == last) {
         xc = v128.and(xc, tailMask);
         yc = v128.and(yc, tailMask);
