@@ -2,7 +2,9 @@
  * The default path: the WebAssembly SIMD kernel (@dist-kd/kernel-wasm) on every core. A call copies
  * the caller's logits into the kernel's memory and the gradient out of it, before it returns, so the
  * caller may reuse its arrays as soon as `compute` has returned its promise; a binding keeps its
- * logits there between calls.
+ * logits there between calls. The copies go part by part (the kernel's `PartHooks`): a worker starts
+ * on its rows while the calling thread copies the next part's, and the calling thread copies its own
+ * gradient rows out while the workers finish theirs.
  */
 import {
   allocateGradient,
@@ -13,7 +15,7 @@ import {
   type DistResult,
   type DistTerms,
 } from '@dist-kd/core';
-import { ParallelSimdKernel, type KernelRegion, type WholeBatch } from '@dist-kd/kernel-wasm';
+import { ParallelSimdKernel, type KernelRegion, type PartHooks, type RowRange, type WholeBatch } from '@dist-kd/kernel-wasm';
 
 export interface SimdPathOptions {
   readonly threads?: number;
@@ -45,10 +47,10 @@ export class SimdPath {
   /** With `whole`, the loss of the whole batch this input is a shard of, and its rows of the gradient. */
   compute(input: DistInput, whole?: WholeBatch): DistResult {
     const resident = this.residentFor(input);
-    const terms = this.run(resident, input.gradient, whole);
-    if (!input.gradient) return terms;
+    if (!input.gradient) return this.run(resident, false, whole, this.copyIn(resident));
     const gradient = allocateGradient(input);
-    this.kernel.read(resident.gradient, input.batch, input.classes, gradient);
+    const copyOut = (rows: RowRange) => this.kernel.read(resident.gradient, input.batch, input.classes, gradient, rows);
+    const terms = this.run(resident, true, whole, { ...this.copyIn(resident), afterBackward: copyOut });
     return { ...terms, gradient };
   }
 
@@ -64,8 +66,11 @@ export class SimdPath {
     for (const region of [resident.student, resident.teacher, resident.gradient]) this.kernel.free(region);
   }
 
-  /** Loss and terms of resident logits; with `gradient`, the gradient left in `resident.gradient`. */
-  run(resident: ResidentInput, gradient: boolean, whole?: WholeBatch): DistTerms {
+  /**
+   * Loss and terms of resident logits; with `gradient`, the gradient left in `resident.gradient`.
+   * `hooks` copy the logits in and the gradient out part by part, for unbound calls.
+   */
+  run(resident: ResidentInput, gradient: boolean, whole?: WholeBatch, hooks?: PartHooks): DistTerms {
     const { input } = resident;
     const terms = this.kernel.run(
       { batch: input.batch, classes: input.classes },
@@ -74,6 +79,7 @@ export class SimdPath {
       gradient ? resident.gradient : undefined,
       input.options,
       whole,
+      hooks,
     );
     if (!terms) throw tooLarge(input, this.bytesFor(input), this.maxBytes);
     if (!Number.isFinite(terms.loss)) explainNaN(input);
@@ -83,7 +89,8 @@ export class SimdPath {
   /** Phase 1 of a shard: its rows' sum of 1 - r_i and column statistics. */
   statistics(input: DistInput): WholeBatch {
     const resident = this.residentFor(input);
-    const statistics = this.kernel.statistics({ batch: input.batch, classes: input.classes }, resident.student, resident.teacher, input.options);
+    const shape = { batch: input.batch, classes: input.classes };
+    const statistics = this.kernel.statistics(shape, resident.student, resident.teacher, input.options, this.copyIn(resident));
     if (!statistics) throw tooLarge(input, this.bytesFor(input), this.maxBytes);
     if (!Number.isFinite(statistics.interSum)) explainNaN(input);
     return statistics;
@@ -93,6 +100,7 @@ export class SimdPath {
     this.kernel.dispose();
   }
 
+  /** The unbound call's matrices, for `input` (its logits not copied yet: `copyIn`). */
   private residentFor(input: DistInput): ResidentInput {
     const bytes = ParallelSimdKernel.matrixBytes(input.batch, input.classes);
     if (!this.unbound || this.unbound.student.bytes < bytes) {
@@ -100,10 +108,18 @@ export class SimdPath {
       this.unbound = undefined;
       this.unbound = { input, ...this.allocateMatrices(input) };
     }
-    const resident = { ...this.unbound, input };
-    this.kernel.write(input.student, input.batch, input.classes, resident.student);
-    this.kernel.write(input.teacher, input.batch, input.classes, resident.teacher);
-    return resident;
+    return { ...this.unbound, input };
+  }
+
+  /** Copies each part's rows of the logits in just before its forward. */
+  private copyIn(resident: ResidentInput): PartHooks {
+    const { input } = resident;
+    return {
+      beforeForward: (rows) => {
+        this.kernel.write(input.student, input.batch, input.classes, resident.student, rows);
+        this.kernel.write(input.teacher, input.batch, input.classes, resident.teacher, rows);
+      },
+    };
   }
 
   /** Bytes of kernel memory a call on these logits needs: its three matrices and the kernel's scratch. */

@@ -42,10 +42,28 @@ export interface ForwardParams {
   readonly limit: number;
 }
 
+/**
+ * What the calling thread does for each part around the kernel's work: copy the part's logits in
+ * just before its forward starts, copy its gradient rows out as soon as its backward is done. The
+ * host's arrays are the calling thread's alone, so these run there; done part by part, they overlap
+ * with the parts the workers are running.
+ */
+export interface PartHooks {
+  readonly beforeForward?: (range: RowRange) => void;
+  readonly afterBackward?: (range: RowRange) => void;
+}
+
 /** Runs the parts of a call: all on the calling thread, or on worker threads as well. */
 export interface PartRunner {
   /** Each part's forward; returns each part's sum of 1 - corr over its rows. */
-  forward(shape: CallShape, regions: CallRegions, matrices: CallMatrices, ranges: readonly RowRange[], params: ForwardParams): number[];
+  forward(
+    shape: CallShape,
+    regions: CallRegions,
+    matrices: CallMatrices,
+    ranges: readonly RowRange[],
+    params: ForwardParams,
+    hooks: PartHooks,
+  ): number[];
   backward(
     shape: CallShape,
     regions: CallRegions,
@@ -54,6 +72,7 @@ export interface PartRunner {
     rowScale: number,
     colScale: number,
     activation: ActivationCode,
+    hooks: PartHooks,
   ): void;
 }
 
@@ -66,6 +85,7 @@ export interface KernelCall {
   readonly regions: CallRegions;
   readonly matrices: CallMatrices;
   readonly options: DistOptions;
+  readonly hooks?: PartHooks;
 }
 
 export interface CallTerms {
@@ -115,7 +135,7 @@ export function splitRows(batch: number, parts: number): RowRange[] {
  * the caller explains which.
  */
 export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
-  const { kernel, memory, runner, shape, regions, matrices, options } = call;
+  const { kernel, memory, runner, shape, regions, matrices, options, hooks = {} } = call;
   const activation = ACTIVATION_CODES[options.activation];
   const ranges = splitRows(shape.batch, regions.threadBases.length);
   const { eps, epsInside } = epsPlacement(options);
@@ -131,7 +151,7 @@ export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
     const weights = termWeights(options);
     const rowScale = weights.inter / options.tau / rows;
     const colScale = weights.intra / options.tau / shape.classes;
-    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale, activation);
+    runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale, activation, hooks);
   }
   return terms;
 }
@@ -158,7 +178,7 @@ export function runStatistics(call: KernelCall): WholeBatch {
 
 /** Each part's forward, then the parts' column statistics merged into part 0's; returns the sum of 1 - r_i. */
 function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number {
-  const { kernel, memory, runner, shape, regions, matrices, options } = call;
+  const { kernel, memory, runner, shape, regions, matrices, options, hooks = {} } = call;
   const { eps, epsInside } = epsPlacement(options);
   const params = {
     activation: ACTIVATION_CODES[options.activation],
@@ -167,7 +187,7 @@ function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number 
     epsInside,
     limit: float32AtMost(logitLimit('float32', options.tau)),
   };
-  const interSums = runner.forward(shape, regions, matrices, ranges, params);
+  const interSums = runner.forward(shape, regions, matrices, ranges, params, hooks);
   if (ranges.length > 1) {
     const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), ranges[0].count);
     for (let k = 1; k < ranges.length; k++) mergeColumnStatistics(merged, statisticsAt(memory, regions.statistics[k], kernel.rowStride(), ranges[k].count));
@@ -218,13 +238,19 @@ export function forwardPart(kernel: KernelExports, matrices: CallMatrices, range
 /** Every part on the calling thread's kernel instance, in its one thread region. */
 export function callingThreadRunner(kernel: KernelExports): PartRunner {
   return {
-    forward(shape, regions, matrices, ranges, params) {
+    forward(shape, regions, matrices, ranges, params, hooks) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-      return ranges.map((range, k) => forwardPart(kernel, matrices, range, regions.statistics[k], params));
+      return ranges.map((range, k) => {
+        hooks.beforeForward?.(range);
+        return forwardPart(kernel, matrices, range, regions.statistics[k], params);
+      });
     },
-    backward(shape, regions, gradient, ranges, rowScale, colScale, activation) {
+    backward(shape, regions, gradient, ranges, rowScale, colScale, activation, hooks) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-      for (const range of ranges) kernel.backwardRows(gradient, range.first, range.count, rowScale, colScale, activation);
+      for (const range of ranges) {
+        kernel.backwardRows(gradient, range.first, range.count, rowScale, colScale, activation);
+        hooks.afterBackward?.(range);
+      }
     },
   };
 }

@@ -14,7 +14,9 @@ import {
   type CallRegions,
   type CallShape,
   type CallTerms,
+  type PartHooks,
   type PartRunner,
+  type RowRange,
   type WholeBatch,
 } from './dist-call.js';
 import { copyRows, rowStrideOf } from './matrices.js';
@@ -116,17 +118,22 @@ export class ParallelSimdKernel {
     this.regions.free(region.address);
   }
 
-  /** Copies row-major [batch, classes] values into a matrix region (float64 values rounded to float32). */
-  write(values: Float32Array | Float64Array, batch: number, classes: number, region: KernelRegion): void {
-    const memory = new Float32Array(this.memory.buffer);
-    copyRows(values, classes, memory, region.address / 4, rowStrideOf(classes), batch);
-  }
-
-  /** Copies a matrix region out into row-major [batch, classes] values. */
-  read(region: KernelRegion, batch: number, classes: number, into: Float32Array | Float64Array): void {
+  /**
+   * Copies row-major [batch, classes] values into a matrix region (float64 values rounded to
+   * float32): all rows, or those of `rows`.
+   */
+  write(values: Float32Array | Float64Array, batch: number, classes: number, region: KernelRegion, rows: RowRange = { first: 0, count: batch }): void {
     const memory = new Float32Array(this.memory.buffer);
     const stride = rowStrideOf(classes);
-    copyRows(memory.subarray(region.address / 4, region.address / 4 + batch * stride), stride, into, 0, classes, batch);
+    copyRows(values.subarray(rows.first * classes), classes, memory, region.address / 4 + rows.first * stride, stride, rows.count);
+  }
+
+  /** Copies a matrix region out into row-major [batch, classes] values: all rows, or those of `rows`. */
+  read(region: KernelRegion, batch: number, classes: number, into: Float32Array | Float64Array, rows: RowRange = { first: 0, count: batch }): void {
+    const memory = new Float32Array(this.memory.buffer);
+    const stride = rowStrideOf(classes);
+    const start = region.address / 4 + rows.first * stride;
+    copyRows(memory.subarray(start, start + rows.count * stride), stride, into, rows.first * classes, classes, rows.count);
   }
 
   /**
@@ -134,6 +141,7 @@ export class ParallelSimdKernel {
    * the whole batch these rows are a shard of, and their rows of its gradient. The loss is NaN when
    * a logit is not finite or beyond core's `logitLimit`, or when eps = 0 meets a constant row or
    * column: the caller explains which. Undefined when the memory cannot hold the call's scratch.
+   * `hooks` copy each part's rows in and out (see `PartHooks`) when the matrices are not already there.
    */
   run(
     shape: CallShape,
@@ -142,22 +150,23 @@ export class ParallelSimdKernel {
     gradient: KernelRegion | undefined,
     options: DistOptions,
     whole?: WholeBatch,
+    hooks?: PartHooks,
   ): CallTerms | undefined {
     const call = this.layOut(shape);
     if (!call) return undefined;
     const matrices = { student: student.address, teacher: teacher.address, gradient: gradient?.address };
-    return runCall({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options }, whole);
+    return runCall({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options, hooks }, whole);
   }
 
   /**
    * Phase 1 of a shard: the rows' sum of 1 - r_i (NaN for a bad logit) and their column statistics.
    * Undefined when the memory cannot hold the call's scratch.
    */
-  statistics(shape: CallShape, student: KernelRegion, teacher: KernelRegion, options: DistOptions): WholeBatch | undefined {
+  statistics(shape: CallShape, student: KernelRegion, teacher: KernelRegion, options: DistOptions, hooks?: PartHooks): WholeBatch | undefined {
     const call = this.layOut(shape);
     if (!call) return undefined;
     const matrices = { student: student.address, teacher: teacher.address };
-    return runStatistics({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options });
+    return runStatistics({ kernel: this.kernel, memory: this.memory, runner: call.runner, shape, regions: call.regions, matrices, options, hooks });
   }
 
   /** The scratch of a call (kept while calls fit in it) and who runs its parts. */

@@ -76,10 +76,11 @@ export class WorkerPool {
 
   /** Parts go to part k's worker (k >= 1; part 0 is the calling thread's); unclaimed ones come back. */
   readonly runner: PartRunner = {
-    forward: (shape, regions, matrices, ranges, params) => {
+    forward: (shape, regions, matrices, ranges, params, hooks) => {
       const results = new Array<number>(ranges.length).fill(0);
       this.runParts(
         ranges.length,
+        (k) => hooks.beforeForward?.(ranges[k]),
         (k) => {
           this.post(k, JobKind.forward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
             words[Word.student] = matrices.student;
@@ -99,12 +100,14 @@ export class WorkerPool {
         (k) => {
           results[k] = this.floats[(this.slot(k) + FLOAT_OFFSET) / 8 + Float.result];
         },
+        () => {},
       );
       return results;
     },
-    backward: (shape, regions, gradient, ranges, rowScale, colScale, activation) => {
+    backward: (shape, regions, gradient, ranges, rowScale, colScale, activation, hooks) => {
       this.runParts(
         ranges.length,
+        () => {},
         (k) => {
           this.post(k, JobKind.backward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
             words[Word.gradient] = gradient;
@@ -118,6 +121,7 @@ export class WorkerPool {
           this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, colScale, activation);
         },
         () => {},
+        (k) => hooks.afterBackward?.(ranges[k]),
       );
     },
   };
@@ -134,20 +138,38 @@ export class WorkerPool {
   }
 
   /**
-   * Posts parts 1.. to their workers, runs part 0 here, then for each posted part either takes it
-   * back (unclaimed) and runs it here, or waits for its worker and collects its result.
+   * Prepares and posts parts 1.. to their workers (each as soon as it is prepared, so that workers
+   * start while the calling thread prepares the next), prepares and runs part 0 here, then for each
+   * posted part either takes it back (unclaimed) and runs it here, or waits for its worker and
+   * collects its result; each part is finished as soon as it is done.
    */
-  private runParts(parts: number, post: (part: number) => void, runHere: (part: number) => void, collect: (part: number) => void): void {
+  private runParts(
+    parts: number,
+    prepare: (part: number) => void,
+    post: (part: number) => void,
+    runHere: (part: number) => void,
+    collect: (part: number) => void,
+    finish: (part: number) => void,
+  ): void {
     const toWorkers = this.failure === undefined ? Math.min(parts - 1, this.workers.length) : 0;
-    for (let k = 1; k <= toWorkers; k++) post(k);
+    for (let k = 1; k <= toWorkers; k++) {
+      prepare(k);
+      post(k);
+    }
+    prepare(0);
     runHere(0);
+    finish(0);
     for (let k = 1; k < parts; k++) {
-      if (k > toWorkers || this.reclaim(k)) {
+      if (k > toWorkers) {
+        prepare(k);
+        runHere(k);
+      } else if (this.reclaim(k)) {
         runHere(k);
       } else {
         this.awaitDone(k);
         collect(k);
       }
+      finish(k);
     }
   }
 
