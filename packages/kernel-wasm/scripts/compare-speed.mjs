@@ -1,7 +1,8 @@
 // Times this build's kernel against another build's, side by side on one thread, interleaved, so
 // that a loaded machine slows both alike: median CPU ms per forward+backward call (process CPU time,
-// which a loaded machine's waits for a core do not count) and the ratio, and the same for the
-// fastest call (which other work inflates the least).
+// which a loaded machine's waits for a core do not count) and the ratio, the same for the
+// fastest call (which other work inflates the least), and whether both builds return the same bits
+// (loss and gradient).
 // Run after `pnpm build`:
 //   node packages/kernel-wasm/scripts/compare-speed.mjs OTHER/src/generated/dist-kernel-wasm.ts [BxC ...]
 // (copy the other build's generated file to a .mjs name first: it is plain JavaScript).
@@ -20,7 +21,7 @@ function logits(count, random) {
 }
 
 const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
-console.log('| size | this build (CPU ms) | other build (CPU ms) | this / other | fastest: this / other |\n| --- | --- | --- | --- | --- |');
+console.log('| size | this build (CPU ms) | other build (CPU ms) | this / other | fastest: this / other | same bits |\n| --- | --- | --- | --- | --- | --- |');
 for (const [B, C] of sizes) {
   const random = mulberry32(1);
   const student = logits(B * C, random);
@@ -28,8 +29,10 @@ for (const [B, C] of sizes) {
   const kernels = [simdKernelModule(), other].map((module) => {
     const kernel = new SimdKernel(module, ownMemoryHost(), 'compare-speed');
     const gradient = new Float32Array(B * C);
-    return () => kernel.run({ values: student }, { values: teacher }, B, C, options, { values: gradient });
+    return () => ({ loss: kernel.run({ values: student }, { values: teacher }, B, C, options, { values: gradient }).loss, gradient });
   });
+  const [first, second] = kernels.map((run) => run());
+  const sameBits = Object.is(first.loss, second.loss) && first.gradient.every((value, k) => Object.is(value, second.gradient[k]));
   const times = [[], []];
   const started = performance.now();
   for (let round = 0; round < 400 && (round < 20 || performance.now() - started < 6000); round++) {
@@ -43,5 +46,5 @@ for (const [B, C] of sizes) {
   // The first rounds warm the engine up.
   const [mine, theirs] = times.map((t) => median(t.slice(5)));
   const [fastestMine, fastestTheirs] = times.map((t) => Math.min(...t.slice(5)));
-  console.log(`| ${B}x${C} | ${mine.toFixed(3)} | ${theirs.toFixed(3)} | ${(mine / theirs).toFixed(3)} | ${(fastestMine / fastestTheirs).toFixed(3)} |`);
+  console.log(`| ${B}x${C} | ${mine.toFixed(3)} | ${theirs.toFixed(3)} | ${(mine / theirs).toFixed(3)} | ${(fastestMine / fastestTheirs).toFixed(3)} | ${sameBits ? 'yes' : 'no'} |`);
 }
