@@ -1,8 +1,8 @@
 /**
  * The `DistKdDist` kernel on tfjs-backend-webgl: the GLSL programs of `webgl/dist-programs.ts` run
  * through the backend's own program API (`runWebGLProgram`), on the textures the logits already
- * have: row max, row sums (per side), row correlation sums, column sums (per side, per block of
- * rows, then added up), column correlation sums (likewise), the correlations' derivative
+ * have: row max, row sums (both sides in one program), row correlation sums, column sums (both sides,
+ * per block of rows, then added up), column correlation sums (likewise), the correlations' derivative
  * coefficients, the softmax backward's row projection (not the sigmoid's, which has none), the
  * gradient, then the three scalars. Needs WebGL 2 (`floatBitsToUint`, integer loops); on WebGL 1
  * the fused ops run.
@@ -19,6 +19,7 @@ import {
   rowBlockReduceProgram,
   rowCorrelationProgram,
   rowMaxProgram,
+  rowParameters,
   rowProjectionProgram,
   rowSumsProgram,
   rowTermsProgram,
@@ -79,19 +80,17 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     const rowScale = weights.inter / tau / batch;
     const gradientUniforms = [...softmax, [eps], [epsInside], [weights.intra / tau / classes], [rowScale]];
 
-    // Row passes write one result per block of columns; these combine the blocks.
-    const sumPairs = rowBlockReduceProgram(batch, classes, 2, 'sum');
+    // Row passes write one result per block of columns, column passes one per block of rows; the
+    // reduce and block-sum programs combine the blocks.
     const rowMax = run(rowBlockReduceProgram(batch, classes, 2, 'max'), [run(rowMaxProgram(batch, classes), [student, teacher], [[logitLimit('float32', tau)]])]);
-    const studentSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 0, activation), [student, rowMax], softmax)]);
-    const teacherSums = run(sumPairs, [run(rowSumsProgram(batch, classes, 1, activation), [teacher, rowMax], softmax)]);
-    const rowCorr = run(rowBlockReduceProgram(batch, classes, 4, 'sum'), [
-      run(rowCorrelationProgram(batch, classes, activation), [student, teacher, rowMax, studentSums, teacherSums], softmax),
-    ]);
-    const meanOfBlocks = blockSumProgram(batch, classes, 2, 1 / batch);
-    const studentMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 0, activation), [student, rowMax, studentSums], softmax)]);
-    const teacherMeans = run(meanOfBlocks, [run(columnSumsProgram(batch, classes, 1, activation), [teacher, rowMax, teacherSums], softmax)]);
-    const activationStats = [student, teacher, rowMax, studentSums, teacherSums, studentMeans, teacherMeans];
-    const colCorr = run(blockSumProgram(batch, classes, 4, 1), [run(columnCorrelationProgram(batch, classes, activation), activationStats, softmax)]);
+    const rowSums = run(rowSumsProgram(batch, classes, activation), [student, teacher, rowMax], softmax);
+    const rowParams = run(rowBlockReduceProgram(batch, classes, 4, 'sum', rowParameters(classes, activation)), [rowSums]);
+    // The logits and what activates them: their rows' max and parameters (1/S and mean(m), per side).
+    const rowStats = [student, teacher, rowMax, rowParams];
+    const rowCorr = run(rowBlockReduceProgram(2 * batch, classes, 2, 'sum'), [run(rowCorrelationProgram(batch, classes, activation), rowStats, softmax)]);
+    const colMeans = run(blockSumProgram(batch, 4, classes, 1 / batch), [run(columnSumsProgram(batch, classes, activation), rowStats, softmax)]);
+    const activationStats = [...rowStats, colMeans];
+    const colCorr = run(blockSumProgram(batch, 2, 2 * classes, 1), [run(columnCorrelationProgram(batch, classes, activation), activationStats, softmax)]);
 
     const termProgram = lossTermProgram(batch, classes);
     const scalars = [0, 1, 2].map((term) =>
@@ -101,7 +100,9 @@ function runDistPrograms(backend: WebGLBackend, inputs: { student: tf.TensorInfo
     const colCoef = run(columnCoefficientsProgram(batch, classes), [colCorr], [[eps], [epsInside]]);
     // The softmax backward's row projection; the sigmoid's backward is elementwise.
     const projection = activation === 'softmax';
-    const rowTermInputs = projection ? [rowCorr, run(sumPairs, [run(rowProjectionProgram(batch, classes), [...activationStats, colCoef], gradientUniforms)])] : [rowCorr];
+    const rowTermInputs = projection
+      ? [rowCorr, run(rowBlockReduceProgram(batch, classes, 2, 'sum'), [run(rowProjectionProgram(batch, classes), [...activationStats, colCoef], gradientUniforms)])]
+      : [rowCorr];
     const rowTerms = run(rowTermsProgram(batch, classes, projection), rowTermInputs, [[eps], [epsInside], [rowScale]]);
     const gradient = backend.runWebGLProgram(gradientProgram(batch, classes, activation), [...activationStats, colCoef, rowTerms], 'float32', gradientUniforms);
     return [...scalars, gradient];

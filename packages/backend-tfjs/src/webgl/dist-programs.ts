@@ -7,13 +7,18 @@
  * are small packed tensors chosen so that one texel holds what a pass needs of two rows or two
  * columns:
  *
- *   rowMax    [B, 2]  per row: max of the student, max of the teacher (NaN for bad input)
- *   rowSums   [B, 2]  per row, one tensor per side: S = sum e^z and sum (e^z - 1), z = (x - max) / tau
- *                     (sigmoid: sum p, 0)
- *   rowCorr   [B, 4]  per row: Sxy, Sxx, Syy of the row-centred softmax, 0
- *   colMeans  [2, C]  per column, one per side: mean of p, mean of p - c (c = 1/C; sigmoid: 1)
- *   colCorr   [4, C]  per column: Sxy, Sxx, Syy of the column-centred softmax, 0
- *   (the column passes write one such tensor per block of rows, added up by \`blockSumProgram\`)
+ *   rowMax    [B, 2]   per row: max of the student, max of the teacher (NaN for bad input)
+ *   rowParams [B, 4]   per row: the student's 1/S and mean(m), with S = sum e^z, m = e^z - 1,
+ *                      z = (x - max) / tau (sigmoid: 0 and mean(p)), then the teacher's; rowSums
+ *                      writes their sums per block, the reduce divides once per row
+ *   rowCorr   [2B, 2]  per row r, rows 2r and 2r + 1 (one texel): Sxy, Sxx, Syy of the row-centred
+ *                      softmax, 0
+ *   colMeans  [4, C]   per column: mean of p, mean of p - c (c = 1/C; sigmoid: 1) of the student,
+ *                      then of the teacher
+ *   colCorr   [2, 2C]  per column c, columns 2c and 2c + 1 (one texel): Sxy, Sxx, Syy of the
+ *                      column-centred softmax, 0
+ *   (the passes write one such tensor per block of columns or rows, combined by
+ *   \`rowBlockReduceProgram\` and \`blockSumProgram\`)
  *   colCoef   [2, C]  per column: u and v of dcorr/dx = u * yc - v * xc
  *   rowProj   [B, 2]  per row: the column terms' part of sum_k p_k G_k (softmax backward only), 0
  *   rowTerms  [B, 4]  per row: u, v, and the whole of sum_k p_k G_k, 0
@@ -22,11 +27,14 @@
  * near 0, so near-uniform rows keep their small deviations; p itself is e^z / S, exact relative to
  * tiny probabilities; each column is centred from p where its mean is below 1/(2C) and from p - 1/C
  * elsewhere, as `statistics.ts` does for the ops path. Sums run over one row or column per fragment,
- * four lanes at a time.
+ * four lanes at a time: the two rows of a texel for the row and column sums, four columns of one row
+ * (rowCorr) or four rows of one column (colCorr) for the correlation sums, whose three sums per row or
+ * column then fit one output texel (SwiftShader runs a shader's vec4 as four scalar lanes, so a
+ * fragment's cost is its lanes' work, and no two fragments repeat a sum).
  *
  * The sigmoid (SPEC.md, Activation) runs the same passes with `activation: 'sigmoid'`: p = sigmoid(z)
  * and p - 1 = -sigmoid(-z), z = x / tau, each from t = e^-|z| without cancellation, the rows centred
- * by their means (rowSums), the columns from p below a mean of 1/2 and from p - 1 above (precise
+ * by their means (rowParams), the columns from p below a mean of 1/2 and from p - 1 above (precise
  * near 1), and the backward p (1 - p) G, which has no row projection.
  */
 
@@ -75,10 +83,17 @@ function prelude(batch: number, classes: number): string {
   const int ROW_PAIRS = ${Math.ceil(batch / 2)};
   const int FULL_COL_PAIRS = ${Math.floor(classes / 2)};
   const int BLOCK_COL_PAIRS = ${COLS_PER_BLOCK / 2};
+  const int FULL_COL_QUADS = ${Math.floor(classes / 4)};
+  const int BLOCK_COL_QUADS = ${COLS_PER_BLOCK / 4};
   // The block of columns that holds the last column when C is odd.
   const int TAIL_BLOCK = FULL_COL_PAIRS / BLOCK_COL_PAIRS;
   const bool ODD_C = ${classes % 2 === 1};
   const bool ODD_B = ${batch % 2 === 1};
+
+  // The four lanes of a sum added up, in pairs.
+  float laneSum(vec4 v) {
+    return (v.x + v.y) + (v.z + v.w);
+  }
 
   // e^z and e^z - 1 (z <= 0), lane by lane, each to float32 relative precision: a Taylor series
   // for e^z - 1 where e^z - 1 would cancel, exp elsewhere. The series' argument is clamped so that
@@ -154,40 +169,48 @@ export function rowMaxProgram(batch: number, classes: number): DistWebGLProgram 
 }
 
 /**
- * Lanes of a logits texel with the max of their row, for one side (0 student, 1 teacher):
- * rowMax's texel holds (maxS, maxT) of two rows.
+ * A program reading both sides' logits: the texel of one side (0 student, 1 teacher) at (row, col),
+ * both read and one selected (a branch would run both ways in a quad holding both sides), and the
+ * lanes of a logits texel with the max of their row, from rowMax's texel (maxS, maxT of two rows).
  */
-const SIDE_MAX = `
+const SIDES = `
+  vec4 sideLogits(int row, int col, int side) {
+    vec4 s = getStudent(row, col);
+    vec4 t = getTeacher(row, col);
+    return side == 0 ? s : t;
+  }
   vec4 laneMax(vec4 rowMax, int side) {
     return side == 0 ? rowMax.xxzz : rowMax.yyww;
   }
 `;
 
 /**
- * Per row of one side's logits, over one block of columns: S = sum e^z and sum (e^z - 1) (softmax),
- * or sum p and 0 (sigmoid).
+ * Per row of each side's logits, over one block of columns: S = sum e^z and sum (e^z - 1) (softmax),
+ * or sum p and 0 (sigmoid); block k's texels are columns 4k (student) and 4k + 2 (teacher). A fragment
+ * reads both sides' texels and activates one (a selection, not a branch).
  */
-export function rowSumsProgram(batch: number, classes: number, side: 0 | 1, activation: WebGLActivation): DistWebGLProgram {
+export function rowSumsProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
   const sumLanes =
     activation === 'sigmoid'
       ? `void sumLanes(vec4 x, vec4 top, out vec4 a, out vec4 b) {
         vec4 centred;
-        activationLanes(x, top, vec4(1.0), a, centred, b);
+        activationLanes(x, top, vec4(0.0), vec4(0.0), a, centred, b);
         b = vec4(0.0);
       }`
       : `void sumLanes(vec4 x, vec4 top, out vec4 a, out vec4 b) {
         expParts((x - top) * invTau, a, b);
       }`;
-  return packedProgram(['logits', 'rowMax'], [batch, 2 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
+  return packedProgram(['student', 'teacher', 'rowMax'], [batch, 4 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
+    ${SIDES}
     ${activationLanes(activation)}
     ${sumLanes}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
-      int block = rc.y / 2;
-      vec4 top = laneMax(getRowMax(row, 0), ${side});
+      int block = rc.y / 4;
+      int side = (rc.y / 2) % 2;
+      vec4 top = laneMax(getRowMax(row, 0), side);
       vec4 sumE = vec4(0.0);
       vec4 sumM = vec4(0.0);
       vec4 e;
@@ -195,12 +218,12 @@ export function rowSumsProgram(batch: number, classes: number, side: 0 | 1, acti
       for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
         int pair = block * BLOCK_COL_PAIRS + i;
         if (pair >= FULL_COL_PAIRS) break;
-        sumLanes(getLogits(row, 2 * pair), top, e, m);
+        sumLanes(sideLogits(row, 2 * pair, side), top, e, m);
         sumE += e;
         sumM += m;
       }
       if (ODD_C && block == TAIL_BLOCK) {
-        sumLanes(getLogits(row, C - 1), top, e, m);
+        sumLanes(sideLogits(row, C - 1, side), top, e, m);
         sumE.xz += e.xz;
         sumM.xz += m.xz;
       }
@@ -209,8 +232,9 @@ export function rowSumsProgram(batch: number, classes: number, side: 0 | 1, acti
 }
 
 /**
- * A logits texel's lanes activated, from the texel, its rows' max (laneMax) and its rows' rowSums
- * texel: p, the row-centred p - mean, and the second form p - c the columns may take. Softmax:
+ * Four logits activated, from the logits, their rows' max and their rows' parameters (rowParams:
+ * 1/S and mean(m), or mean(p) alone), each lined up with the lanes: p, the row-centred p - mean, and
+ * the second form p - c the columns may take. Softmax:
  * p = e / S and p - 1/C = (m - mean(m)) / S, both forms at once. Sigmoid: see the file's comment;
  * (top - top) is 0, or NaN for a row with a bad logit, which then turns the whole row NaN.
  */
@@ -218,7 +242,7 @@ function activationLanes(activation: WebGLActivation): string {
   if (activation === 'sigmoid') {
     return `
   const float SECOND_FORM_HALF = 0.5;
-  void activationLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred, out vec4 second) {
+  void activationLanes(vec4 x, vec4 top, vec4 invS, vec4 rowMean, out vec4 p, out vec4 centred, out vec4 second) {
     vec4 z = x * invTau + (top - top);
     vec4 t = exp(-abs(z));
     vec4 r = 1.0 / (1.0 + t);
@@ -226,73 +250,85 @@ function activationLanes(activation: WebGLActivation): string {
     bvec4 positive = greaterThan(z, vec4(0.0));
     p = mix(tr, r, positive);
     second = -mix(r, tr, positive);
-    centred = p - sums.xxzz / CLASSES;
+    centred = p - rowMean;
   }
 `;
   }
   return `
   const float SECOND_FORM_HALF = 0.5 / CLASSES;
-  void activationLanes(vec4 x, vec4 top, vec4 sums, out vec4 p, out vec4 centred, out vec4 second) {
+  void activationLanes(vec4 x, vec4 top, vec4 invS, vec4 rowMean, out vec4 p, out vec4 centred, out vec4 second) {
     vec4 e;
     vec4 m;
     expParts((x - top) * invTau, e, m);
-    vec4 invS = 1.0 / sums.xxzz;
     p = e * invS;
-    centred = (m - sums.yyww / CLASSES) * invS;
+    centred = (m - rowMean) * invS;
     second = centred;
   }
 `;
 }
 
 /**
- * For programs that read both sides (inputs student, teacher, rowMax, studentSums, teacherSums): the
- * activation parameters of a row pair, and p, its row-centred and second forms, and q's, of a texel.
+ * For programs that read both sides (inputs student, teacher, rowMax, rowParams): the activation
+ * parameters of a row pair, and p, its row-centred and second forms, and q's, of a texel.
  */
 const ACTIVATION_PAIR = `
-  struct RowActivation { vec4 topS; vec4 topT; vec4 sumsS; vec4 sumsT; };
+  struct RowActivation { vec4 topS; vec4 topT; vec4 paramsS; vec4 paramsT; };
   RowActivation rowActivation(int row) {
     vec4 rowMax = getRowMax(row, 0);
-    return RowActivation(laneMax(rowMax, 0), laneMax(rowMax, 1), getStudentSums(row, 0), getTeacherSums(row, 0));
+    return RowActivation(laneMax(rowMax, 0), laneMax(rowMax, 1), getRowParams(row, 0), getRowParams(row, 2));
   }
   void activationPair(int row, int col, RowActivation rows, out vec4 p, out vec4 pc, out vec4 ps, out vec4 q, out vec4 qc, out vec4 qs) {
-    activationLanes(getStudent(row, col), rows.topS, rows.sumsS, p, pc, ps);
-    activationLanes(getTeacher(row, col), rows.topT, rows.sumsT, q, qc, qs);
+    activationLanes(getStudent(row, col), rows.topS, rows.paramsS.xxzz, rows.paramsS.yyww, p, pc, ps);
+    activationLanes(getTeacher(row, col), rows.topT, rows.paramsT.xxzz, rows.paramsT.yyww, q, qc, qs);
   }
 `;
 
-/** Per row: Sxy, Sxx, Syy of the row-centred p and q over one block of columns (columns 4k to 4k + 3). */
+/**
+ * Per row and block of columns: Sxy, Sxx, Syy of the row-centred p and q, and 0, in one texel (rows
+ * 2r, 2r + 1 and columns 2k, 2k + 1 for row r and block k). The lanes are four columns of the row,
+ * from two logits texels.
+ */
 export function rowCorrelationProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
-  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums'], [batch, 4 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
+  return packedProgram(['student', 'teacher', 'rowMax', 'rowParams'], [2 * batch, 2 * rowBlocks(classes)], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
     ${activationLanes(activation)}
-    ${ACTIVATION_PAIR}
+    // Columns col to col + 3 of the row (lower: the texels' second row), from the texels at col and col + 2.
+    vec4 rowQuad(vec4 a, vec4 b, bool lower) {
+      return lower ? vec4(a.zw, b.zw) : vec4(a.xy, b.xy);
+    }
+    // One side's activation parameters for lanes that all lie in the row.
+    struct RowSide { vec4 top; vec4 invS; vec4 mean; };
+    RowSide rowSide(float top, vec4 params, bool lower) {
+      vec2 row = lower ? params.zw : params.xy;
+      return RowSide(vec4(top), vec4(row.x), vec4(row.y));
+    }
     void main() {
       ivec2 rc = getOutputCoords();
-      int row = rc.x;
-      int block = rc.y / 4;
-      RowActivation rows = rowActivation(row);
+      int row = rc.x / 2;
+      int block = rc.y / 2;
+      bool lower = row % 2 == 1;
+      vec4 rowMax = getRowMax(row, 0);
+      vec2 top = lower ? rowMax.zw : rowMax.xy;
+      RowSide s = rowSide(top.x, getRowParams(row, 0), lower);
+      RowSide t = rowSide(top.y, getRowParams(row, 2), lower);
       vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
       vec4 p, pc, ps, q, qc, qs;
-      for (int i = 0; i < BLOCK_COL_PAIRS; i++) {
-        int pair = block * BLOCK_COL_PAIRS + i;
-        if (pair >= FULL_COL_PAIRS) break;
-        activationPair(row, 2 * pair, rows, p, pc, ps, q, qc, qs);
+      for (int i = 0; i < BLOCK_COL_QUADS; i++) {
+        int col = 4 * (block * BLOCK_COL_QUADS + i);
+        if (col >= C) break;
+        activationLanes(rowQuad(getStudent(row, col), getStudent(row, col + 2), lower), s.top, s.invS, s.mean, p, pc, ps);
+        activationLanes(rowQuad(getTeacher(row, col), getTeacher(row, col + 2), lower), t.top, t.invS, t.mean, q, qc, qs);
+        // The last quad's lanes past C drop out by selection (multiplying by 0 would keep a NaN).
+        if (col >= 4 * FULL_COL_QUADS) {
+          bvec4 lanes = lessThan(col + ivec4(0, 1, 2, 3), ivec4(C));
+          pc = mix(vec4(0.0), pc, lanes);
+          qc = mix(vec4(0.0), qc, lanes);
+        }
         sxy += pc * qc;
         sxx += pc * pc;
         syy += qc * qc;
       }
-      if (ODD_C && block == TAIL_BLOCK) {
-        activationPair(row, C - 1, rows, p, pc, ps, q, qc, qs);
-        sxy.xz += pc.xz * qc.xz;
-        sxx.xz += pc.xz * pc.xz;
-        syy.xz += qc.xz * qc.xz;
-      }
-      // Columns 0, 1 of the output texel: (Sxy, Sxx); columns 2, 3: (Syy, 0).
-      bool upper = rc.y % 4 == 0;
-      vec2 first = upper ? vec2(sxy.x + sxy.y, sxx.x + sxx.y) : vec2(syy.x + syy.y, 0.0);
-      vec2 second = upper ? vec2(sxy.z + sxy.w, sxx.z + sxx.w) : vec2(syy.z + syy.w, 0.0);
-      setOutput(vec4(first, second));
+      setOutput(vec4(laneSum(sxy), laneSum(sxx), laneSum(syy), 0.0));
     }`);
 }
 
@@ -307,13 +343,34 @@ const ROW_LANES = `
 `;
 
 /**
- * Combines the blocks of a row pass: [B, width * blocks] to [B, width] (width 2 or 4), by sum, or by
- * max for rowMax, where a NaN (bad input) in any block stays NaN.
+ * Turns rowSums' sums of a texel (two rows) into rowParams: 1/S and mean(m) for the softmax, 0 and
+ * mean(p) for the sigmoid, divided once per row rather than in every lane that activates a logit.
  */
-export function rowBlockReduceProgram(batch: number, classes: number, width: 2 | 4, combine: 'sum' | 'max'): DistWebGLProgram {
+export function rowParameters(classes: number, activation: WebGLActivation): string {
+  const parameters = activation === 'sigmoid' ? 'vec4(0.0, sums.x, 0.0, sums.z) / CLASSES' : 'vec4(1.0 / sums.x, sums.y / CLASSES, 1.0 / sums.z, sums.w / CLASSES)';
+  return `
+    const float CLASSES = ${classes}.0;
+    vec4 finish(vec4 sums) {
+      return ${parameters};
+    }`;
+}
+
+/**
+ * Combines the blocks of a row pass: [rows, width * blocks] to [rows, width] (width 2 or 4; rows B,
+ * or 2B for rowCorr), by sum, or by max for rowMax, where a NaN (bad input) in any block stays NaN;
+ * then \`finish\` (GLSL defining \`vec4 finish(vec4)\`, as \`rowParameters\` does) maps each texel.
+ */
+export function rowBlockReduceProgram(
+  rows: number,
+  classes: number,
+  width: 2 | 4,
+  combine: 'sum' | 'max',
+  finish = 'vec4 finish(vec4 total) { return total; }',
+): DistWebGLProgram {
   const step = combine === 'sum' ? 'total += part;' : 'total = max(total, part); nan = max(nan, vec4(greaterThan(floatBitsToUint(part) & uvec4(0x7fffffffu), uvec4(0x7f800000u))));';
-  return packedProgram(['blocks'], [batch, width], [], `
+  return packedProgram(['blocks'], [rows, width], [], `
     ${LOWEST}
+    ${finish}
     void main() {
       ivec2 rc = getOutputCoords();
       vec4 total = vec4(${combine === 'sum' ? '0.0' : 'LOWEST'});
@@ -322,7 +379,7 @@ export function rowBlockReduceProgram(batch: number, classes: number, width: 2 |
         vec4 part = getBlocks(rc.x, block * ${width} + rc.y);
         ${step}
       }
-      setOutput(mix(total, vec4(NAN), greaterThan(nan, vec4(0.0))));
+      setOutput(finish(mix(total, vec4(NAN), greaterThan(nan, vec4(0.0)))));
     }`);
 }
 
@@ -349,22 +406,27 @@ function blockRowPairs(body: string): string {
       }`;
 }
 
-/** Per column of one side and block of rows: sum of p (row 0) and of p - c (row 1). */
-export function columnSumsProgram(batch: number, classes: number, side: 0 | 1, activation: WebGLActivation): DistWebGLProgram {
-  return packedProgram(['logits', 'rowMax', 'rowSums'], [2 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
+/**
+ * Per column and block of rows, for each side: sum of p and of p - c, block k's texels at rows 4k
+ * (student) and 4k + 2 (teacher). A fragment reads both sides' texels and activates one.
+ */
+export function columnSumsProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
+  return packedProgram(['student', 'teacher', 'rowMax', 'rowParams'], [4 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
+    ${SIDES}
     ${activationLanes(activation)}
     ${ROW_LANES}
     void main() {
       ivec2 rc = getOutputCoords();
-      int block = rc.x / 2;
+      int block = rc.x / 4;
+      int side = (rc.x / 2) % 2;
       int col = rc.y;
       vec4 sumP = vec4(0.0);
       vec4 sumC = vec4(0.0);
       vec4 p, centred, second;
       ${blockRowPairs(`
-        activationLanes(getLogits(row, col), laneMax(getRowMax(row, 0), ${side}), getRowSums(row, 0), p, centred, second);
+        vec4 params = getRowParams(row, 2 * side);
+        activationLanes(sideLogits(row, col, side), laneMax(getRowMax(row, 0), side), params.xxzz, params.yyww, p, centred, second);
         bvec4 lanes = rowLanes(row);
         sumP += mix(vec4(0.0), p, lanes);
         sumC += mix(vec4(0.0), second, lanes);`)}
@@ -374,10 +436,11 @@ export function columnSumsProgram(batch: number, classes: number, side: 0 | 1, a
 }
 
 /**
- * Adds up the blocks of a column pass: [rows * blocks, C] to [rows, C] (rows 2 or 4), times \`scale\`.
+ * Adds up the blocks of a column pass: [rows * blocks, width] to [rows, width] (rows 2 or 4; width C,
+ * or 2C for colCorr), times \`scale\`.
  */
-export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, scale: number): DistWebGLProgram {
-  return packedProgram(['blocks'], [rows, classes], [], `
+export function blockSumProgram(batch: number, rows: 2 | 4, width: number, scale: number): DistWebGLProgram {
+  return packedProgram(['blocks'], [rows, width], [], `
     void main() {
       ivec2 rc = getOutputCoords();
       vec4 total = vec4(0.0);
@@ -389,52 +452,64 @@ export function blockSumProgram(batch: number, classes: number, rows: 2 | 4, sca
 }
 
 /**
- * The column-centred activation of a texel's lanes: from p where the column's values are small (mean
- * of p below c / 2: 1/(2C) for the softmax, 1/2 for the sigmoid), from p - c elsewhere. \`means\` is
- * colMeans' texel (mean p, mean p - c of two columns), which lines up with the lanes as .xyxy / .zwzw.
+ * The column-centred activation of four lanes: from p where the column's values are small (mean of p
+ * below c / 2: 1/(2C) for the softmax, 1/2 for the sigmoid), from p - c elsewhere, with the lanes'
+ * column means of p and of p - c (from colMeans).
  */
 const COLUMN_CENTRED = `
-  vec4 columnCentred(vec4 p, vec4 second, vec4 means) {
-    vec4 meanP = means.xyxy;
-    vec4 meanC = means.zwzw;
+  vec4 columnCentred(vec4 p, vec4 second, vec4 meanP, vec4 meanC) {
     vec4 small = vec4(lessThan(meanP, vec4(SECOND_FORM_HALF)));
     return mix(second - meanC, p - meanP, small);
   }
 `;
 
 /**
- * Per column and block of rows: Sxy (row 0), Sxx (row 1), Syy (row 2) of the column-centred
- * activations, rows 4k to 4k + 3 for block k.
+ * Per column and block of rows: Sxy, Sxx, Syy of the column-centred activations, and 0, in one texel
+ * (rows 2k, 2k + 1 and columns 2c, 2c + 1 for block k and column c). The lanes are four rows of the
+ * column, from two logits texels.
  */
 export function columnCorrelationProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
-  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans'], [4 * columnBlocks(batch), classes], SOFTMAX_UNIFORMS, `
+  return packedProgram(['student', 'teacher', 'rowMax', 'rowParams', 'colMeans'], [2 * columnBlocks(batch), 2 * classes], SOFTMAX_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
     ${activationLanes(activation)}
-    ${ACTIVATION_PAIR}
-    ${ROW_LANES}
     ${COLUMN_CENTRED}
+    // Rows row to row + 3 of the column (right: the texels' second column), from the texels at row and row + 2.
+    vec4 columnQuad(vec4 a, vec4 b, bool right) {
+      return right ? vec4(a.yw, b.yw) : vec4(a.xz, b.xz);
+    }
     void main() {
       ivec2 rc = getOutputCoords();
-      int block = rc.x / 4;
-      int col = rc.y;
-      vec4 meansS = getStudentMeans(0, col);
-      vec4 meansT = getTeacherMeans(0, col);
+      int block = rc.x / 2;
+      int col = rc.y / 2;
+      bool right = col % 2 == 1;
+      vec4 meansS = getColMeans(0, col);
+      vec4 meansT = getColMeans(2, col);
+      vec4 meanPS = vec4(right ? meansS.y : meansS.x);
+      vec4 meanCS = vec4(right ? meansS.w : meansS.z);
+      vec4 meanPT = vec4(right ? meansT.y : meansT.x);
+      vec4 meanCT = vec4(right ? meansT.w : meansT.z);
       vec4 sxy = vec4(0.0), sxx = vec4(0.0), syy = vec4(0.0);
       vec4 p, pc, ps, q, qc, qs;
-      ${blockRowPairs(`
-        activationPair(row, col, rowActivation(row), p, pc, ps, q, qc, qs);
-        bvec4 lanes = rowLanes(row);
-        vec4 x = mix(vec4(0.0), columnCentred(p, ps, meansS), lanes);
-        vec4 y = mix(vec4(0.0), columnCentred(q, qs, meansT), lanes);
+      for (int i = 0; i < ${ROWS_PER_BLOCK / 4}; i++) {
+        int row = block * ${ROWS_PER_BLOCK} + 4 * i;
+        if (row >= B) break;
+        // rowMax and rowParams texels hold two rows each: rows r, r + 1 are lanes .xz (maxS; 1/S) and .yw.
+        vec4 maxA = getRowMax(row, 0), maxB = getRowMax(row + 2, 0);
+        vec4 studentA = getRowParams(row, 0), studentB = getRowParams(row + 2, 0);
+        vec4 teacherA = getRowParams(row, 2), teacherB = getRowParams(row + 2, 2);
+        activationLanes(columnQuad(getStudent(row, col), getStudent(row + 2, col), right), vec4(maxA.xz, maxB.xz),
+          vec4(studentA.xz, studentB.xz), vec4(studentA.yw, studentB.yw), p, pc, ps);
+        activationLanes(columnQuad(getTeacher(row, col), getTeacher(row + 2, col), right), vec4(maxA.yw, maxB.yw),
+          vec4(teacherA.xz, teacherB.xz), vec4(teacherA.yw, teacherB.yw), q, qc, qs);
+        // Lanes past the last row drop out by selection (multiplying by 0 would keep a NaN).
+        bvec4 lanes = lessThan(row + ivec4(0, 1, 2, 3), ivec4(B));
+        vec4 x = mix(vec4(0.0), columnCentred(p, ps, meanPS, meanCS), lanes);
+        vec4 y = mix(vec4(0.0), columnCentred(q, qs, meanPT, meanCT), lanes);
         sxy += x * y;
         sxx += x * x;
-        syy += y * y;`)}
-      // Output rows 0, 1: (Sxy, Sxx) of two columns; rows 2, 3: (Syy, 0).
-      vec4 result = rc.x % 4 == 0
-        ? vec4(sxy.xy + sxy.zw, sxx.xy + sxx.zw)
-        : vec4(syy.xy + syy.zw, 0.0, 0.0);
-      setOutput(result);
+        syy += y * y;
+      }
+      setOutput(vec4(laneSum(sxy), laneSum(sxx), laneSum(syy), 0.0));
     }`);
 }
 
@@ -455,22 +530,38 @@ export function columnCoefficientsProgram(batch: number, classes: number): DistW
     ${prelude(batch, classes)}
     void main() {
       int col = getOutputCoords().y;
-      vec4 sums01 = getColCorr(0, col);
-      vec4 sums2 = getColCorr(2, col);
-      vec3 first = correlation(sums01.x, sums01.z, sums2.x, eps, epsInside);
-      vec3 second = correlation(sums01.y, sums01.w, sums2.y, eps, epsInside);
+      vec4 sums = getColCorr(0, 2 * col);
+      vec4 next = getColCorr(0, 2 * col + 2);
+      vec3 first = correlation(sums.x, sums.y, sums.z, eps, epsInside);
+      vec3 second = correlation(next.x, next.y, next.z, eps, epsInside);
       // Rows 0 and 1 of the output: u and v of the two columns.
       setOutput(vec4(first.y, second.y, first.z, second.z));
     }`);
 }
 
 /**
- * colCoef's texel (u and v of two columns) lined up with a [B, C] texel's lanes (c, c+1, c, c+1).
+ * A texel holding two values of two columns (colMeans: mean p and mean p - c; colCoef: u and v) lined
+ * up with a [B, C] texel's lanes (c, c+1, c, c+1).
  */
-const COLUMN_COEFFICIENTS = `
-  void columnCoefficients(vec4 coefficients, out vec4 u, out vec4 v) {
-    u = coefficients.xyxy;
-    v = coefficients.zwzw;
+const COLUMN_LANES = `
+  void columnLanes(vec4 texel, out vec4 first, out vec4 second) {
+    first = texel.xyxy;
+    second = texel.zwzw;
+  }
+`;
+
+/** The inputs of the programs that activate texels of both sides with their columns' means. */
+const ACTIVATION_INPUTS = ['student', 'teacher', 'rowMax', 'rowParams', 'colMeans'];
+
+/** A texel's p and q column-centred (pcc, qcc), with colMeans' texels of the student and the teacher. */
+const COLUMN_CENTRED_PAIR = `
+  void columnCentredPair(int col, vec4 p, vec4 ps, vec4 q, vec4 qs, out vec4 pcc, out vec4 qcc) {
+    vec4 meanP;
+    vec4 meanC;
+    columnLanes(getColMeans(0, col), meanP, meanC);
+    pcc = columnCentred(p, ps, meanP, meanC);
+    columnLanes(getColMeans(2, col), meanP, meanC);
+    qcc = columnCentred(q, qs, meanP, meanC);
   }
 `;
 
@@ -480,21 +571,23 @@ const COLUMN_COEFFICIENTS = `
  */
 export function rowProjectionProgram(batch: number, classes: number): DistWebGLProgram {
   const activation: WebGLActivation = 'softmax';
-  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef'], [batch, 2 * rowBlocks(classes)], GRADIENT_UNIFORMS, `
+  return packedProgram([...ACTIVATION_INPUTS, 'colCoef'], [batch, 2 * rowBlocks(classes)], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
+    ${SIDES}
     ${activationLanes(activation)}
     ${ACTIVATION_PAIR}
     ${COLUMN_CENTRED}
-    ${COLUMN_COEFFICIENTS}
+    ${COLUMN_LANES}
+    ${COLUMN_CENTRED_PAIR}
     vec4 projectionLanes(int row, int col, RowActivation rows) {
       vec4 p, pc, ps, q, qc, qs;
       activationPair(row, col, rows, p, pc, ps, q, qc, qs);
       vec4 u;
       vec4 v;
-      columnCoefficients(getColCoef(0, col), u, v);
-      vec4 pcc = columnCentred(p, ps, getStudentMeans(0, col));
-      vec4 qcc = columnCentred(q, qs, getTeacherMeans(0, col));
+      columnLanes(getColCoef(0, col), u, v);
+      vec4 pcc;
+      vec4 qcc;
+      columnCentredPair(col, p, ps, q, qs, pcc, qcc);
       return p * (v * pcc - u * qcc);
     }
     void main() {
@@ -524,15 +617,16 @@ export function rowTermsProgram(batch: number, classes: number, projection: bool
     ${prelude(batch, classes)}
     void main() {
       ivec2 rc = getOutputCoords();
-      vec4 sums01 = getRowCorr(rc.x, 0);
-      vec4 sums2 = getRowCorr(rc.x, 2);
-      vec3 top = correlation(sums01.x, sums01.y, sums2.x, eps, epsInside);
-      vec3 bottom = correlation(sums01.z, sums01.w, sums2.z, eps, epsInside);
+      // rowCorr's texels of the two rows: (Sxy, Sxx, Syy, 0) each.
+      vec4 topSums = getRowCorr(2 * rc.x, 0);
+      vec4 bottomSums = getRowCorr(2 * rc.x + 2, 0);
+      vec3 top = correlation(topSums.x, topSums.y, topSums.z, eps, epsInside);
+      vec3 bottom = correlation(bottomSums.x, bottomSums.y, bottomSums.z, eps, epsInside);
       ${
         projection
           ? `vec4 projections = getRowProj(rc.x, 0);
-      float topProjection = rowScale * (top.z * sums01.y - top.y * sums01.x) + projections.x;
-      float bottomProjection = rowScale * (bottom.z * sums01.w - bottom.y * sums01.z) + projections.z;`
+      float topProjection = rowScale * (top.z * topSums.y - top.y * topSums.x) + projections.x;
+      float bottomProjection = rowScale * (bottom.z * bottomSums.y - bottom.y * bottomSums.x) + projections.z;`
           : `float topProjection = 0.0;
       float bottomProjection = 0.0;`
       }
@@ -546,13 +640,14 @@ export function rowTermsProgram(batch: number, classes: number, projection: bool
  */
 export function gradientProgram(batch: number, classes: number, activation: WebGLActivation): DistWebGLProgram {
   const backward = activation === 'sigmoid' ? '-p * ps * g' : 'p * (g - getRowTerms(row, 2).xxzz)';
-  return packedProgram(['student', 'teacher', 'rowMax', 'studentSums', 'teacherSums', 'studentMeans', 'teacherMeans', 'colCoef', 'rowTerms'], [batch, classes], GRADIENT_UNIFORMS, `
+  return packedProgram([...ACTIVATION_INPUTS, 'colCoef', 'rowTerms'], [batch, classes], GRADIENT_UNIFORMS, `
     ${prelude(batch, classes)}
-    ${SIDE_MAX}
+    ${SIDES}
     ${activationLanes(activation)}
     ${ACTIVATION_PAIR}
     ${COLUMN_CENTRED}
-    ${COLUMN_COEFFICIENTS}
+    ${COLUMN_LANES}
+    ${COLUMN_CENTRED_PAIR}
     void main() {
       ivec2 rc = getOutputCoords();
       int row = rc.x;
@@ -564,9 +659,10 @@ export function gradientProgram(batch: number, classes: number, activation: WebG
       vec4 rowV = rowCoefficients.yyww;
       vec4 colU;
       vec4 colV;
-      columnCoefficients(getColCoef(0, col), colU, colV);
-      vec4 pcc = columnCentred(p, ps, getStudentMeans(0, col));
-      vec4 qcc = columnCentred(q, qs, getTeacherMeans(0, col));
+      columnLanes(getColCoef(0, col), colU, colV);
+      vec4 pcc;
+      vec4 qcc;
+      columnCentredPair(col, p, ps, q, qs, pcc, qcc);
       // dcorr/dx = u*yc - v*xc, and the loss holds -corr: G = scale * (v*xc - u*yc), per relation.
       vec4 g = rowScale * (rowV * pc - rowU * qc) + columnScale * (colV * pcc - colU * qcc);
       setOutput(${backward});
@@ -592,21 +688,17 @@ export function lossTermProgram(batch: number, classes: number): DistWebGLProgra
     ],
     userCode: `
     ${prelude(batch, classes)}
-    const int COL_PAIRS = ${Math.ceil(classes / 2)};
     void main() {
+      // rowCorr and colCorr hold (Sxy, Sxx, Syy, 0) of a row or column per texel.
       float rows = 0.0;
-      for (int pair = 0; pair < ROW_PAIRS; pair++) {
-        vec4 sums01 = getRowCorr(2 * pair, 0);
-        vec4 sums2 = getRowCorr(2 * pair, 2);
-        rows += correlation(sums01.x, sums01.y, sums2.x, eps, epsInside).x;
-        if (!(ODD_B && pair == ROW_PAIRS - 1)) rows += correlation(sums01.z, sums01.w, sums2.z, eps, epsInside).x;
+      for (int row = 0; row < B; row++) {
+        vec4 sums = getRowCorr(2 * row, 0);
+        rows += correlation(sums.x, sums.y, sums.z, eps, epsInside).x;
       }
       float cols = 0.0;
-      for (int pair = 0; pair < COL_PAIRS; pair++) {
-        vec4 sums01 = getColCorr(0, 2 * pair);
-        vec4 sums2 = getColCorr(2, 2 * pair);
-        cols += correlation(sums01.x, sums01.z, sums2.x, eps, epsInside).x;
-        if (!(ODD_C && pair == COL_PAIRS - 1)) cols += correlation(sums01.y, sums01.w, sums2.y, eps, epsInside).x;
+      for (int col = 0; col < C; col++) {
+        vec4 sums = getColCorr(0, 2 * col);
+        cols += correlation(sums.x, sums.y, sums.z, eps, epsInside).x;
       }
       float inter = 1.0 - rows / float(B);
       float intra = 1.0 - cols / float(C);
