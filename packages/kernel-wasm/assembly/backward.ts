@@ -53,8 +53,28 @@ function storeRowCoefficients(i: i32, rowScale: f64): void {
   v128.store(loopConstants + ROW_V, f32x4.splat(<f32>(rowScale * load<f64>(rowV + (<usize>i << 3)))));
 }
 
-/** Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address). */
-export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
+/**
+ * G per element: the row term's coefficients (in `constants`) on the row-centred qc and pc, plus
+ * the column's (at `coefU` and `coefV`) on the column-centred qcc and pcc.
+ */
+// @ts-ignore: decorator
+@inline
+function lossGradient(pc: v128, qc: v128, pcc: v128, qcc: v128, constants: usize, coefU: usize, coefV: usize): v128 {
+  return f32x4.add(
+    f32x4.add(f32x4.mul(v128.load(constants + ROW_U), qc), f32x4.mul(v128.load(constants + ROW_V), pc)),
+    f32x4.add(f32x4.mul(v128.load(coefU), qcc), f32x4.mul(v128.load(coefV), pcc)),
+  );
+}
+
+/**
+ * Writes rows [first, first + count) of the gradient at `gradient` (the whole matrix's address),
+ * of the softmax, or with `sigmoid` of the sigmoid (SPEC.md, Activation): dloss/dstudent =
+ * p * (1 - p) * G per element, with the same G as the softmax's (rowScale and colScale carry the
+ * 1 / tau), and 1 - p from the stored p - 1, precise near 1. The sigmoid's rows are centred here, by
+ * each row's float64 mean as a float32 pair (p - high - low), so that a row whose spread is small
+ * next to its mean keeps its deviations.
+ */
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64, sigmoid: bool): void {
   storeColumnCoefficients(colScale);
   const rowBytes = <usize>stride << 2;
   // The addresses the loops use, read once: V8 reloads a global at every use in a loop.
@@ -73,6 +93,25 @@ export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: 
   for (let i = first; i < first + count; i++) {
     const row = <usize>i * rowBytes;
     storeRowCoefficients(i, rowScale);
+    if (sigmoid) {
+      storePair(load<f64>(rowMeanStudent + (<usize>i << 3)), MEAN_P_HIGH, MEAN_P_LOW);
+      storePair(load<f64>(rowMeanTeacher + (<usize>i << 3)), MEAN_Q_HIGH, MEAN_Q_LOW);
+      for (let k = 0; k < vectors; k++) {
+        const at = <usize>k << 4;
+        const p = v128.load(pRows + row + at);
+        const pMinusOne = v128.load(pcRows + row + at);
+        const q = v128.load(qRows + row + at);
+        const qMinusOne = v128.load(qcRows + row + at);
+        const pc = f32x4.sub(f32x4.sub(p, v128.load(constants + MEAN_P_HIGH)), v128.load(constants + MEAN_P_LOW));
+        const qc = f32x4.sub(f32x4.sub(q, v128.load(constants + MEAN_Q_HIGH)), v128.load(constants + MEAN_Q_LOW));
+        const pcc = f32x4.sub(v128.bitselect(p, pMinusOne, v128.load(formP + at)), v128.load(meanP + at));
+        const qcc = f32x4.sub(v128.bitselect(q, qMinusOne, v128.load(formQ + at)), v128.load(meanQ + at));
+        const g = lossGradient(pc, qc, pcc, qcc, constants, coefU + at, coefV + at);
+        // p * (1 - p) = -p * (p - 1).
+        v128.store(gradient + row + at, f32x4.mul(f32x4.mul(p, f32x4.neg(pMinusOne)), g));
+      }
+      continue;
+    }
     let projection = f64x2.splat(0);
     for (let start = 0; start < vectors; start += CHUNK) {
       const end = min(start + CHUNK, vectors);
@@ -85,10 +124,7 @@ export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: 
         const qc = v128.load(qcRows + row + at);
         const pcc = f32x4.sub(v128.bitselect(p, pc, v128.load(formP + at)), v128.load(meanP + at));
         const qcc = f32x4.sub(v128.bitselect(q, qc, v128.load(formQ + at)), v128.load(meanQ + at));
-        const g = f32x4.add(
-          f32x4.add(f32x4.mul(v128.load(constants + ROW_U), qc), f32x4.mul(v128.load(constants + ROW_V), pc)),
-          f32x4.add(f32x4.mul(v128.load(coefU + at), qcc), f32x4.mul(v128.load(coefV + at), pcc)),
-        );
+        const g = lossGradient(pc, qc, pcc, qcc, constants, coefU + at, coefV + at);
         v128.store(scratch + at, g);
         chunk = f32x4.add(chunk, f32x4.mul(p, g));
       }
@@ -108,50 +144,4 @@ function storePair(value: f64, high: usize, low: usize): void {
   const h = <f32>value;
   v128.store(loopConstants + high, f32x4.splat(h));
   v128.store(loopConstants + low, f32x4.splat(<f32>(value - <f64>h)));
-}
-
-/**
- * The sigmoid's backward (SPEC.md, Activation): dloss/dstudent = p * (1 - p) * G per element, with
- * the same G as the softmax's (rowScale and colScale carry the 1 / tau), and 1 - p from the stored
- * p - 1, precise near 1. The rows are centred here, by each row's float64 mean as a float32 pair
- * (p - high - low), so that a row whose spread is small next to its mean keeps its deviations.
- */
-export function backwardSigmoidRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64): void {
-  storeColumnCoefficients(colScale);
-  const rowBytes = <usize>stride << 2;
-  // The addresses the loops use, read once: V8 reloads a global at every use in a loop.
-  const pRows = student;
-  const pcRows = studentCentred;
-  const qRows = teacher;
-  const qcRows = teacherCentred;
-  const formP = formStudent;
-  const formQ = formTeacher;
-  const meanP = meanStudent;
-  const meanQ = meanTeacher;
-  const constants = loopConstants;
-  const coefU = columnCoefU;
-  const coefV = columnCoefV;
-  for (let i = first; i < first + count; i++) {
-    const row = <usize>i * rowBytes;
-    storeRowCoefficients(i, rowScale);
-    storePair(load<f64>(rowMeanStudent + (<usize>i << 3)), MEAN_P_HIGH, MEAN_P_LOW);
-    storePair(load<f64>(rowMeanTeacher + (<usize>i << 3)), MEAN_Q_HIGH, MEAN_Q_LOW);
-    for (let k = 0; k < vectors; k++) {
-      const at = <usize>k << 4;
-      const p = v128.load(pRows + row + at);
-      const pMinusOne = v128.load(pcRows + row + at);
-      const q = v128.load(qRows + row + at);
-      const qMinusOne = v128.load(qcRows + row + at);
-      const pc = f32x4.sub(f32x4.sub(p, v128.load(constants + MEAN_P_HIGH)), v128.load(constants + MEAN_P_LOW));
-      const qc = f32x4.sub(f32x4.sub(q, v128.load(constants + MEAN_Q_HIGH)), v128.load(constants + MEAN_Q_LOW));
-      const pcc = f32x4.sub(v128.bitselect(p, pMinusOne, v128.load(formP + at)), v128.load(meanP + at));
-      const qcc = f32x4.sub(v128.bitselect(q, qMinusOne, v128.load(formQ + at)), v128.load(meanQ + at));
-      const g = f32x4.add(
-        f32x4.add(f32x4.mul(v128.load(constants + ROW_U), qc), f32x4.mul(v128.load(constants + ROW_V), pc)),
-        f32x4.add(f32x4.mul(v128.load(coefU + at), qcc), f32x4.mul(v128.load(coefV + at), pcc)),
-      );
-      // p * (1 - p) = -p * (p - 1).
-      v128.store(gradient + row + at, f32x4.mul(f32x4.mul(p, f32x4.neg(pMinusOne)), g));
-    }
-  }
 }

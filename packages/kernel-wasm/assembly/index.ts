@@ -10,7 +10,7 @@
  * it all. Logits and gradient are [batch, stride] matrices (`stride`: `classes` rounded up to a
  * multiple of 4). Each phase takes the call's activation: `SOFTMAX` (0) or `SIGMOID` (1).
  */
-import { backwardRows as backwardOfRows, backwardSigmoidRows } from './backward';
+import { backwardRows as backwardOfRows } from './backward';
 import { accumulateColumns, finishColumns as finishColumnTerms, ROW_BLOCK, startColumns, writeStatistics } from './column-statistics';
 import { writeExpConstants } from './exp';
 import * as layout from './layout';
@@ -87,6 +87,5 @@ export function finishColumns(statistics: usize, eps: f64, epsInside: f64, activ
  */
 export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64, activation: i32): void {
   layout.setActivation(activation);
-  if (activation == layout.SIGMOID) backwardSigmoidRows(gradient, first, count, rowScale, colScale);
-  else backwardOfRows(gradient, first, count, rowScale, colScale);
+  backwardOfRows(gradient, first, count, rowScale, colScale, activation == layout.SIGMOID);
 }
