@@ -48,7 +48,8 @@ export class SimdPath {
   compute(input: DistInput, whole?: WholeBatch): DistResult {
     const resident = this.residentFor(input);
     if (!input.gradient) return this.run(resident, false, whole, this.copyIn(resident));
-    const gradient = allocateGradient(input);
+    // Every row is copied out below before the gradient is returned (or the call throws).
+    const gradient = allocateGradient(input, 'overwritten');
     const copyOut = (rows: RowRange) => this.kernel.read(resident.gradient, input.batch, input.classes, gradient, rows);
     const terms = this.run(resident, true, whole, { ...this.copyIn(resident), afterBackward: copyOut });
     return { ...terms, gradient };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLogitValues, createReferenceBackend, DistInputError, logitLimit, validateRequest } from '../src/index.js';
+import { allocateGradient, checkLogitValues, createReferenceBackend, DistInputError, logitLimit, validateRequest } from '../src/index.js';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -67,5 +67,36 @@ describe("the reference backend's bind", () => {
     const student = Float64Array.from(binding.student);
     student[5] = Number.NaN;
     await expect(createReferenceBackend().bind!({ ...binding, student })).rejects.toMatchObject({ code: 'NON_FINITE' });
+  });
+});
+
+describe('allocateGradient', () => {
+  const input = (batch: number, classes: number, type: 'float32' | 'float64') =>
+    validateRequest(
+      { student: type === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes), teacher: type === 'float32' ? new Float32Array(batch * classes) : new Float64Array(batch * classes), shape: [batch, classes] },
+      type,
+      { values: 'deferred' },
+    );
+
+  it('gives a zeroed array of the logits type and the batch size', () => {
+    for (const type of ['float32', 'float64'] as const) {
+      const gradient = allocateGradient(input(300, 1000, type));
+      expect(gradient).toBeInstanceOf(type === 'float32' ? Float32Array : Float64Array);
+      expect(gradient.length).toBe(300_000);
+      expect(gradient.every((value) => value === 0)).toBe(true);
+    }
+  });
+
+  it("gives an array of its own, of the same type and length, when the caller overwrites every element ('overwritten')", () => {
+    for (const type of ['float32', 'float64'] as const) {
+      for (const [batch, classes] of [[2, 3], [300, 1000]] as const) {
+        const gradient = allocateGradient(input(batch, classes, type), 'overwritten');
+        expect(gradient).toBeInstanceOf(type === 'float32' ? Float32Array : Float64Array);
+        expect(gradient.length).toBe(batch * classes);
+        // Its own memory: not a view into a pool that other arrays share.
+        expect(gradient.byteOffset).toBe(0);
+        expect(gradient.buffer.byteLength).toBe(gradient.byteLength);
+      }
+    }
   });
 });

@@ -40,6 +40,8 @@ export interface ForwardParams {
   readonly eps: number;
   readonly epsInside: number;
   readonly limit: number;
+  /** Whether the call's backward follows (threads that run the forward then stay awake for it). */
+  readonly backwardFollows: boolean;
 }
 
 /**
@@ -119,13 +121,37 @@ export function callRegions(kernel: KernelExports, shape: CallShape, parts: numb
   };
 }
 
-/** Splits `batch` rows into at most `parts` contiguous ranges as even as can be, none empty. */
-export function splitRows(batch: number, parts: number): RowRange[] {
+/**
+ * Splits `batch` rows into at most `parts` contiguous ranges, none empty: evenly, or with part 0
+ * (the calling thread's) given `firstShare` of the rows and the others the rest evenly.
+ */
+export function splitRows(batch: number, parts: number, firstShare?: number): RowRange[] {
   const count = Math.max(1, Math.min(parts, batch));
-  return Array.from({ length: count }, (_, k) => {
-    const first = Math.floor((k * batch) / count);
-    return { first, count: Math.floor(((k + 1) * batch) / count) - first };
-  });
+  if (firstShare === undefined || count === 1) {
+    return Array.from({ length: count }, (_, k) => {
+      const first = Math.floor((k * batch) / count);
+      return { first, count: Math.floor(((k + 1) * batch) / count) - first };
+    });
+  }
+  const firstRows = Math.min(batch - (count - 1), Math.max(1, Math.round(firstShare * batch)));
+  return [{ first: 0, count: firstRows }, ...splitRows(batch - firstRows, count - 1).map((range) => ({ first: firstRows + range.first, count: range.count }))];
+}
+
+/**
+ * What the calling thread's copy of a gradient row out costs, relative to computing the row:
+ * scripts/call-profile.mjs at 1024x1000 and 128x32000 on one thread of a 2-core Xeon, 0.30 to 0.31.
+ */
+const COPY_OUT_COST = 0.3;
+
+/**
+ * Part 0's share of the backward's rows when the calling thread also copies every part's gradient
+ * rows out (`PartHooks.afterBackward`): it copies its own as soon as they are done and the workers'
+ * once they end theirs, so with c = COPY_OUT_COST, s0 (1 + c) = s for the workers' share s, and it
+ * ends when they do. 1 / (2 + c) for 2 threads. The forward keeps an even split, whose statistics
+ * merge to the bits a binding (which copies nothing) gets.
+ */
+export function backwardCallingShare(parts: number): number {
+  return parts <= 1 ? 1 : 1 / (parts + (parts - 1) * COPY_OUT_COST);
 }
 
 /**
@@ -137,9 +163,9 @@ export function splitRows(batch: number, parts: number): RowRange[] {
 export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
   const { kernel, memory, runner, shape, regions, matrices, options, hooks = {} } = call;
   const activation = ACTIVATION_CODES[options.activation];
-  const ranges = splitRows(shape.batch, regions.threadBases.length);
+  const parts = regions.threadBases.length;
   const { eps, epsInside } = epsPlacement(options);
-  const interSum = forwardAndMerge(call, ranges);
+  const interSum = forwardAndMerge(call, splitRows(shape.batch, parts), matrices.gradient !== undefined);
   // The columns of the whole batch: this call's rows, or every shard's merged statistics.
   if (whole) writeStatistics(statisticsAt(memory, regions.statistics[0], kernel.rowStride(), whole.rows), whole.columns, shape.classes);
   kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
@@ -151,6 +177,8 @@ export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
     const weights = termWeights(options);
     const rowScale = weights.inter / options.tau / rows;
     const colScale = weights.intra / options.tau / shape.classes;
+    // Any thread can compute any row's gradient: the split need not be the forward's.
+    const ranges = splitRows(shape.batch, parts, hooks.afterBackward ? backwardCallingShare(parts) : undefined);
     runner.backward(shape, regions, matrices.gradient, ranges, rowScale, colScale, activation, hooks);
   }
   return terms;
@@ -162,7 +190,7 @@ export function runCall(call: KernelCall, whole?: WholeBatch): CallTerms {
  */
 export function runStatistics(call: KernelCall): WholeBatch {
   const { kernel, memory, shape, regions } = call;
-  const interSum = forwardAndMerge(call, splitRows(shape.batch, regions.threadBases.length));
+  const interSum = forwardAndMerge(call, splitRows(shape.batch, regions.threadBases.length), false);
   const merged = statisticsAt(memory, regions.statistics[0], kernel.rowStride(), shape.batch);
   const copy = (values: Float64Array) => values.slice(0, shape.classes);
   const columns = {
@@ -177,7 +205,7 @@ export function runStatistics(call: KernelCall): WholeBatch {
 }
 
 /** Each part's forward, then the parts' column statistics merged into part 0's; returns the sum of 1 - r_i. */
-function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number {
+function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[], backwardFollows: boolean): number {
   const { kernel, memory, runner, shape, regions, matrices, options, hooks = {} } = call;
   const { eps, epsInside } = epsPlacement(options);
   const params = {
@@ -186,6 +214,7 @@ function forwardAndMerge(call: KernelCall, ranges: readonly RowRange[]): number 
     eps,
     epsInside,
     limit: float32AtMost(logitLimit('float32', options.tau)),
+    backwardFollows,
   };
   const interSums = runner.forward(shape, regions, matrices, ranges, params, hooks);
   if (ranges.length > 1) {

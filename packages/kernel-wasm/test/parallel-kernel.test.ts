@@ -1,5 +1,6 @@
 import { mulberry32, referenceDist, resolveOptions } from '@dist-kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { backwardCallingShare, splitRows } from '../src/dist-call.js';
 import { ParallelSimdKernel, SimdKernel, ownMemoryHost, simdKernelModule } from '../src/index.js';
 
 function logits(length: number, seed: number, scale = 4): Float32Array {
@@ -90,6 +91,39 @@ describe('the kernel split across threads', () => {
     const result = compute(kernel, student, teacher, batch, classes, options);
     expect(result.loss).toBe(terms.loss);
     expect(maxAbsDiff(result.gradient, gradient)).toBe(0);
+  });
+});
+
+describe('splitting rows between threads', () => {
+  it('covers every row once, in order, none empty, part 0 with the share it is given', () => {
+    for (const batch of [1, 2, 3, 10, 257, 1024]) {
+      for (const parts of [1, 2, 3, 8]) {
+        for (const share of [undefined, backwardCallingShare(parts), 0.001, 0.999]) {
+          const ranges = splitRows(batch, parts, share);
+          expect(ranges.length).toBe(Math.min(parts, batch));
+          let next = 0;
+          for (const range of ranges) {
+            expect(range.first).toBe(next);
+            expect(range.count).toBeGreaterThan(0);
+            next += range.count;
+          }
+          expect(next).toBe(batch);
+          const clamped = ranges[0].count === 1 || ranges[0].count === batch - (ranges.length - 1);
+          if (share !== undefined && ranges.length > 1 && !clamped) expect(Math.abs(ranges[0].count - share * batch)).toBeLessThanOrEqual(0.5);
+        }
+      }
+    }
+  });
+
+  it('leaves the calling thread, which copies every gradient row out, the smaller backward part', () => {
+    expect(backwardCallingShare(1)).toBe(1);
+    for (const parts of [2, 3, 4, 16]) {
+      const own = backwardCallingShare(parts);
+      const workers = (1 - own) / (parts - 1);
+      expect(own).toBeLessThan(workers);
+      // Its rows and its own copies take as long as a worker's rows, at 0.3 of a row per copy.
+      expect(own * 1.3).toBeCloseTo(workers, 12);
+    }
   });
 });
 

@@ -9,7 +9,7 @@
 import { BackendRuntimeError } from '@dist-kd/core';
 import { forwardPart, type PartRunner } from '../dist-call.js';
 import { instantiate, type KernelExports } from '../module.js';
-import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, Word } from './protocol.js';
+import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, SPIN_MS, Word } from './protocol.js';
 import { startWorker, type WorkerHandle } from './platform.js';
 
 const PAGE = 65536;
@@ -54,7 +54,7 @@ export class WorkerPool {
     this.words = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
     this.floats = new Float64Array(this.memory.buffer, 0, CONTROL_BYTES / 8);
     this.blocking = canBlock(this.words);
-    const protocol = { state: JobState, kind: JobKind, word: Word, float: Float, floatOffset: FLOAT_OFFSET };
+    const protocol = { state: JobState, kind: JobKind, word: Word, float: Float, floatOffset: FLOAT_OFFSET, spinMs: SPIN_MS };
     for (let w = 0; w < workers; w++) {
       this.workers.push(
         startWorker({ module, memory: this.memory, slot: w * JOB_BYTES, protocol }, (reason) => {
@@ -78,6 +78,8 @@ export class WorkerPool {
   readonly runner: PartRunner = {
     forward: (shape, regions, matrices, ranges, params, hooks) => {
       const results = new Array<number>(ranges.length).fill(0);
+      // The workers wake while their parts' logits are copied in.
+      this.wakeWorkers(ranges.length);
       this.runParts(
         ranges.length,
         (k) => hooks.beforeForward?.(ranges[k]),
@@ -87,6 +89,7 @@ export class WorkerPool {
             words[Word.teacher] = matrices.teacher;
             words[Word.statistics] = regions.statistics[k];
             words[Word.activation] = params.activation;
+            words[Word.backwardFollows] = params.backwardFollows ? 1 : 0;
             floats[Float.log2eOverTau] = params.log2eOverTau;
             floats[Float.eps] = params.eps;
             floats[Float.epsInside] = params.epsInside;
@@ -131,6 +134,12 @@ export class WorkerPool {
     this.failure ??= 'the pool was terminated';
     for (const worker of this.workers) worker.terminate();
     this.workers.length = 0;
+  }
+
+  /** A heads-up to the workers of parts 1.. that a job is coming: each wakes and waits for it awake. */
+  private wakeWorkers(parts: number): void {
+    if (this.failure !== undefined) return;
+    for (let k = 1; k < Math.min(parts, this.workers.length + 1); k++) Atomics.notify(this.words, this.slot(k) / 4 + Word.state);
   }
 
   private slot(part: number): number {

@@ -16,6 +16,7 @@ export interface WorkerStart {
     readonly word: Record<string, number>;
     readonly float: Record<string, number>;
     readonly floatOffset: number;
+    readonly spinMs: number;
   };
 }
 
@@ -27,6 +28,11 @@ export function workerMain(start: WorkerStart): void {
   const words = new Int32Array(memory.buffer, slot, 16);
   const floats = new Float64Array(memory.buffer, slot + protocol.floatOffset, 8);
   const at = (word: number) => words[word] >>> 0;
+  // Until the slot's state changes, or for `spinMs`: for a job that is coming soon.
+  const spinWhile = (state: number) => {
+    const until = performance.now() + protocol.spinMs;
+    while (Atomics.load(words, W.state) === state && performance.now() < until);
+  };
   for (;;) {
     const state = Atomics.load(words, W.state);
     if (state === S.posted) {
@@ -48,12 +54,15 @@ export function workerMain(start: WorkerStart): void {
         } else {
           kernel.backwardRows(at(W.gradient), words[W.first], words[W.count], floats[F.rowScale], floats[F.colScale], words[W.activation] as ActivationCode);
         }
+        const backwardFollows = words[W.kind] === K.forward && words[W.backwardFollows] === 1;
         Atomics.store(words, W.state, S.done);
         Atomics.notify(words, W.state);
+        if (backwardFollows) spinWhile(S.done);
       }
       continue;
     }
-    // Sleeps while the slot stays idle, done or reclaimed; the next post wakes it.
-    Atomics.wait(words, W.state, state);
+    // Sleeps while the slot stays idle, done or reclaimed; a post wakes it, or the calling
+    // thread's heads-up that a post is coming.
+    if (Atomics.wait(words, W.state, state) === 'ok') spinWhile(state);
   }
 }
