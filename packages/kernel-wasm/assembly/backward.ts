@@ -39,8 +39,8 @@ const MEAN_P_LOW: usize = 48;
 const MEAN_Q_HIGH: usize = 64;
 const MEAN_Q_LOW: usize = 80;
 
-/** The columns' coefficients, scaled, in float32 for the loops. */
-function storeColumnCoefficients(colScale: f64): void {
+/** The columns' coefficients, scaled, in float32 for the loops (this instance's thread region). */
+export function storeColumnCoefficients(colScale: f64): void {
   for (let j = 0; j < stride; j++) {
     store<f32>(columnCoefU + (<usize>j << 2), <f32>(-colScale * load<f64>(columnU + (<usize>j << 3))));
     store<f32>(columnCoefV + (<usize>j << 2), <f32>(colScale * load<f64>(columnV + (<usize>j << 3))));
@@ -74,8 +74,7 @@ function lossGradient(pc: v128, qc: v128, pcc: v128, qcc: v128, constants: usize
  * each row's float64 mean as a float32 pair (p - high - low), so that a row whose spread is small
  * next to its mean keeps its deviations.
  */
-export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64, sigmoid: bool): void {
-  storeColumnCoefficients(colScale);
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, sigmoid: bool): void {
   const rowBytes = <usize>stride << 2;
   // The addresses the loops use, read once: V8 reloads a global at every use in a loop.
   const pRows = student;

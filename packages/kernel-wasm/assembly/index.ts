@@ -6,11 +6,11 @@
  * A call of [batch, classes]: the host lays out the regions (`batchBytes`, `threadBytes`, `layOut`),
  * then per thread `forwardRows` on its range of rows, which leaves that range's column statistics;
  * the host merges the statistics of all ranges, one thread calls `finishColumns` on them, and for the
- * gradient each thread calls `backwardRows` on its range. On one thread, `forward` and `backward` do
+ * gradient each thread calls `startBackward`, then `backwardRows` on its range (in one piece or several). On one thread, `forward` and `backward` do
  * it all. Logits and gradient are [batch, stride] matrices (`stride`: `classes` rounded up to a
  * multiple of 4). Each phase takes the call's activation: `SOFTMAX` (0) or `SIGMOID` (1).
  */
-import { backwardRows as backwardOfRows } from './backward';
+import { backwardRows as backwardOfRows, storeColumnCoefficients } from './backward';
 import { accumulateColumns, finishColumns as finishColumnTerms, ROW_BLOCK, startColumns, writeStatistics } from './column-statistics';
 import { writeExpConstants } from './exp';
 import * as layout from './layout';
@@ -82,10 +82,19 @@ export function finishColumns(statistics: usize, eps: f64, epsInside: f64, activ
 }
 
 /**
- * Rows [first, first + count) of the gradient of upstream * loss, written at `gradient`, after
- * `finishColumns`: rowScale = upstream * beta * tau / B, colScale = upstream * gamma * tau / C.
+ * A thread's start of the backward, after `finishColumns` and before its `backwardRows`: the columns'
+ * coefficients, scaled by colScale = upstream * gamma * tau / C, into this instance's thread region.
+ * Once per thread and call, however many pieces its rows then come in.
  */
-export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, colScale: f64, activation: i32): void {
+export function startBackward(colScale: f64): void {
+  storeColumnCoefficients(colScale);
+}
+
+/**
+ * Rows [first, first + count) of the gradient of upstream * loss, written at `gradient`, after
+ * `startBackward`: rowScale = upstream * beta * tau / B.
+ */
+export function backwardRows(gradient: usize, first: i32, count: i32, rowScale: f64, activation: i32): void {
   layout.setActivation(activation);
-  backwardOfRows(gradient, first, count, rowScale, colScale, activation == layout.SIGMOID);
+  backwardOfRows(gradient, first, count, rowScale, activation == layout.SIGMOID);
 }

@@ -145,13 +145,14 @@ const COPY_OUT_COST = 0.3;
 
 /**
  * Part 0's share of the backward's rows when the calling thread also copies every part's gradient
- * rows out (`PartHooks.afterBackward`): it copies its own as soon as they are done and the workers'
- * once they end theirs, so with c = COPY_OUT_COST, s0 (1 + c) = s for the workers' share s, and it
- * ends when they do. 1 / (2 + c) for 2 threads. The forward keeps an even split, whose statistics
- * merge to the bits a binding (which copies nothing) gets.
+ * rows out (`PartHooks.afterBackward`): its own once they are done, then the workers' piece by
+ * piece while they go on (threads/pool.ts). With c = COPY_OUT_COST, its rows and all the copies,
+ * s0 + c, take as long as a worker's share s = (1 - s0) / (parts - 1): s0 = (1 - c (parts - 1)) /
+ * parts, 0.35 for 2 threads, and none but one row from 5 threads on. The forward keeps an even
+ * split, whose statistics merge to the bits a binding (which copies nothing) gets.
  */
 export function backwardCallingShare(parts: number): number {
-  return parts <= 1 ? 1 : 1 / (parts + (parts - 1) * COPY_OUT_COST);
+  return parts <= 1 ? 1 : Math.max(0, (1 - COPY_OUT_COST * (parts - 1)) / parts);
 }
 
 /**
@@ -276,8 +277,9 @@ export function callingThreadRunner(kernel: KernelExports): PartRunner {
     },
     backward(shape, regions, gradient, ranges, rowScale, colScale, activation, hooks) {
       kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
+      kernel.startBackward(colScale);
       for (const range of ranges) {
-        kernel.backwardRows(gradient, range.first, range.count, rowScale, colScale, activation);
+        kernel.backwardRows(gradient, range.first, range.count, rowScale, activation);
         hooks.afterBackward?.(range);
       }
     },

@@ -24,7 +24,8 @@ export interface KernelExports {
     activation: ActivationCode,
   ): number;
   finishColumns(statistics: number, eps: number, epsInside: number, activation: ActivationCode): number;
-  backwardRows(gradient: number, first: number, count: number, rowScale: number, colScale: number, activation: ActivationCode): void;
+  startBackward(colScale: number): void;
+  backwardRows(gradient: number, first: number, count: number, rowScale: number, activation: ActivationCode): void;
 }
 
 /** The kernel's numbers for the activations (assembly/layout.ts: SOFTMAX, SIGMOID). */

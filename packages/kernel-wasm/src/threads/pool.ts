@@ -7,7 +7,7 @@
  * flight when it returns, whatever the caller does next.
  */
 import { BackendRuntimeError } from '@dist-kd/core';
-import { forwardPart, type PartRunner } from '../dist-call.js';
+import { forwardPart, type PartRunner, type RowRange } from '../dist-call.js';
 import { instantiate, type KernelExports } from '../module.js';
 import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, SPIN_MS, Word } from './protocol.js';
 import { startWorker, type WorkerHandle } from './platform.js';
@@ -18,6 +18,12 @@ export const MAX_MEMORY_BYTES = 65536 * PAGE;
 
 /** Why a wait for a worker gives up: no part runs this long unless its thread has stopped. */
 const WORKER_TIMEOUT_MS = 60_000;
+
+/**
+ * The gradient rows a worker writes before it tells the calling thread, which copies them out while
+ * the worker goes on: about 256 KiB, small next to a part and large next to the telling.
+ */
+const PIECE_BYTES = 256 * 1024;
 
 /** Where the calling thread can block in Atomics.wait (Node, workers) and where it must spin (a browser's main thread). */
 function canBlock(words: Int32Array): boolean {
@@ -108,6 +114,9 @@ export class WorkerPool {
       return results;
     },
     backward: (shape, regions, gradient, ranges, rowScale, colScale, activation, hooks) => {
+      const copyOut = hooks.afterBackward;
+      // Rows come back piece by piece only when someone copies them out as they come.
+      const pieceRows = copyOut ? Math.max(1, Math.ceil(PIECE_BYTES / (4 * shape.classes))) : shape.batch;
       this.runParts(
         ranges.length,
         () => {},
@@ -115,16 +124,19 @@ export class WorkerPool {
           this.post(k, JobKind.backward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
             words[Word.gradient] = gradient;
             words[Word.activation] = activation;
+            words[Word.pieceRows] = pieceRows;
             floats[Float.rowScale] = rowScale;
             floats[Float.colScale] = colScale;
           });
         },
         (k) => {
           this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-          this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, colScale, activation);
+          this.kernel.startBackward(colScale);
+          this.kernel.backwardRows(gradient, ranges[k].first, ranges[k].count, rowScale, activation);
         },
         () => {},
-        (k) => hooks.afterBackward?.(ranges[k]),
+        (k) => copyOut?.(ranges[k]),
+        copyOut && ((k) => this.followRows(k, ranges[k], copyOut)),
       );
     },
   };
@@ -150,7 +162,8 @@ export class WorkerPool {
    * Prepares and posts parts 1.. to their workers (each as soon as it is prepared, so that workers
    * start while the calling thread prepares the next), prepares and runs part 0 here, then for each
    * posted part either takes it back (unclaimed) and runs it here, or waits for its worker and
-   * collects its result; each part is finished as soon as it is done.
+   * collects its result; each part is finished as soon as it is done, or with `follow`, which
+   * replaces waiting, collecting and finishing, as its worker goes.
    */
   private runParts(
     parts: number,
@@ -159,6 +172,7 @@ export class WorkerPool {
     runHere: (part: number) => void,
     collect: (part: number) => void,
     finish: (part: number) => void,
+    follow?: (part: number) => void,
   ): void {
     const toWorkers = this.failure === undefined ? Math.min(parts - 1, this.workers.length) : 0;
     for (let k = 1; k <= toWorkers; k++) {
@@ -174,12 +188,34 @@ export class WorkerPool {
         runHere(k);
       } else if (this.reclaim(k)) {
         runHere(k);
+      } else if (follow) {
+        follow(k);
+        continue;
       } else {
         this.awaitDone(k);
         collect(k);
       }
       finish(k);
     }
+  }
+
+  /** Waits for a worker's backward part piece by piece, handing each piece's rows to `onRows` as soon as they are written. */
+  private followRows(part: number, range: RowRange, onRows: (rows: RowRange) => void): void {
+    const index = this.slot(part) / 4 + Word.rowsDone;
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    let handed = 0;
+    while (handed < range.count) {
+      const done = Atomics.load(this.words, index);
+      if (done > handed) {
+        onRows({ first: range.first + handed, count: done - handed });
+        handed = done;
+        continue;
+      }
+      if (Date.now() > deadline) this.giveUp();
+      if (this.blocking) Atomics.wait(this.words, index, done, 100);
+    }
+    // The worker marks the job done right after its last piece; the slot is free once it has.
+    this.awaitDone(part);
   }
 
   private post(
@@ -201,6 +237,7 @@ export class WorkerPool {
     words[Word.threadBase] = threadBase;
     words[Word.first] = range.first;
     words[Word.count] = range.count;
+    words[Word.rowsDone] = 0;
     fill(words, floats);
     // The store publishes the job's words (Atomics order the plain writes before it).
     Atomics.store(this.words, at / 4 + Word.state, JobState.posted);
@@ -217,12 +254,15 @@ export class WorkerPool {
     const index = this.slot(part) / 4 + Word.state;
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
     while (Atomics.load(this.words, index) === JobState.claimed) {
-      if (Date.now() > deadline) {
-        this.terminate();
-        this.failure = `a worker thread did not finish its part within ${WORKER_TIMEOUT_MS / 1000} s`;
-        throw new BackendRuntimeError(this.owner, `${this.failure}; later calls run on the calling thread`);
-      }
+      if (Date.now() > deadline) this.giveUp();
       if (this.blocking) Atomics.wait(this.words, index, JobState.claimed, 100);
     }
+  }
+
+  /** A worker that has not finished its part in WORKER_TIMEOUT_MS has stopped: later calls run here. */
+  private giveUp(): never {
+    this.terminate();
+    this.failure = `a worker thread did not finish its part within ${WORKER_TIMEOUT_MS / 1000} s`;
+    throw new BackendRuntimeError(this.owner, `${this.failure}; later calls run on the calling thread`);
   }
 }

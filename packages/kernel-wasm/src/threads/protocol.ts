@@ -32,6 +32,10 @@ export const Word = {
   activation: 12,
   /** 1 when the call's backward follows this forward job: the worker then waits for it awake. */
   backwardFollows: 13,
+  /** Backward jobs: how many of the part's rows the worker has written so far (it goes piece by piece). */
+  rowsDone: 14,
+  /** Backward jobs: the rows of one piece. */
+  pieceRows: 15,
 } as const;
 
 // Float64 indices within a slot, after the 16 int32 words.

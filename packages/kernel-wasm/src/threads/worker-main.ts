@@ -52,7 +52,16 @@ export function workerMain(start: WorkerStart): void {
             words[W.activation] as ActivationCode,
           );
         } else {
-          kernel.backwardRows(at(W.gradient), words[W.first], words[W.count], floats[F.rowScale], floats[F.colScale], words[W.activation] as ActivationCode);
+          kernel.startBackward(floats[F.colScale]);
+          const [first, count, piece] = [words[W.first], words[W.count], words[W.pieceRows]];
+          for (let done = 0; done < count; ) {
+            const rows = Math.min(piece, count - done);
+            kernel.backwardRows(at(W.gradient), first + done, rows, floats[F.rowScale], words[W.activation] as ActivationCode);
+            done += rows;
+            // Piece by piece, so that the calling thread copies these rows out while the rest are computed.
+            Atomics.store(words, W.rowsDone, done);
+            Atomics.notify(words, W.rowsDone);
+          }
         }
         const backwardFollows = words[W.kind] === K.forward && words[W.backwardFollows] === 1;
         Atomics.store(words, W.state, S.done);
