@@ -70,6 +70,39 @@ fn sigmoidValue(z: f32, offset: f32) -> f32 {
   return 1.0 / (1.0 + exp(-capped));
 }
 
+fn softmaxValue(y: vec2f, e: vec2f, nearUniform: vec2<bool>) -> vec2f {
+  return vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
+}
+
+fn sigmoidValues(z: vec2f, offset: vec2f) -> vec2f {
+  return vec2f(sigmoidValue(z.x, offset.x), sigmoidValue(z.y, offset.y));
+}
+
+// What pass 3 needs of passes 1 and 2.
+struct RowShares {
+  pivot: vec2f,
+  S: vec2f,
+  nearUniform: vec2<bool>,
+  sigmoidRows: bool,
+}
+
+struct CentredSums {
+  firstMoments: RunningSum,   // xy: sum of d
+  products: RunningSum,       // (sum d_x d_y, sum d_x^2, sum d_y^2, 0)
+}
+
+// Pass 3 for one element of value v (see there): stores w and adds d's sums.
+fn withCentred(sums: CentredSums, index: u32, v: vec2f, row: RowShares) -> CentredSums {
+  let d = (v - row.pivot) / row.S;
+  let w = select(select(v / row.S, d, row.nearUniform), v, row.sigmoidRows);
+  wStudent[index] = w.x;
+  wTeacher[index] = w.y;
+  return CentredSums(
+    accumulate(sums.firstMoments, vec4f(d, 0.0, 0.0)),
+    accumulate(sums.products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0)),
+  );
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = rowSlot(wid, lid);
@@ -104,25 +137,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     max(found.xy, found.zw) / tau < vec2f(NEAR_HALF_Z),
   );
 
-  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. v is parked in the w buffers, which
-  // pass 3 overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
+  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. Pass 3 computes v again rather
+  // than parking it in the w buffers: two fewer [B, C] stores and loads for one more exp (on
+  // lavapipe, where one invocation walks a row, the two cost about the same).
   // One loop per activation, the activation in the loop's condition: CPU emulations run both sides
   // of a branch inside a loop, but skip a loop that no invocation enters.
   var sums = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
     let e = exp(y);
-    let v = vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
-    wStudent[slot.base + j] = v.x;
-    wTeacher[slot.base + j] = v.y;
-    sums = accumulate(sums, vec4f(e, v));
+    sums = accumulate(sums, vec4f(e, softmaxValue(y, e, nearUniform)));
   }
   for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
-    let v = vec2f(sigmoidValue(z.x, sigmoidOffset.x), sigmoidValue(z.y, sigmoidOffset.y));
-    wStudent[slot.base + j] = v.x;
-    wTeacher[slot.base + j] = v.y;
-    sums = accumulate(sums, vec4f(0.0, 0.0, v));
+    sums = accumulate(sums, vec4f(0.0, 0.0, sigmoidValues(z, sigmoidOffset)));
   }
   let totals = rowSum(lid, runningTotal(sums));
   let S = select(totals.xy, vec2f(1.0), sigmoidRows);
@@ -132,19 +160,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
   // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
-  var firstMoments = RunningSum(vec4f(0.0), vec4f(0.0));
-  var products = RunningSum(vec4f(0.0), vec4f(0.0));
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let v = vec2f(wStudent[slot.base + j], wTeacher[slot.base + j]);
-    let d = (v - pivot) / S;
-    let w = select(select(v / S, d, nearUniform), v, sigmoidRows);
-    wStudent[slot.base + j] = w.x;
-    wTeacher[slot.base + j] = w.y;
-    firstMoments = accumulate(firstMoments, vec4f(d, 0.0, 0.0));
-    products = accumulate(products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0));
+  var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningSum(vec4f(0.0), vec4f(0.0)));
+  let shares = RowShares(pivot, S, nearUniform, sigmoidRows);
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
+    centred = withCentred(centred, slot.base + j, softmaxValue(y, exp(y), nearUniform), shares);
   }
-  let residual = rowSum(lid, runningTotal(firstMoments)).xy / f32(C);
-  let rowSums = rowSum(lid, runningTotal(products));
+  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
+    centred = withCentred(centred, slot.base + j, sigmoidValues(z, sigmoidOffset), shares);
+  }
+  let residual = rowSum(lid, runningTotal(centred.firstMoments)).xy / f32(C);
+  let rowSums = rowSum(lid, runningTotal(centred.products));
 
   if (slot.inRange && slot.lane == 0u) {
     let n = f32(C);
