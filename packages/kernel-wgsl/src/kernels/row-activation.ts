@@ -81,7 +81,7 @@ fn sigmoidValues(z: vec2f, offset: vec2f) -> vec2f {
 // What pass 3 needs of passes 1 and 2.
 struct RowShares {
   pivot: vec2f,
-  S: vec2f,
+  invS: vec2f,       // 1 / S: a multiplication per element, where a division costs several on CPU emulations
   nearUniform: vec2<bool>,
   sigmoidRows: bool,
 }
@@ -93,8 +93,8 @@ struct CentredSums {
 
 // Pass 3 for one element of value v (see there): stores w and adds d's sums.
 fn withCentred(sums: CentredSums, index: u32, v: vec2f, row: RowShares) -> CentredSums {
-  let d = (v - row.pivot) / row.S;
-  let w = select(select(v / row.S, d, row.nearUniform), v, row.sigmoidRows);
+  let d = (v - row.pivot) * row.invS;
+  let w = select(select(v * row.invS, d, row.nearUniform), v, row.sigmoidRows);
   wStudent[index] = w.x;
   wTeacher[index] = w.y;
   return CentredSums(
@@ -108,6 +108,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let slot = rowSlot(wid, lid);
   let C = params.classes;
   let tau = params.tau;
+  // The per-element divisions by tau as multiplications (a division costs several on CPU emulations).
+  let invTau = 1.0 / tau;
 
   // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
   var extremes = vec4f(-3.0e38);
@@ -144,12 +146,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // of a branch inside a loop, but skip a loop that no invocation enters.
   var sums = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
     let e = exp(y);
     sums = accumulate(sums, vec4f(e, softmaxValue(y, e, nearUniform)));
   }
   for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
     sums = accumulate(sums, vec4f(0.0, 0.0, sigmoidValues(z, sigmoidOffset)));
   }
   let totals = rowSum(lid, runningTotal(sums));
@@ -161,13 +163,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
   var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningSum(vec4f(0.0), vec4f(0.0)));
-  let shares = RowShares(pivot, S, nearUniform, sigmoidRows);
+  let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
     centred = withCentred(centred, slot.base + j, softmaxValue(y, exp(y), nearUniform), shares);
   }
   for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
     centred = withCentred(centred, slot.base + j, sigmoidValues(z, sigmoidOffset), shares);
   }
   let residual = rowSum(lid, runningTotal(centred.firstMoments)).xy / f32(C);
