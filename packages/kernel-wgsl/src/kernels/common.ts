@@ -78,7 +78,7 @@ struct RowRecord {
   invD: f32,         // 1 / D
   k: f32,            // r * (b / a) / D
   degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
-  nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
+  nonFinite: f32,    // 1 when a logit is NaN, infinite or overflows once divided by tau (hosts may skip validating values)
   pad0: f32,
   pad1: f32,
   pad2: f32,

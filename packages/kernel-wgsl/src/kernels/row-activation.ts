@@ -111,13 +111,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // The per-element divisions by tau as multiplications (a division costs several on CPU emulations).
   let invTau = 1.0 / tau;
 
-  // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
+  // Pass 1: max and min of both rows (min as max of -x), and any logit that is not finite or
+  // overflows once divided by tau (core's logitLimit: hosts that defer their value check rely on it).
   var extremes = vec4f(-3.0e38);
   var nonFinite = 0.0;
   for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
     let s = student[slot.base + j];
     let t = teacher[slot.base + j];
-    if (isNonFinite(s) || isNonFinite(t)) {
+    if (isNonFinite(s * invTau) || isNonFinite(t * invTau)) {
       nonFinite = 1.0;
     } else {
       extremes = max(extremes, vec4f(s, t, -s, -t));
