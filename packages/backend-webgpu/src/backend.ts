@@ -168,7 +168,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   };
 
   /**
-   * Phase 1 on the GPU: the shard's column statistics (the column kernels' records, O(C) numbers
+   * Phase 1 on the GPU: the shard's column statistics (the column-statistics kernel's records, O(C) numbers
    * read back) and its rows' sum of 1 - r_i, turned into core's float64 statistics. Phase 2: the
    * merged statistics' loss and column coefficients in float64 on the host, then the row kernel
    * and the gradient kernel on the shard's rows with the merged column records.

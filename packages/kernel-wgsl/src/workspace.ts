@@ -43,7 +43,7 @@ interface Remembered {
 
 /** What one recording runs, besides the row kernel (see `record`). */
 interface Stages {
-  /** `computed`: the column kernels fill `columns` from these rows; `given`: the host wrote them (phase 2 of a shard). */
+  /** `computed`: the column-statistics kernel fills `columns` from these rows; `given`: the host wrote them (phase 2 of a shard). */
   readonly columns: 'computed' | 'given';
   /** Whether these rows are the whole batch, whose column terms loss-reduce adds (params.columnTerms). */
   readonly wholeBatch: boolean;
@@ -123,7 +123,7 @@ export class DistWorkspace {
   }
 
   /**
-   * Phase 1 of a shard (these rows are one shard of a batch): records the row and column kernels,
+   * Phase 1 of a shard (these rows are one shard of a batch): records the row and column-statistics kernels,
    * after which `columns` holds the shard's column records and `scalars` its rows' sum of 1 - r_i
    * and their degenerate and non-finite counts (no column terms: the shard's columns are only part
    * of the batch's). `statisticsFromColumnRecords` (shards.ts) reads the records back.

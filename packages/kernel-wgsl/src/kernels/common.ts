@@ -17,7 +17,7 @@ export interface KernelShape {
    * 1 means one invocation walks a whole row, with no barriers: best on CPU emulations.
    */
   readonly rowLanes: number;
-  /** Adjacent columns per workgroup in the column kernels; workgroupSize / columnTile row strands each. */
+  /** Adjacent columns per workgroup in the column-statistics kernel; workgroupSize / columnTile row strands each. */
   readonly columnTile: number;
 }
 

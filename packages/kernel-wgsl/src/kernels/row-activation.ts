@@ -3,7 +3,7 @@ import { commonWgsl, type KernelShape } from './common.js';
 /**
  * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
  * delta = p - 1/C without ever forming p - mean(p) (SPEC.md: near-uniform rows would lose every
- * digit), the row's correlation sums and coefficients, and the values w the column kernels use.
+ * digit), the row's correlation sums and coefficients, and the values w the column-statistics and gradient kernels use.
  *
  * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
  * The kernel centres v_j = e_j - c in two passes (the mean, then the centred sums corrected by the
@@ -161,7 +161,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
-  // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
+  // The column-statistics and gradient kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
   var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningSum(vec4f(0.0), vec4f(0.0)));
   let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
