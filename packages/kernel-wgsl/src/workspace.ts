@@ -262,7 +262,7 @@ export class DistWorkspace {
       u32.set([classes, chunk.rows, batch, last, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x, QUIET_NAN_BITS, stages.wholeBatch ? 1 : 0]);
       const rowWeight = weights.inter / stages.weightRows;
       f32.set([options.tau, eps, epsInside, 1 / batch, rowWeight, weights.intra / classes, weights.inter, weights.intra], 8);
-      u32.set([ACTIVATION_CODES[options.activation], chunk.rowStart], 16);
+      u32.set([ACTIVATION_CODES[options.activation], chunk.rowStart, 0], 16); // the last: opaqueZero
       this.device.queue.writeBuffer(this.chunks[index].params, 0, this.paramsData);
     });
   }

@@ -63,7 +63,7 @@ struct Params {
   intraWeight: f32,  // gamma * tau^2
   activation: u32,   // SOFTMAX or SIGMOID
   rowStart: u32,     // rows of the whole input before this chunk
-  pad1: u32,
+  opaqueZero: u32,   // always 0, from the host: see opaque()
   pad2: u32,
 }
 
@@ -145,8 +145,17 @@ struct RunningSum {
 
 fn accumulate(running: RunningSum, value: vec4f) -> RunningSum {
   let corrected = value - running.carry;
-  let sum = running.sum + corrected;
+  let sum = opaque(running.sum + corrected);
   return RunningSum(sum, (sum - running.sum) - corrected);
+}
+
+// x itself, in a form no compiler can see through: WGSL lets a compiler treat float arithmetic as
+// associative, and lavapipe (Mesa's NIR) then simplifies (a + b) - a to b, which zeroes every carry
+// and leaves plain float32 sums (without this, test/wide-precision.test.ts of backend-webgpu fails on
+// lavapipe with the plain sums' errors). An OR with a uniform that only the host knows is 0 keeps
+// the sum an opaque value.
+fn opaque(x: vec4f) -> vec4f {
+  return bitcast<vec4f>(bitcast<vec4u>(x) | vec4u(params.opaqueZero));
 }
 
 fn runningTotal(running: RunningSum) -> vec4f {
@@ -161,7 +170,7 @@ struct RunningScalar {
 
 fn accumulateScalar(running: RunningScalar, value: f32) -> RunningScalar {
   let corrected = value - running.carry;
-  let sum = running.sum + corrected;
+  let sum = bitcast<f32>(bitcast<u32>(running.sum + corrected) | params.opaqueZero);
   return RunningScalar(sum, (sum - running.sum) - corrected);
 }
 
