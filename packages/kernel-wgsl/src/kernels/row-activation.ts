@@ -86,9 +86,11 @@ struct RowShares {
   sigmoidRows: bool,
 }
 
+// Five sums in a vec4 and a scalar rather than in two vec4s: an unused component would cost a
+// compensated addition per element all the same.
 struct CentredSums {
-  firstMoments: RunningSum,   // xy: sum of d
-  products: RunningSum,       // (sum d_x d_y, sum d_x^2, sum d_y^2, 0)
+  products: RunningSum,           // (sum d_x d_y, sum d_x^2, sum d_y^2, sum d_x)
+  teacherMoment: RunningScalar,   // sum d_y
 }
 
 // Pass 3 for one element of value v (see there): stores w and adds d's sums.
@@ -98,8 +100,8 @@ fn withCentred(sums: CentredSums, index: u32, v: vec2f, row: RowShares) -> Centr
   wStudent[index] = w.x;
   wTeacher[index] = w.y;
   return CentredSums(
-    accumulate(sums.firstMoments, vec4f(d, 0.0, 0.0)),
-    accumulate(sums.products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0)),
+    accumulate(sums.products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, d.x)),
+    accumulateScalar(sums.teacherMoment, d.y),
   );
 }
 
@@ -163,7 +165,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
   // The column-statistics and gradient kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
-  var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningSum(vec4f(0.0), vec4f(0.0)));
+  var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningScalar(0.0, 0.0));
   let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
@@ -173,8 +175,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
     centred = withCentred(centred, slot.base + j, sigmoidValues(z, sigmoidOffset), shares);
   }
-  let residual = rowSum(lid, runningTotal(centred.firstMoments)).xy / f32(C);
   let rowSums = rowSum(lid, runningTotal(centred.products));
+  let teacherMoment = rowSum(lid, vec4f(centred.teacherMoment.sum - centred.teacherMoment.carry, 0.0, 0.0, 0.0)).x;
+  let residual = vec2f(rowSums.w, teacherMoment) / f32(C);
 
   if (slot.inRange && slot.lane == 0u) {
     let n = f32(C);
