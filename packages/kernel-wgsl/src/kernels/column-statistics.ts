@@ -17,7 +17,8 @@ import { commonWgsl, type KernelShape } from './common.js';
  * probabilities). So each strand sums blocks of BLOCK_ROWS rows shifted by the block's first value,
  * which bounds that factor by BLOCK_ROWS, and merges the blocks, the strands and the chunks with
  * Chan et al.'s exact update: for parts a, b of n = n_a + n_b rows with mean difference delta,
- * S = S_a + S_b + delta^2 n_a n_b / n (and the co-moment with delta_x delta_y), all terms of one sign.
+ * S = S_a + S_b + delta^2 n_a n_b / n, with no cancellation (every term is >= 0), and the co-moment
+ * alike with delta_x delta_y.
  *
  * Each workgroup owns COLUMN_TILE adjacent columns (adjacent invocations read adjacent addresses)
  * and COLUMN_STRANDS strands of rows, merged in a fixed order.
