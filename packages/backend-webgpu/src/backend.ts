@@ -4,6 +4,7 @@ import {
   BackendUnavailableError,
   checkMemory,
   checkFeatures,
+  checkLogitValues,
   checkShardStatisticsFor,
   copyLogits,
   emptyShardStatistics,
@@ -167,7 +168,7 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
   };
 
   /**
-   * Phase 1 on the GPU: the shard's column statistics (the column kernels' records, O(C) numbers
+   * Phase 1 on the GPU: the shard's column statistics (the column-statistics kernel's records, O(C) numbers
    * read back) and its rows' sum of 1 - r_i, turned into core's float64 statistics. Phase 2: the
    * merged statistics' loss and column coefficients in float64 on the host, then the row kernel
    * and the gradient kernel on the shard's rows with the merged column records.
@@ -224,14 +225,21 @@ export function createBackend(config: WebGpuBackendConfig = {}): WebGpuBackend {
 
     compute(request: DistRequest): Promise<DistResult> {
       return lifecycle.run(async () => {
-        const input = validateRequest(request, 'float32');
+        // The values are not scanned here: the row kernel flags a logit that is not finite or
+        // overflows once divided by tau, and only then are they read, for the error that says which.
+        const input = validateRequest(request, 'float32', { values: 'deferred' });
         checkMemory(name, HOST_MEMORY, input.batch, input.classes, hostLimit);
         // The contract: the caller's arrays are read before compute returns. An idle, started
         // backend writes them to the GPU now; a call that has to wait for its turn takes copies.
         const { student, teacher } = started && busy === 0 ? input : copyLogits(input);
         const target: GradientTarget = input.gradient ? 'host' : 'none';
         const source: InputSource = { kind: 'host', student, teacher };
-        const { loss, inter, intra, hostGradient } = await run(input.batch, input.classes, source, input.options, target);
+        const { loss, inter, intra, hostGradient } = await run(input.batch, input.classes, source, input.options, target).catch(
+          (error: unknown) => {
+            if ((error as { code?: string }).code === 'NON_FINITE') checkLogitValues({ ...input, student, teacher }, 'float32');
+            throw error;
+          },
+        );
         if (!hostGradient) return { loss, inter, intra };
         return { loss, inter, intra, gradient: gradientFor(input.student instanceof Float32Array, hostGradient) };
       });

@@ -20,6 +20,20 @@ describe('bad input gets the typed errors of core', () => {
     it(name, async () => expect(await codeOf(backend.compute(request))).toBe(code));
   }
 
+  // compute leaves the value check to the row kernel's flag and reads the values only then.
+  it('a NaN logit is NON_FINITE with its position', async () => {
+    const student = logits(12, 1);
+    student[6] = NaN;
+    await expect(backend.compute({ ...good, student })).rejects.toThrow(/student\[1, 2\] is NaN/);
+  });
+
+  it('a finite float32 logit that overflows once divided by tau is NON_FINITE with its position', async () => {
+    const teacher = logits(12, 2);
+    teacher[11] = 1e36;
+    const request = { ...good, teacher, options: { tau: 1e-3 } };
+    await expect(backend.compute(request)).rejects.toThrow(/teacher\[2, 3\] = .* overflows once divided by tau/);
+  });
+
   it('eps = 0 with a flat row is DEGENERATE, not NaN', async () => {
     const flat = new Float32Array(12).fill(0.5);
     const request = { student: flat, teacher: logits(12, 3), shape: [3, 4] as const, options: { eps: 0 }, gradient: true };

@@ -6,7 +6,7 @@ export interface DeviceBounds {
   readonly maxBindingBytes: number;
   /** Largest workgroup count along one dispatch dimension. */
   readonly maxWorkgroupsPerDimension: number;
-  /** Columns per workgroup of the column kernels. */
+  /** Columns per workgroup of the column-statistics kernel. */
   readonly columnTile: number;
   /** Rows per workgroup of the per-row kernels. */
   readonly rowsPerGroup: number;
@@ -29,7 +29,7 @@ export interface ChunkPlan {
   readonly chunks: readonly Chunk[];
   /** Workgroups of the per-row kernels for a chunk of `rows` rows. */
   rowGrid(rows: number): Grid;
-  /** Workgroups of the column kernels. */
+  /** Workgroups of the column-statistics kernel. */
   readonly columnGrid: Grid;
 }
 

@@ -19,7 +19,7 @@ const RECORD_FLOATS = COLUMN_RECORD_BYTES / 4;
 const FIELD = { meanW: 0, meanOffset: 2, sxy: 4, sxx: 5, syy: 6, r: 7, invD: 8, k: 9, degenerate: 10 } as const;
 
 /**
- * Phase 1: a shard's statistics from its column records, as the column kernels left them for the
+ * Phase 1: a shard's statistics from its column records, as the column-statistics kernel left them for the
  * shard's `rows` rows, and its rows' sum of 1 - r_i. The column mean of p is meanW + meanOffset
  * (float32 parts, added in float64).
  */

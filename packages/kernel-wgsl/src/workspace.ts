@@ -31,8 +31,7 @@ interface ChunkScratch {
   readonly wStudent: GPUBuffer;
   readonly wTeacher: GPUBuffer;
   readonly rows: GPUBuffer;
-  readonly columnSums: GPUBindGroup;
-  readonly columnProducts: GPUBindGroup;
+  readonly columnStatistics: GPUBindGroup;
   readonly lossReduce: GPUBindGroup;
 }
 
@@ -44,7 +43,7 @@ interface Remembered {
 
 /** What one recording runs, besides the row kernel (see `record`). */
 interface Stages {
-  /** `computed`: the column kernels fill `columns` from these rows; `given`: the host wrote them (phase 2 of a shard). */
+  /** `computed`: the column-statistics kernel fills `columns` from these rows; `given`: the host wrote them (phase 2 of a shard). */
   readonly columns: 'computed' | 'given';
   /** Whether these rows are the whole batch, whose column terms loss-reduce adds (params.columnTerms). */
   readonly wholeBatch: boolean;
@@ -63,6 +62,8 @@ export class DistWorkspace {
   readonly scalars: GPUBuffer;
   /** The column records (ColumnRecord, kernels/common.ts): a shard's after `encodeShardStatistics`. */
   readonly columns: GPUBuffer;
+  /** Per column between chunks: the running mean of the column-statistics kernel (two float32). */
+  private readonly shiftedMeans: GPUBuffer;
   private readonly chunks: (ChunkScratch & { rowGroup?: Remembered; gradientGroup?: Remembered })[];
   /** Per chunk, created when first needed: logits written by the host or copied out of a split input. */
   private ownInputs: { student: GPUBuffer; teacher: GPUBuffer }[] | undefined;
@@ -78,6 +79,7 @@ export class DistWorkspace {
   ) {
     const C = plan.classes;
     this.columns = this.buffer('columns', C * COLUMN_RECORD_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
+    this.shiftedMeans = this.buffer('shifted means', C * 8, BufferUsage.STORAGE);
     this.scalars = this.buffer('scalars', SCALARS_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
     this.chunks = plan.chunks.map((chunk, index) => {
       const bytes = chunk.rows * C * 4;
@@ -93,8 +95,7 @@ export class DistWorkspace {
         wStudent,
         wTeacher,
         rows,
-        columnSums: bind('columnSums', [wStudent, wTeacher, rows, this.columns]),
-        columnProducts: bind('columnProducts', [wStudent, wTeacher, rows, this.columns]),
+        columnStatistics: bind('columnStatistics', [wStudent, wTeacher, rows, this.columns, this.shiftedMeans]),
         lossReduce: bind('lossReduce', [rows, this.columns, this.scalars]),
       };
     });
@@ -122,7 +123,7 @@ export class DistWorkspace {
   }
 
   /**
-   * Phase 1 of a shard (these rows are one shard of a batch): records the row and column kernels,
+   * Phase 1 of a shard (these rows are one shard of a batch): records the row and column-statistics kernels,
    * after which `columns` holds the shard's column records and `scalars` its rows' sum of 1 - r_i
    * and their degenerate and non-finite counts (no column terms: the shard's columns are only part
    * of the batch's). `statisticsFromColumnRecords` (shards.ts) reads the records back.
@@ -160,7 +161,6 @@ export class DistWorkspace {
     const gradientOf = (index: number) =>
       typeof io.gradient === 'object' && !split ? io.gradient : this.gradientBuffers()[index];
 
-    if (stages.columns === 'computed') encoder.clearBuffer(this.columns);
     encoder.clearBuffer(this.scalars);
     const pass = encoder.beginComputePass({ label: 'dist-kd' });
     const stage = (kernel: KernelName, group: (index: number) => GPUBindGroup, grid: (rows: number) => { x: number; y: number }) => {
@@ -174,8 +174,7 @@ export class DistWorkspace {
     const rowGrid = (rows: number) => this.plan.rowGrid(rows);
     stage('rowActivation', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
     if (stages.columns === 'computed') {
-      stage('columnSums', (index) => this.chunks[index].columnSums, () => this.plan.columnGrid);
-      stage('columnProducts', (index) => this.chunks[index].columnProducts, () => this.plan.columnGrid);
+      stage('columnStatistics', (index) => this.chunks[index].columnStatistics, () => this.plan.columnGrid);
     }
     stage('lossReduce', (index) => this.chunks[index].lossReduce, () => ({ x: 1, y: 1 }));
     if (io.gradient !== 'none') stage('gradient', (index) => this.gradientGroup(index, gradientOf(index)), rowGrid);
@@ -263,7 +262,7 @@ export class DistWorkspace {
       u32.set([classes, chunk.rows, batch, last, this.plan.rowGrid(chunk.rows).x, this.plan.columnGrid.x, QUIET_NAN_BITS, stages.wholeBatch ? 1 : 0]);
       const rowWeight = weights.inter / stages.weightRows;
       f32.set([options.tau, eps, epsInside, 1 / batch, rowWeight, weights.intra / classes, weights.inter, weights.intra], 8);
-      u32.set([ACTIVATION_CODES[options.activation]], 16);
+      u32.set([ACTIVATION_CODES[options.activation], chunk.rowStart, 0], 16); // the last: opaqueZero
       this.device.queue.writeBuffer(this.chunks[index].params, 0, this.paramsData);
     });
   }

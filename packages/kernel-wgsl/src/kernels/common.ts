@@ -17,7 +17,7 @@ export interface KernelShape {
    * 1 means one invocation walks a whole row, with no barriers: best on CPU emulations.
    */
   readonly rowLanes: number;
-  /** Adjacent columns per workgroup in the column kernels; workgroupSize / columnTile row strands each. */
+  /** Adjacent columns per workgroup in the column-statistics kernel; workgroupSize / columnTile row strands each. */
   readonly columnTile: number;
 }
 
@@ -62,8 +62,8 @@ struct Params {
   interWeight: f32,  // beta * tau^2, for the loss itself
   intraWeight: f32,  // gamma * tau^2
   activation: u32,   // SOFTMAX or SIGMOID
-  pad0: u32,
-  pad1: u32,
+  rowStart: u32,     // rows of the whole input before this chunk
+  opaqueZero: u32,   // always 0, from the host: see opaque()
   pad2: u32,
 }
 
@@ -78,7 +78,7 @@ struct RowRecord {
   invD: f32,         // 1 / D
   k: f32,            // r * (b / a) / D
   degenerate: f32,   // 1 when D == 0 (eps = 0 and a flat vector)
-  nonFinite: f32,    // 1 when a logit is NaN or infinite (GPU-resident inputs skip host validation)
+  nonFinite: f32,    // 1 when a logit is NaN, infinite or overflows once divided by tau (hosts may skip validating values)
   pad0: f32,
   pad1: f32,
   pad2: f32,
@@ -91,10 +91,15 @@ struct RowRecord {
   centre: vec2f,
 }
 
-// Per column, accumulated over chunks by column_sums and column_products.
+// Per column, accumulated over chunks by column_statistics.
 struct ColumnRecord {
-  meanW: vec2f,      // (student, teacher) column means of w
-  meanOffset: vec2f, // (student, teacher) means of the rows' offsets
+  // (student, teacher): the column mean of p is meanW + meanOffset, split so that the gradient's
+  // centred (w - meanW) + (offset - meanOffset) keeps each part's digits. column_statistics keeps
+  // the offset of the batch's first row (the column's shift K) as meanOffset, and K's w part as
+  // meanW until the last chunk adds the rest of the mean; records from the host (shards.ts) split
+  // the mean by its range.
+  meanW: vec2f,
+  meanOffset: vec2f,
   sxy: f32,
   sxx: f32,
   syy: f32,
@@ -103,12 +108,6 @@ struct ColumnRecord {
   k: f32,
   degenerate: f32,
   pad: f32,
-}
-
-// p - mean(p) down a column, as (w - mean w) + (offset - mean offset): each part keeps its own
-// digits (the second is 0 when all rows have the same offset).
-fn columnCentred(w: vec2f, offset: vec2f, column: ColumnRecord) -> vec2f {
-  return (w - column.meanW) + (offset - column.meanOffset);
 }
 
 struct Coefficients {
@@ -146,8 +145,17 @@ struct RunningSum {
 
 fn accumulate(running: RunningSum, value: vec4f) -> RunningSum {
   let corrected = value - running.carry;
-  let sum = running.sum + corrected;
+  let sum = opaque(running.sum + corrected);
   return RunningSum(sum, (sum - running.sum) - corrected);
+}
+
+// x itself, in a form no compiler can see through: WGSL lets a compiler treat float arithmetic as
+// associative, and lavapipe (Mesa's NIR) then simplifies (a + b) - a to b, which zeroes every carry
+// and leaves plain float32 sums (without this, test/wide-precision.test.ts of backend-webgpu fails on
+// lavapipe with the plain sums' errors). An OR with a uniform that only the host knows is 0 keeps
+// the sum an opaque value.
+fn opaque(x: vec4f) -> vec4f {
+  return bitcast<vec4f>(bitcast<vec4u>(x) | vec4u(params.opaqueZero));
 }
 
 fn runningTotal(running: RunningSum) -> vec4f {
@@ -162,7 +170,7 @@ struct RunningScalar {
 
 fn accumulateScalar(running: RunningScalar, value: f32) -> RunningScalar {
   let corrected = value - running.carry;
-  let sum = running.sum + corrected;
+  let sum = bitcast<f32>(bitcast<u32>(running.sum + corrected) | params.opaqueZero);
   return RunningScalar(sum, (sum - running.sum) - corrected);
 }
 
@@ -171,19 +179,6 @@ var<workgroup> scratch: array<vec4f, WG>;
 ${reduction('workgroupSum', 'a + b', workgroupSize)}
 ${reduction('rowSum', 'a + b', rowLanes)}
 ${reduction('rowMax', 'max(a, b)', rowLanes)}
-
-// The column kernels' strands: sum the COLUMN_STRANDS partial values of one column in a fixed order.
-fn strandSum(lid: u32, value: vec4f) -> vec4f {
-  scratch[lid] = value;
-  workgroupBarrier();
-  var total = vec4f(0.0);
-  if (lid < COLUMN_TILE) {
-    for (var s = 0u; s < COLUMN_STRANDS; s = s + 1u) {
-      total = total + scratch[s * COLUMN_TILE + lid];
-    }
-  }
-  return total;
-}
 
 fn linearGroup(wid: vec3u, gridX: u32) -> u32 {
   return wid.x + wid.y * gridX;
@@ -204,7 +199,7 @@ fn rowSlot(wid: vec3u, lid: u32) -> RowSlot {
   return RowSlot(row, lid % ROW_LANES, row < params.rows, row * params.classes);
 }
 
-// The column a column kernel's invocation sums (it walks the rows of strand lid / COLUMN_TILE).
+// The column a column_statistics invocation works on (it walks the rows of strand lid / COLUMN_TILE).
 fn columnOf(wid: vec3u, lid: u32) -> u32 {
   return linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
 }
@@ -233,43 +228,4 @@ fn ${name}(lid: u32, value: vec4f) -> vec4f {
   workgroupBarrier();
   return total;
 }`;
-}
-
-/**
- * A column kernel (column-sums, column-products): each workgroup owns COLUMN_TILE adjacent columns
- * (adjacent invocations read adjacent addresses) and COLUMN_STRANDS strands of rows. Each strand
- * adds `partial` (a vec4f of row i's values of `column`) over its rows, the strands are summed in a
- * fixed order (`total`), and the first COLUMN_TILE invocations apply `update` to the column's
- * `record`. `setup` runs first, for in-range columns; `functions` are placed before the entry point.
- */
-export function columnKernelWgsl(
-  shape: KernelShape,
-  parts: { functions?: string; setup?: string; partial: string; update: string },
-): string {
-  return /* wgsl */ `
-${commonWgsl(shape)}
-@group(0) @binding(1) var<storage, read> wStudent: array<f32>;
-@group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
-@group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
-@group(0) @binding(4) var<storage, read_write> columns: array<ColumnRecord>;
-${parts.functions ?? ''}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let C = params.classes;
-  let column = columnOf(wid, lid);
-  var partial = RunningSum(vec4f(0.0), vec4f(0.0));
-  if (column < C) {
-    ${parts.setup ?? ''}
-    for (var i = lid / COLUMN_TILE; i < params.rows; i = i + COLUMN_STRANDS) {
-      partial = accumulate(partial, ${parts.partial});
-    }
-  }
-  let total = strandSum(lid, runningTotal(partial));
-  if (lid < COLUMN_TILE && column < C) {
-    var record = columns[column];
-    ${parts.update}
-    columns[column] = record;
-  }
-}
-`;
 }

@@ -35,6 +35,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
 
   let sigmoidRows = params.activation == SIGMOID;
+  // The per-element division by tau as a multiplication (a division costs several on CPU emulations).
+  let invTau = 1.0 / params.tau;
 
   // Pass 1: G = dloss/dp, and for sigmoid its backward at once; for softmax G parked in the output
   // and the row's sum of p * G.
@@ -49,14 +51,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let w = wStudent[slot.base + j];
     // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
     // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
-    gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * dLossDp(row, slot.base + j, j) / params.tau;
+    gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * dLossDp(row, slot.base + j, j) * invTau;
   }
   let pG = rowSum(lid, vec4f(dot.sum - dot.carry, 0.0, 0.0, 0.0)).x;
 
   // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let p = wStudent[slot.base + j] + row.offset.x;
-    gradient[slot.base + j] = p * (gradient[slot.base + j] - pG) / params.tau;
+    gradient[slot.base + j] = p * (gradient[slot.base + j] - pG) * invTau;
   }
 }
 `;

@@ -1,6 +1,5 @@
 /** The kernels, registered in one place: the host creates one compute pipeline per entry. */
-import { columnProductsWgsl } from './column-products.js';
-import { columnSumsWgsl } from './column-sums.js';
+import { columnStatisticsWgsl } from './column-statistics.js';
 import type { KernelShape } from './common.js';
 import { gradientWgsl } from './gradient.js';
 import { lossReduceWgsl } from './loss-reduce.js';
@@ -8,8 +7,7 @@ import { rowActivationWgsl } from './row-activation.js';
 
 export const KERNELS = {
   rowActivation: rowActivationWgsl,
-  columnSums: columnSumsWgsl,
-  columnProducts: columnProductsWgsl,
+  columnStatistics: columnStatisticsWgsl,
   lossReduce: lossReduceWgsl,
   gradient: gradientWgsl,
 } as const satisfies Record<string, (shape: KernelShape) => string>;

@@ -3,7 +3,7 @@ import { commonWgsl, type KernelShape } from './common.js';
 /**
  * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
  * delta = p - 1/C without ever forming p - mean(p) (SPEC.md: near-uniform rows would lose every
- * digit), the row's correlation sums and coefficients, and the values w the column kernels use.
+ * digit), the row's correlation sums and coefficients, and the values w the column-statistics and gradient kernels use.
  *
  * With y_j = (x_j - max) / tau and e_j = exp(y_j), S = sum e: p_j - 1/C = (e_j - mean(e)) / S.
  * The kernel centres v_j = e_j - c in two passes (the mean, then the centred sums corrected by the
@@ -70,19 +70,57 @@ fn sigmoidValue(z: f32, offset: f32) -> f32 {
   return 1.0 / (1.0 + exp(-capped));
 }
 
+fn softmaxValue(y: vec2f, e: vec2f, nearUniform: vec2<bool>) -> vec2f {
+  return vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
+}
+
+fn sigmoidValues(z: vec2f, offset: vec2f) -> vec2f {
+  return vec2f(sigmoidValue(z.x, offset.x), sigmoidValue(z.y, offset.y));
+}
+
+// What pass 3 needs of passes 1 and 2.
+struct RowShares {
+  pivot: vec2f,
+  invS: vec2f,       // 1 / S: a multiplication per element, where a division costs several on CPU emulations
+  nearUniform: vec2<bool>,
+  sigmoidRows: bool,
+}
+
+// Five sums in a vec4 and a scalar rather than in two vec4s: an unused component would cost a
+// compensated addition per element all the same.
+struct CentredSums {
+  products: RunningSum,           // (sum d_x d_y, sum d_x^2, sum d_y^2, sum d_x)
+  teacherMoment: RunningScalar,   // sum d_y
+}
+
+// Pass 3 for one element of value v (see there): stores w and adds d's sums.
+fn withCentred(sums: CentredSums, index: u32, v: vec2f, row: RowShares) -> CentredSums {
+  let d = (v - row.pivot) * row.invS;
+  let w = select(select(v * row.invS, d, row.nearUniform), v, row.sigmoidRows);
+  wStudent[index] = w.x;
+  wTeacher[index] = w.y;
+  return CentredSums(
+    accumulate(sums.products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, d.x)),
+    accumulateScalar(sums.teacherMoment, d.y),
+  );
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = rowSlot(wid, lid);
   let C = params.classes;
   let tau = params.tau;
+  // The per-element divisions by tau as multiplications (a division costs several on CPU emulations).
+  let invTau = 1.0 / tau;
 
-  // Pass 1: max and min of both rows (min as max of -x), and any non-finite logit.
+  // Pass 1: max and min of both rows (min as max of -x), and any logit that is not finite or
+  // overflows once divided by tau (core's logitLimit: hosts that defer their value check rely on it).
   var extremes = vec4f(-3.0e38);
   var nonFinite = 0.0;
   for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
     let s = student[slot.base + j];
     let t = teacher[slot.base + j];
-    if (isNonFinite(s) || isNonFinite(t)) {
+    if (isNonFinite(s * invTau) || isNonFinite(t * invTau)) {
       nonFinite = 1.0;
     } else {
       extremes = max(extremes, vec4f(s, t, -s, -t));
@@ -104,25 +142,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     max(found.xy, found.zw) / tau < vec2f(NEAR_HALF_Z),
   );
 
-  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. v is parked in the w buffers, which
-  // pass 3 overwrites in place (each invocation its own elements), so that pass 3 needs no exp again.
+  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. Pass 3 computes v again rather
+  // than parking it in the w buffers: two fewer [B, C] stores and loads for one more exp (on
+  // lavapipe, where one invocation walks a row, the two cost about the same).
   // One loop per activation, the activation in the loop's condition: CPU emulations run both sides
   // of a branch inside a loop, but skip a loop that no invocation enters.
   var sums = RunningSum(vec4f(0.0), vec4f(0.0));
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) / tau;
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
     let e = exp(y);
-    let v = vec2f(centringValue(y.x, e.x, nearUniform.x), centringValue(y.y, e.y, nearUniform.y));
-    wStudent[slot.base + j] = v.x;
-    wTeacher[slot.base + j] = v.y;
-    sums = accumulate(sums, vec4f(e, v));
+    sums = accumulate(sums, vec4f(e, softmaxValue(y, e, nearUniform)));
   }
   for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) / tau;
-    let v = vec2f(sigmoidValue(z.x, sigmoidOffset.x), sigmoidValue(z.y, sigmoidOffset.y));
-    wStudent[slot.base + j] = v.x;
-    wTeacher[slot.base + j] = v.y;
-    sums = accumulate(sums, vec4f(0.0, 0.0, v));
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
+    sums = accumulate(sums, vec4f(0.0, 0.0, sigmoidValues(z, sigmoidOffset)));
   }
   let totals = rowSum(lid, runningTotal(sums));
   let S = select(totals.xy, vec2f(1.0), sigmoidRows);
@@ -130,21 +163,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
-  // The column kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
+  // The column-statistics and gradient kernels get w (see RowRecord): d in a near-uniform row, whose offset 1/C - r then
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
-  var firstMoments = RunningSum(vec4f(0.0), vec4f(0.0));
-  var products = RunningSum(vec4f(0.0), vec4f(0.0));
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let v = vec2f(wStudent[slot.base + j], wTeacher[slot.base + j]);
-    let d = (v - pivot) / S;
-    let w = select(select(v / S, d, nearUniform), v, sigmoidRows);
-    wStudent[slot.base + j] = w.x;
-    wTeacher[slot.base + j] = w.y;
-    firstMoments = accumulate(firstMoments, vec4f(d, 0.0, 0.0));
-    products = accumulate(products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, 0.0));
+  var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningScalar(0.0, 0.0));
+  let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
+  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
+    centred = withCentred(centred, slot.base + j, softmaxValue(y, exp(y), nearUniform), shares);
   }
-  let residual = rowSum(lid, runningTotal(firstMoments)).xy / f32(C);
-  let rowSums = rowSum(lid, runningTotal(products));
+  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
+    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
+    centred = withCentred(centred, slot.base + j, sigmoidValues(z, sigmoidOffset), shares);
+  }
+  let rowSums = rowSum(lid, runningTotal(centred.products));
+  let teacherMoment = rowSum(lid, vec4f(centred.teacherMoment.sum - centred.teacherMoment.carry, 0.0, 0.0, 0.0)).x;
+  let residual = vec2f(rowSums.w, teacherMoment) / f32(C);
 
   if (slot.inRange && slot.lane == 0u) {
     let n = f32(C);
