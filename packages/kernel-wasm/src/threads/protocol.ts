@@ -45,8 +45,8 @@ export const FLOAT_OFFSET = 64;
 /**
  * How long a worker stays awake (spinning) for its next job when one is coming: after a forward
  * whose backward follows, and after the calling thread's heads-up at the start of a call (it posts
- * the job once it has copied the part's logits in). Waking a sleeping thread took about 0.1 ms on
- * a 2-core VM, half of a [256, 1000] call's backward part: often so long that the calling thread
- * took the part back and ran it alone. Bounded, since a spinning thread burns a core.
+ * the job once it has copied the part's logits in). A sleeping worker woke too late to share a
+ * small call's backward: before this wait, scripts/call-profile.mjs at 256x1000 showed the backward
+ * no faster on two threads than on one. Bounded, since a spinning thread burns a core.
  */
 export const SPIN_MS = 0.5;
