@@ -4,6 +4,8 @@ import {
   checkMemory,
   checkShardStatisticsFor,
   hostMemoryLimit,
+  memoryLimitOverride,
+  DistInputError,
   shardStatistics,
   checkFeatures,
   selectRows,
@@ -20,6 +22,7 @@ import {
   type DistTerms,
   type ShardStatistics,
 } from '@dist-kd/core';
+import { MAX_THREADS } from '@dist-kd/kernel-wasm';
 import { SimdPath } from './simd-path.js';
 import { SingleThreadDist } from './single-thread.js';
 
@@ -38,8 +41,9 @@ export interface CpuBackendOptions {
   readonly precision?: CpuPrecision;
   /**
    * Threads for large inputs on the float32 path, the calling thread included: worker threads in
-   * Node, Web Workers in a cross-origin isolated page (elsewhere 1).
-   * @default the machine's (`os.availableParallelism()`, `navigator.hardwareConcurrency`)
+   * Node, Web Workers in a cross-origin isolated page (elsewhere 1). An integer from 1 to
+   * `MAX_THREADS` (410: one job slot per worker in the kernel's shared memory).
+   * @default the machine's (`os.availableParallelism()`, `navigator.hardwareConcurrency`), at most `MAX_THREADS`
    */
   readonly threads?: number;
   /**
@@ -87,6 +91,7 @@ interface CpuPath {
  * overlap and arrays may be reused at once.
  */
 export function createCpuBackend(backendOptions: CpuBackendOptions = {}): CpuBackend {
+  checkCpuBackendOptions(backendOptions);
   const precision = backendOptions.precision ?? 'float32';
   const name = precision === 'float64' ? 'cpu-float64' : 'cpu';
   const path: CpuPath = precision === 'float64' ? float64Path(backendOptions) : float32Path(backendOptions);
@@ -171,6 +176,23 @@ function float32Path(options: CpuBackendOptions): CpuPath {
     },
     dispose: () => simd.dispose(),
   };
+}
+
+const CPU_BACKEND_OPTIONS = ['precision', 'threads', 'parallelThreshold', 'memoryLimitBytes'];
+
+/** `createCpuBackend`'s options, each of the right kind and range (BAD_OPTION otherwise), before anything starts. */
+function checkCpuBackendOptions(options: CpuBackendOptions): void {
+  const bad = (message: string) => new DistInputError('BAD_OPTION', `createCpuBackend: ${message}`);
+  const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+  if (typeof options !== 'object' || options === null) throw bad(`the options must be an object, got ${shown(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!CPU_BACKEND_OPTIONS.includes(key)) throw bad(`unknown option ${JSON.stringify(key)}; the options are ${CPU_BACKEND_OPTIONS.join(', ')}`);
+  }
+  const { precision, threads, parallelThreshold, memoryLimitBytes } = options;
+  if (precision !== undefined && !(CPU_VARIANTS as readonly unknown[]).includes(precision)) throw bad(`precision must be ${CPU_VARIANTS.map((p) => `'${p}'`).join(' or ')}, got ${shown(precision)}`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) throw bad(`threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
+  if (parallelThreshold !== undefined && !(typeof parallelThreshold === 'number' && parallelThreshold >= 0)) throw bad(`parallelThreshold must be a number of elements >= 0 (Infinity: never in parallel), got ${shown(parallelThreshold)}`);
+  if (memoryLimitBytes !== undefined) memoryLimitOverride(memoryLimitBytes);
 }
 
 /**

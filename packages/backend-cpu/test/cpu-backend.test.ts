@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { referenceDist, type DistRequest } from '@dist-kd/core';
+import { DistInputError, referenceDist, type DistRequest } from '@dist-kd/core';
+import { MAX_THREADS } from '@dist-kd/kernel-wasm';
 import { createBackend, createCpuBackend, type CpuBackend } from '../src/index.js';
 import { logits, maxAbs, maxAbsDifference, request } from './fixtures.js';
 
@@ -168,4 +169,31 @@ describe('cpu backend behaviour', () => {
     expect(child.stdout.trim()).toBe('ok');
     expect(child.status).toBe(0);
   }, 60_000);
+});
+
+describe('createCpuBackend options', () => {
+  it.each([
+    [{ threads: 0 }, /threads must be an integer from 1 to \d+, got 0/],
+    [{ threads: 2.5 }, /threads must be an integer.*got 2\.5/],
+    [{ threads: '4' }, /threads must be an integer.*got "4"/],
+    [{ threads: NaN }, /threads must be an integer.*got NaN/],
+    // One job slot per worker in the kernel's shared memory: a larger pool would overrun them.
+    [{ threads: MAX_THREADS + 1 }, new RegExp(`threads must be an integer from 1 to ${MAX_THREADS}, got ${MAX_THREADS + 1}`)],
+    [{ precision: 'float16' }, /precision must be 'float32' or 'float64', got "float16"/],
+    [{ parallelThreshold: -1 }, /parallelThreshold must be a number of elements >= 0/],
+    [{ memoryLimitBytes: -5 }, /memoryLimitBytes must be a finite number of bytes above 0, got -5/],
+    [{ memoryLimitBytes: Infinity }, /memoryLimitBytes must be a finite number/],
+    [{ thread: 4 }, /unknown option "thread"; the options are precision, threads, parallelThreshold, memoryLimitBytes/],
+  ])('refuses %o with BAD_OPTION, before anything starts', (options, message) => {
+    let error: unknown;
+    try {
+      createCpuBackend(options as never);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DistInputError);
+    expect((error as DistInputError).code).toBe('BAD_OPTION');
+    expect((error as Error).message).toMatch(message);
+  });
+
 });

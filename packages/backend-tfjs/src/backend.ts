@@ -11,6 +11,7 @@ import {
   BackendUnavailableError,
   checkLogitValues,
   checkMemory,
+  memoryLimitOverride,
   copyLogits,
   unknownVariantError,
   validateRequest,
@@ -186,7 +187,7 @@ function simdKernelMemory(tfjsBackend: string, classes: number): MemoryModel {
 
 /** The WebAssembly memory left for a call: the wasm heap less the tensors already in it, or `override`. */
 function simdMemoryLimit(tfjsBackend: string, override: number | undefined): MemoryLimit {
-  if (override !== undefined) return { bytes: override, what: 'memoryLimitBytes' };
+  if (override !== undefined) return memoryLimitOverride(override);
   if (tfjsBackend !== 'wasm') return { bytes: WASM32_MEMORY_BYTES, what: "the SIMD kernel's WebAssembly memory (4 GiB)" };
   const inUse = tf.memory().numBytes;
   return { bytes: WASM32_MEMORY_BYTES - inUse, what: `tfjs-wasm's WebAssembly heap (4 GiB, of which ${(inUse / 2 ** 20).toFixed(0)} MiB hold tensors)` };

@@ -9,7 +9,7 @@ export {
   type DistUsageErrorCode,
 } from './errors.js';
 export { BackendLifecycle, type BoundCalls } from './lifecycle.js';
-export { checkMemory, estimateBytes, hostMemoryLimit, MemoryLimitError, type MemoryLimit, type MemoryModel } from './memory.js';
+export { checkMemory, estimateBytes, hostMemoryLimit, memoryLimitOverride, MemoryLimitError, type MemoryLimit, type MemoryModel } from './memory.js';
 export {
   ACTIVATIONS,
   DEFAULT_OPTIONS,

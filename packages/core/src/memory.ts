@@ -4,6 +4,7 @@
  * the system (issue #12: cpu at 2 x 50,000,000 peaked at 17.4 GB) or failing with an untyped
  * `RuntimeError: memory access out of bounds` (a WebAssembly heap).
  */
+import { DistInputError } from './errors.js';
 
 /** What one call holds at once, as a backend counts it; each part is in bytes. */
 export interface MemoryModel {
@@ -61,7 +62,7 @@ export function checkMemory(backend: string, model: MemoryModel, batch: number, 
  * memory and a cgroup limit (process.constrainedMemory); undefined where neither is known (browsers).
  */
 export function hostMemoryLimit(override?: number): MemoryLimit | undefined {
-  if (override !== undefined) return { bytes: override, what: 'memoryLimitBytes' };
+  if (override !== undefined) return memoryLimitOverride(override);
   const node = (globalThis as { process?: NodeProcessLike }).process;
   const os = node?.getBuiltinModule?.('node:os') as { totalmem(): number } | undefined;
   if (!os) return undefined;
@@ -70,6 +71,14 @@ export function hostMemoryLimit(override?: number): MemoryLimit | undefined {
   return constrained > 0 && constrained < total
     ? { bytes: constrained, what: "this process's memory limit (cgroup)" }
     : { bytes: total, what: "this machine's memory" };
+}
+
+/** A backend's `memoryLimitBytes` option as its limit: a number of bytes above zero (BAD_OPTION otherwise). */
+export function memoryLimitOverride(override: number): MemoryLimit {
+  if (typeof override !== 'number' || !(override > 0) || !Number.isFinite(override)) {
+    throw new DistInputError('BAD_OPTION', `memoryLimitBytes must be a finite number of bytes above 0, got ${typeof override === 'string' ? JSON.stringify(override) : String(override)}`);
+  }
+  return { bytes: override, what: 'memoryLimitBytes' };
 }
 
 interface NodeProcessLike {

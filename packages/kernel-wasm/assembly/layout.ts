@@ -46,12 +46,14 @@ export let teacher: usize = 0;
 export let studentCentred: usize = 0;
 export let teacherCentred: usize = 0;
 
-// [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc, and (sigmoid only) the
-// row's means of p and q, which the backward centres with.
+// [batch] f64: each row's correlation terms, dcorr/dx = u * yc - v * xc, (sigmoid only) the row's
+// means of p and q, which the backward centres with, and the row's 1 - corr when one thread
+// activates a row for another's part (index.ts `activateRows`).
 export let rowU: usize = 0;
 export let rowV: usize = 0;
 export let rowMeanStudent: usize = 0;
 export let rowMeanTeacher: usize = 0;
+export let rowTerm: usize = 0;
 
 // [stride] per column, once the statistics of every row are in: the correlation terms (f64), the
 // mean in its precise form (f32) and which form that is (all-ones: p, zero: p - 1/C).
@@ -120,6 +122,7 @@ function placeBatch(rows: i32, columns: i32, base: usize): usize {
   rowV = take(<usize>rows * 8);
   rowMeanStudent = take(<usize>rows * 8);
   rowMeanTeacher = take(<usize>rows * 8);
+  rowTerm = take(<usize>rows * 8);
   const column32 = <usize>rowStride * 4;
   const column64 = <usize>rowStride * 8;
   columnU = take(column64);

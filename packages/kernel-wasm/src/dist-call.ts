@@ -144,12 +144,34 @@ export function splitRows(batch: number, parts: number, firstShare?: number): Ro
 const COPY_OUT_COST = 0.3;
 
 /**
+ * What copying a row of both logits in costs, relative to the row's forward: scripts/call-profile.mjs
+ * on one thread of a 2-core Xeon, 0.15 at 256x1000 and 0.22 at 128x32000.
+ */
+const COPY_IN_COST = 0.2;
+
+/**
+ * How many of part 0's last rows (`partRows` of a `batch` in `parts` parts) part 1's worker
+ * activates for it (`activateHandedRows`) when the calling thread also copies every part's logits
+ * in (a worker starts on its rows as they come in). The calling thread then takes c B + a (B/P - R)
+ * (c = COPY_IN_COST, a = one row's forward), part 1's worker a (B/P + R): they are even at
+ * R = c B / 2, in units of a, rounded so that part 0 keeps a whole number of `rowBlock` rows (the
+ * column sums' blocks, `columnRowBlock`): its statistics are then those of an uncut part. Part 0
+ * keeps at least one block.
+ */
+export function forwardHandoff(partRows: number, batch: number, parts: number, rowBlock: number): number {
+  if (parts <= 1) return 0;
+  const kept = Math.round((partRows - (COPY_IN_COST * batch) / 2) / rowBlock) * rowBlock;
+  return Math.max(0, partRows - Math.max(kept, rowBlock));
+}
+
+/**
  * Part 0's share of the backward's rows when the calling thread also copies every part's gradient
  * rows out (`PartHooks.afterBackward`): its own once they are done, then the workers' piece by
  * piece while they go on (threads/pool.ts). With c = COPY_OUT_COST, its rows and all the copies,
  * s0 + c, take as long as a worker's share s = (1 - s0) / (parts - 1): s0 = (1 - c (parts - 1)) /
  * parts, 0.35 for 2 threads, and none but one row from 5 threads on. The forward keeps an even
- * split, whose statistics merge to the bits a binding (which copies nothing) gets.
+ * split of the column statistics, which merge to the bits a binding (which copies nothing) gets,
+ * and evens out the copying in by `forwardHandoff`.
  */
 export function backwardCallingShare(parts: number): number {
   return parts <= 1 ? 1 : Math.max(0, (1 - COPY_OUT_COST * (parts - 1)) / parts);
@@ -247,22 +269,33 @@ function statisticsAt(memory: WebAssembly.Memory, address: number, stride: numbe
 }
 
 /**
- * One part's forward rows on `kernel` (laid out for the call): their sum of 1 - r_i (NaN for a bad
- * logit), their column statistics written at `statistics`.
+ * One part's forward on `kernel` (laid out for the call): its sum of 1 - r_i (NaN for a bad logit),
+ * its column statistics written at `statistics`. With `handedOff`, the part's last `count` rows are
+ * activated by another thread (`activateHandedRows`); `await` returns once they are, and the part
+ * then sums them as if it had activated them itself: the same bits.
  */
-export function forwardPart(kernel: KernelExports, matrices: CallMatrices, range: RowRange, statistics: number, params: ForwardParams): number {
-  return kernel.forwardRows(
-    matrices.student,
-    matrices.teacher,
-    range.first,
-    range.count,
-    params.log2eOverTau,
-    params.eps,
-    params.epsInside,
-    params.limit,
-    statistics,
-    params.activation,
-  );
+export function forwardPart(
+  kernel: KernelExports,
+  matrices: CallMatrices,
+  range: RowRange,
+  statistics: number,
+  params: ForwardParams,
+  handedOff?: { readonly count: number; readonly await: () => void },
+): number {
+  const own = range.count - (handedOff?.count ?? 0);
+  const piece = (first: number, count: number, activated: number) =>
+    kernel.forwardRows(matrices.student, matrices.teacher, first, count, range.first, activated, params.log2eOverTau, params.eps, params.epsInside, params.limit, params.activation);
+  piece(range.first, own, 0);
+  if (handedOff && handedOff.count > 0) {
+    handedOff.await();
+    piece(range.first + own, handedOff.count, 1);
+  }
+  return kernel.finishPart(range.count, statistics);
+}
+
+/** Activates `rows` of another thread's part for it (see `forwardPart`'s `handedOff`). */
+export function activateHandedRows(kernel: KernelExports, matrices: CallMatrices, rows: RowRange, params: ForwardParams): void {
+  kernel.activateRows(matrices.student, matrices.teacher, rows.first, rows.count, params.log2eOverTau, params.eps, params.epsInside, params.limit, params.activation);
 }
 
 /** Every part on the calling thread's kernel instance, in its one thread region. */

@@ -11,7 +11,8 @@ export interface KernelExports {
   statisticsBytes(classes: number): number;
   layOut(batch: number, classes: number, batchBase: number, threadBase: number): void;
   rowStride(): number;
-  forwardRows(
+  columnRowBlock(): number;
+  activateRows(
     student: number,
     teacher: number,
     first: number,
@@ -20,9 +21,22 @@ export interface KernelExports {
     eps: number,
     epsInside: number,
     limit: number,
-    statistics: number,
     activation: ActivationCode,
-  ): number;
+  ): void;
+  forwardRows(
+    student: number,
+    teacher: number,
+    first: number,
+    count: number,
+    partFirst: number,
+    activated: number,
+    log2eOverTau: number,
+    eps: number,
+    epsInside: number,
+    limit: number,
+    activation: ActivationCode,
+  ): void;
+  finishPart(count: number, statistics: number): number;
   finishColumns(statistics: number, eps: number, epsInside: number, activation: ActivationCode): number;
   startBackward(colScale: number): void;
   backwardRows(gradient: number, first: number, count: number, rowScale: number, activation: ActivationCode): void;

@@ -4,7 +4,7 @@
  * holds the logits of a call (copied in from the caller's arrays, or kept by a binding) and the
  * gradient. Every call is synchronous: the caller's arrays are read before it returns.
  */
-import { BackendRuntimeError, type DistOptions } from '@dist-kd/core';
+import { BackendRuntimeError, DistInputError, type DistOptions } from '@dist-kd/core';
 import {
   callBytes,
   callingThreadRunner,
@@ -23,7 +23,7 @@ import { copyRows, rowStrideOf } from './matrices.js';
 import { instantiate, simdKernelError, simdKernelModule, type KernelExports } from './module.js';
 import { RegionAllocator } from './regions.js';
 import { hardwareThreads, threadsUnavailableReason } from './threads/platform.js';
-import { CONTROL_BYTES } from './threads/protocol.js';
+import { CONTROL_BYTES, JOB_BYTES } from './threads/protocol.js';
 import { MAX_MEMORY_BYTES, WorkerPool } from './threads/pool.js';
 
 export interface ParallelKernelOptions {
@@ -36,6 +36,9 @@ export interface ParallelKernelOptions {
 }
 
 export const DEFAULT_PARALLEL_THRESHOLD = 32768;
+
+/** The most threads a kernel runs on: the calling thread and one job slot per worker (threads/protocol.ts). */
+export const MAX_THREADS = Math.floor(CONTROL_BYTES / JOB_BYTES) + 1;
 
 /** A [batch, classes] matrix in the kernel's memory: rows `stride` floats apart. */
 export interface KernelRegion {
@@ -58,7 +61,11 @@ export class ParallelSimdKernel {
   private scratch: KernelRegion | undefined;
 
   constructor(options: ParallelKernelOptions) {
-    const wanted = Math.max(1, Math.floor(options.threads ?? hardwareThreads()));
+    const asked = options.threads;
+    if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= MAX_THREADS)) {
+      throw new DistInputError('BAD_OPTION', `threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof asked === 'string' ? JSON.stringify(asked) : String(asked)}`);
+    }
+    const wanted = asked ?? Math.min(MAX_THREADS, Math.max(1, hardwareThreads()));
     this.threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
     const noThreads = wanted > 1 ? threadsUnavailableReason() : undefined;
     const shared = wanted > 1 && noThreads === undefined ? simdKernelModule('shared') : undefined;

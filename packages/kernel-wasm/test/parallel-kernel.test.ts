@@ -1,6 +1,6 @@
 import { mulberry32, referenceDist, resolveOptions } from '@dist-kd/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backwardCallingShare, splitRows } from '../src/dist-call.js';
+import { backwardCallingShare, forwardHandoff, splitRows } from '../src/dist-call.js';
 import { ParallelSimdKernel, SimdKernel, ownMemoryHost, simdKernelModule } from '../src/index.js';
 
 function logits(length: number, seed: number, scale = 4): Float32Array {
@@ -77,6 +77,50 @@ describe('the kernel split across threads', () => {
       expect(run.loss).toBe(runs[0].loss);
       expect(maxAbsDiff(run.gradient, runs[0].gradient)).toBe(0);
     }
+  });
+
+  // Copying the logits in part by part hands part 0's last rows to part 1's worker (forwardHandoff):
+  // the bits must stay those of a call whose logits are already in (a binding), with nothing handed.
+  it.each([
+    [2, 128, 1000, 'softmax'],
+    [2, 50, 700, 'sigmoid'],
+    [3, 100, 333, 'softmax'],
+    [4, 257, 64, 'sigmoid'],
+  ] as const)('gives the same bits when the logits are copied in part by part: %i threads, %ix%i, %s', (threads, batch, classes, activation) => {
+    const kernel = new ParallelSimdKernel({ threads, parallelThreshold: 0, owner: 'test' });
+    kernels.push(kernel);
+    const parts = splitRows(batch, threads);
+    expect(forwardHandoff(parts[0].count, batch, threads, 8)).toBeGreaterThan(0);
+    const student = logits(batch * classes, 31);
+    const teacher = logits(batch * classes, 32);
+    const options = resolveOptions({ tau: 3, activation });
+    const bytes = ParallelSimdKernel.matrixBytes(batch, classes);
+    const [s, t, g] = [kernel.allocate(bytes)!, kernel.allocate(bytes)!, kernel.allocate(bytes)!];
+    // The first run comes right after the pool starts, before its workers are up: the calling
+    // thread then takes part 1, handed rows included, back.
+    const runs = Array.from({ length: 3 }, () => {
+      new Float32Array(kernel.memory.buffer, s.address, bytes / 4).fill(NaN);
+      new Float32Array(kernel.memory.buffer, t.address, bytes / 4).fill(NaN);
+      const copied = new Uint8Array(batch);
+      const beforeForward = (rows: { first: number; count: number }) => {
+        for (let row = rows.first; row < rows.first + rows.count; row++) copied[row]++;
+        kernel.write(student, batch, classes, s, rows);
+        kernel.write(teacher, batch, classes, t, rows);
+      };
+      const terms = kernel.run({ batch, classes }, s, t, g, options, undefined, { beforeForward })!;
+      // Every row was copied in, once.
+      expect(copied.every((times) => times === 1)).toBe(true);
+      const gradient = new Float32Array(batch * classes);
+      kernel.read(g, batch, classes, gradient);
+      return { ...terms, gradient };
+    });
+    const whole = compute(kernel, student, teacher, batch, classes, options);
+    for (const run of runs) {
+      expect(run.loss).toBe(whole.loss);
+      expect(run.intra).toBe(whole.intra);
+      expect(maxAbsDiff(run.gradient, whole.gradient)).toBe(0);
+    }
+    [s, t, g].forEach((region) => kernel.free(region));
   });
 
   it('agrees with the single-host kernel that tfjs uses', () => {

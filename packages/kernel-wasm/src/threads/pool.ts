@@ -7,9 +7,9 @@
  * flight when it returns, whatever the caller does next.
  */
 import { BackendRuntimeError } from '@dist-kd/core';
-import { forwardPart, type PartRunner, type RowRange } from '../dist-call.js';
+import { activateHandedRows, forwardHandoff, forwardPart, type CallMatrices, type ForwardParams, type PartRunner, type RowRange } from '../dist-call.js';
 import { instantiate, type KernelExports } from '../module.js';
-import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, SPIN_MS, Word } from './protocol.js';
+import { CONTROL_BYTES, Float, FLOAT_OFFSET, JOB_BYTES, JobKind, JobState, SPIN_MS, Word, WORDS } from './protocol.js';
 import { startWorker, type WorkerHandle } from './platform.js';
 
 const PAGE = 65536;
@@ -24,6 +24,12 @@ const WORKER_TIMEOUT_MS = 60_000;
  * the worker goes on: about 256 KiB, small next to a part and large next to the telling.
  */
 const PIECE_BYTES = 256 * 1024;
+
+/**
+ * The logits (both matrices) the calling thread copies in before it tells the worker whose rows they
+ * are, which starts on them while the rest come: about 512 KiB, in whole blocks of the column sums.
+ */
+const COPY_PIECE_BYTES = 512 * 1024;
 
 /** Where the calling thread can block in Atomics.wait (Node, workers) and where it must spin (a browser's main thread). */
 function canBlock(words: Int32Array): boolean {
@@ -86,9 +92,20 @@ export class WorkerPool {
       const results = new Array<number>(ranges.length).fill(0);
       // The workers wake while their parts' logits are copied in.
       this.wakeWorkers(ranges.length);
+      // When the calling thread copies every part in, part 1's worker also activates part 0's last rows.
+      const copyIn = hooks.beforeForward;
+      const rowBlock = this.kernel.columnRowBlock();
+      const handed = copyIn && this.failure === undefined && this.workers.length > 0 ? forwardHandoff(ranges[0].count, shape.batch, ranges.length, rowBlock) : 0;
+      const handedRows = { first: ranges[0].first + ranges[0].count - handed, count: handed };
+      const pieceRows = rowBlock * Math.max(1, Math.floor(COPY_PIECE_BYTES / (8 * shape.classes * rowBlock)));
       this.runParts(
         ranges.length,
-        (k) => hooks.beforeForward?.(ranges[k]),
+        (k, posted) => {
+          if (!copyIn) return;
+          if (k === 0) copyIn({ first: ranges[0].first, count: ranges[0].count - handed });
+          else if (!posted) copyIn(ranges[k]);
+          else this.copyInPieces(k, k === 1 ? { first: handedRows.first, count: handed + ranges[1].count } : ranges[k], k === 1 ? handed : 0, pieceRows, copyIn);
+        },
         (k) => {
           this.post(k, JobKind.forward, shape, regions.batchBase, regions.threadBases[k], ranges[k], (words, floats) => {
             words[Word.student] = matrices.student;
@@ -96,6 +113,8 @@ export class WorkerPool {
             words[Word.statistics] = regions.statistics[k];
             words[Word.activation] = params.activation;
             words[Word.backwardFollows] = params.backwardFollows ? 1 : 0;
+            words[Word.handedRows] = k === 1 ? handed : 0;
+            words[Word.rowsCopied] = copyIn ? 0 : ranges[k].count;
             floats[Float.log2eOverTau] = params.log2eOverTau;
             floats[Float.eps] = params.eps;
             floats[Float.epsInside] = params.epsInside;
@@ -104,7 +123,8 @@ export class WorkerPool {
         },
         (k) => {
           this.kernel.layOut(shape.batch, shape.classes, regions.batchBase, regions.threadBases[0]);
-          results[k] = forwardPart(this.kernel, matrices, ranges[k], regions.statistics[k], params);
+          const handedOff = k === 0 && handed > 0 ? { count: handed, await: () => this.awaitHandedRows(handedRows, matrices, params) } : undefined;
+          results[k] = forwardPart(this.kernel, matrices, ranges[k], regions.statistics[k], params, handedOff);
         },
         (k) => {
           results[k] = this.floats[(this.slot(k) + FLOAT_OFFSET) / 8 + Float.result];
@@ -159,15 +179,15 @@ export class WorkerPool {
   }
 
   /**
-   * Prepares and posts parts 1.. to their workers (each as soon as it is prepared, so that workers
-   * start while the calling thread prepares the next), prepares and runs part 0 here, then for each
+   * Posts parts 1.. to their workers and prepares each (so that a worker starts while the calling
+   * thread prepares its part and the next), prepares and runs part 0 here, then for each
    * posted part either takes it back (unclaimed) and runs it here, or waits for its worker and
    * collects its result; each part is finished as soon as it is done, or with `follow`, which
    * replaces waiting, collecting and finishing, as its worker goes.
    */
   private runParts(
     parts: number,
-    prepare: (part: number) => void,
+    prepare: (part: number, posted: boolean) => void,
     post: (part: number) => void,
     runHere: (part: number) => void,
     collect: (part: number) => void,
@@ -176,15 +196,15 @@ export class WorkerPool {
   ): void {
     const toWorkers = this.failure === undefined ? Math.min(parts - 1, this.workers.length) : 0;
     for (let k = 1; k <= toWorkers; k++) {
-      prepare(k);
       post(k);
+      prepare(k, true);
     }
-    prepare(0);
+    prepare(0, false);
     runHere(0);
     finish(0);
     for (let k = 1; k < parts; k++) {
       if (k > toWorkers) {
-        prepare(k);
+        prepare(k, false);
         runHere(k);
       } else if (this.reclaim(k)) {
         runHere(k);
@@ -228,7 +248,7 @@ export class WorkerPool {
     fill: (words: Int32Array, floats: Float64Array) => void,
   ): void {
     const at = this.slot(part);
-    const words = this.words.subarray(at / 4, at / 4 + 16);
+    const words = this.words.subarray(at / 4, at / 4 + WORDS);
     const floats = this.floats.subarray((at + FLOAT_OFFSET) / 8, (at + FLOAT_OFFSET) / 8 + 8);
     words[Word.kind] = kind;
     words[Word.batch] = shape.batch;
@@ -244,10 +264,52 @@ export class WorkerPool {
     Atomics.notify(this.words, at / 4 + Word.state);
   }
 
-  /** Takes back part `part` if its worker has not claimed it. */
+  /**
+   * Copies a posted forward job's `rows` in: its first `firstPiece` rows (the handed ones), then
+   * `pieceRows` at a time, telling its worker after each, which runs them as they come. The job
+   * ends up with all its rows counted copied whatever happens, so that its worker never waits for
+   * rows that will not come.
+   */
+  private copyInPieces(part: number, rows: RowRange, firstPiece: number, pieceRows: number, copyIn: (rows: RowRange) => void): void {
+    const index = this.slot(part) / 4 + Word.rowsCopied;
+    const tell = (copied: number) => {
+      Atomics.store(this.words, index, copied);
+      Atomics.notify(this.words, index);
+    };
+    try {
+      for (let copied = 0; copied < rows.count; ) {
+        const count = Math.min(copied === 0 && firstPiece > 0 ? firstPiece : pieceRows, rows.count - copied);
+        copyIn({ first: rows.first + copied, count });
+        copied += count;
+        if (copied < rows.count) tell(copied);
+      }
+    } finally {
+      tell(rows.count);
+    }
+  }
+
+  /** Takes back part `part` if its worker has not claimed it (or it was taken back already). */
   private reclaim(part: number): boolean {
     const index = this.slot(part) / 4 + Word.state;
-    return Atomics.compareExchange(this.words, index, JobState.posted, JobState.reclaimed) === JobState.posted;
+    const before = Atomics.compareExchange(this.words, index, JobState.posted, JobState.reclaimed);
+    return before === JobState.posted || before === JobState.reclaimed;
+  }
+
+  /**
+   * Waits until part 1's worker has activated part 0's handed rows; activates them here instead,
+   * taking part 1 back too, when the worker has not claimed its job yet.
+   */
+  private awaitHandedRows(rows: RowRange, matrices: CallMatrices, params: ForwardParams): void {
+    const index = this.slot(1) / 4 + Word.rowsDone;
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    while (Atomics.load(this.words, index) < rows.count) {
+      if (this.reclaim(1)) {
+        activateHandedRows(this.kernel, matrices, rows, params);
+        return;
+      }
+      if (Date.now() > deadline) this.giveUp();
+      if (this.blocking) Atomics.wait(this.words, index, 0, 100);
+    }
   }
 
   private awaitDone(part: number): void {

@@ -10,9 +10,11 @@
 export const JobState = { idle: 0, posted: 1, claimed: 2, done: 3, reclaimed: 4 } as const;
 export const JobKind = { forward: 1, backward: 2 } as const;
 
-/** Bytes of one job slot: 16 int32 words, then 8 float64s. */
-export const JOB_BYTES = 128;
-/** Bytes kept for job slots at the start of the shared memory (room for 512 workers). */
+/** Int32 words at the start of a job slot, before its float64s. */
+export const WORDS = 24;
+/** Bytes of one job slot: `WORDS` int32 words, then 8 float64s. */
+export const JOB_BYTES = WORDS * 4 + 64;
+/** Bytes kept for job slots at the start of the shared memory (room for 409 workers). */
 export const CONTROL_BYTES = 65536;
 
 // Int32 word indices within a slot (addresses are read back as unsigned: `>>> 0`).
@@ -32,15 +34,28 @@ export const Word = {
   activation: 12,
   /** 1 when the call's backward follows this forward job: the worker then waits for it awake. */
   backwardFollows: 13,
-  /** Backward jobs: how many of the part's rows the worker has written so far (it goes piece by piece). */
+  /**
+   * Backward jobs: how many of the part's rows the worker has written so far (it goes piece by
+   * piece). Forward jobs: `handedRows` once the worker has activated them.
+   */
   rowsDone: 14,
   /** Backward jobs: the rows of one piece. */
   pieceRows: 15,
+  /**
+   * Forward jobs: how many rows right before the part's own the worker activates first, for the
+   * calling thread's part (dist-call.ts `forwardHandoff`).
+   */
+  handedRows: 16,
+  /**
+   * Forward jobs: how many of the job's rows (the handed ones, then the part's) the calling thread
+   * has copied in so far; the worker runs them as they come.
+   */
+  rowsCopied: 17,
 } as const;
 
-// Float64 indices within a slot, after the 16 int32 words.
+// Float64 indices within a slot, after its int32 words.
 export const Float = { log2eOverTau: 0, eps: 1, epsInside: 2, limit: 3, rowScale: 4, colScale: 5, result: 6 } as const;
-export const FLOAT_OFFSET = 64;
+export const FLOAT_OFFSET = WORDS * 4;
 
 /**
  * How long a worker stays awake (spinning) for its next job when one is coming: after a forward
