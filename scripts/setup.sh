@@ -23,6 +23,14 @@ if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/lib/chromium/vk_swiftshader_icd.jso
   apt_install chromium libvulkan1
 fi
 
+# backend-webgpu's precision tests run again on lavapipe (scripts/install-lavapipe.sh: Mesa 25's
+# Vulkan driver on the CPU, unpacked into .gl/, nothing installed), whose compiler rewrites float
+# arithmetic as SwiftShader's does not. Unpacked only when missing.
+if [ ! -f .gl/lvp_icd.json ]; then
+  $SUDO bash scripts/install-lavapipe.sh "$PWD/.gl"
+  if [ -n "$SUDO" ]; then $SUDO chown -R "$(id -u):$(id -g)" .gl; fi
+fi
+
 # The bench's PyTorch baseline (the design note's code): Debian's python3-torch, only when asked for.
 if [ "${1:-}" = "--with-pytorch" ] && ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
   apt_install python3-torch

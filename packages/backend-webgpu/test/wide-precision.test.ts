@@ -25,6 +25,12 @@ async function errors(B: number, C: number, options: Partial<DistOptions>) {
 }
 
 describe('wide rows and tall columns keep float32 precision', () => {
+  // scripts/on-lavapipe.mjs runs this file again on lavapipe: it must not fall back to another adapter.
+  const expectedAdapter = process.env.DIST_KD_EXPECT_ADAPTER;
+  it.runIf(expectedAdapter)(`runs on the adapter asked for (${expectedAdapter})`, async () => {
+    expect((await backend.availability()).device).toContain(expectedAdapter);
+  });
+
   // One eps placement here (the official one, the worse in the issue); the script measures both.
   it('2 x 262144 (wide rows), official eps', async () => {
     const { gradient, loss } = await errors(2, 262_144, { epsMode: 'official' });
