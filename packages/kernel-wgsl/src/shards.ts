@@ -16,7 +16,7 @@ import { COLUMN_RECORD_BYTES } from './kernels/index.js';
 
 /** float32 slots of one ColumnRecord (kernels/common.ts). */
 const RECORD_FLOATS = COLUMN_RECORD_BYTES / 4;
-const FIELD = { meanW: 0, meanOffset: 2, sxy: 4, sxx: 5, syy: 6, r: 7, invD: 8, k: 9, degenerate: 10 } as const;
+const FIELD = { meanW: 0, meanOffset: 2, invD: 4, k: 5, r: 6, degenerate: 7, sxy: 8, sxx: 9, syy: 10 } as const;
 
 /**
  * Phase 1: a shard's statistics from its column records, as the column-statistics kernel left them for the
@@ -73,9 +73,15 @@ export function columnRecordsFromStatistics(whole: ShardStatisticsView, options:
     const [meanWStudent, offsetStudent] = split(columns.meanStudent[j]);
     const [meanWTeacher, offsetTeacher] = split(columns.meanTeacher[j]);
     const at = j * RECORD_FLOATS;
-    records.set([meanWStudent, meanWTeacher, offsetStudent, offsetTeacher], at + FIELD.meanW);
-    records.set([columns.coMoment[j], columns.squaresStudent[j], columns.squaresTeacher[j]], at + FIELD.sxy);
-    records.set([r[j], u[j], v[j], 0], at + FIELD.r);
+    records.set([meanWStudent, meanWTeacher], at + FIELD.meanW);
+    records.set([offsetStudent, offsetTeacher], at + FIELD.meanOffset);
+    records[at + FIELD.sxy] = columns.coMoment[j];
+    records[at + FIELD.sxx] = columns.squaresStudent[j];
+    records[at + FIELD.syy] = columns.squaresTeacher[j];
+    records[at + FIELD.r] = r[j];
+    records[at + FIELD.invD] = u[j];
+    records[at + FIELD.k] = v[j];
+    records[at + FIELD.degenerate] = 0;
   }
   return { records, terms };
 }

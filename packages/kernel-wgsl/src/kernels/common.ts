@@ -100,13 +100,14 @@ struct ColumnRecord {
   // the mean by its range.
   meanW: vec2f,
   meanOffset: vec2f,
+  // What the gradient reads next to the mean, so that it loads a column as two vec4s (gradient.ts).
+  invD: f32,
+  k: f32,
+  r: f32,
+  degenerate: f32,
   sxy: f32,
   sxx: f32,
   syy: f32,
-  r: f32,
-  invD: f32,
-  k: f32,
-  degenerate: f32,
   pad: f32,
 }
 
@@ -162,7 +163,18 @@ fn runningTotal(running: RunningSum) -> vec4f {
   return running.sum - running.carry;
 }
 
-// The same for one value (WGSL has no generic functions).
+// The same for two values and for one (WGSL has no generic functions).
+struct RunningPair {
+  sum: vec2f,
+  carry: vec2f,
+}
+
+fn accumulatePair(running: RunningPair, value: vec2f) -> RunningPair {
+  let corrected = value - running.carry;
+  let sum = bitcast<vec2f>(bitcast<vec2u>(running.sum + corrected) | vec2u(params.opaqueZero));
+  return RunningPair(sum, (sum - running.sum) - corrected);
+}
+
 struct RunningScalar {
   sum: f32,
   carry: f32,

@@ -1,4 +1,4 @@
-import { commonWgsl, type KernelShape } from './common.js';
+import { COLUMN_RECORD_BYTES, commonWgsl, type KernelShape } from './common.js';
 
 /**
  * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
@@ -12,16 +12,21 @@ ${commonWgsl(shape)}
 @group(0) @binding(1) var<storage, read> wStudent: array<f32>;
 @group(0) @binding(2) var<storage, read> wTeacher: array<f32>;
 @group(0) @binding(3) var<storage, read> rows: array<RowRecord>;
-@group(0) @binding(4) var<storage, read> columns: array<ColumnRecord>;
+// The column records (ColumnRecord) as vec4s: on CPU emulations each load is a bounds-checked
+// access, and this kernel reads a column's record once per element, so it takes the six fields it
+// needs in two vector loads (the record's first eight floats) rather than six field loads.
+@group(0) @binding(4) var<storage, read> columnVectors: array<vec4f>;
+const COLUMN_RECORD_VECTORS: u32 = ${COLUMN_RECORD_BYTES / 16}u;
 @group(0) @binding(5) var<storage, read_write> gradient: array<f32>;
 
 fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
   let w = vec2f(wStudent[index], wTeacher[index]);
   let rowCentred = w - row.centre;
-  // Field loads, not a copy of the whole record: this runs once per element.
-  let columnCentred = (w - columns[column].meanW) + (row.offset - columns[column].meanOffset);
+  let mean = columnVectors[COLUMN_RECORD_VECTORS * column];               // meanW, meanOffset
+  let coefficients = columnVectors[COLUMN_RECORD_VECTORS * column + 1u];  // invD, k, r, degenerate
+  let columnCentred = (w - mean.xy) + (row.offset - mean.zw);
   let rowTerm = rowCentred.y * row.invD - row.k * rowCentred.x;
-  let columnTerm = columnCentred.y * columns[column].invD - columns[column].k * columnCentred.x;
+  let columnTerm = columnCentred.y * coefficients.x - coefficients.y * columnCentred.x;
   return -params.rowWeight * rowTerm - params.columnWeight * columnTerm;
 }
 

@@ -147,19 +147,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // lavapipe, where one invocation walks a row, the two cost about the same).
   // One loop per activation, the activation in the loop's condition: CPU emulations run both sides
   // of a branch inside a loop, but skip a loop that no invocation enters.
-  var sums = RunningSum(vec4f(0.0), vec4f(0.0));
+  // S is not summed apart: v = e in a peaked row, v = e - 1 in a near-uniform one, so S = sum v + C
+  // there (C is exact, and sum v is small next to it). On CPU emulations each vector component of
+  // a compensated sum costs as much as a whole scalar one.
+  var sums = RunningPair(vec2f(0.0), vec2f(0.0));
   for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
-    let e = exp(y);
-    sums = accumulate(sums, vec4f(e, softmaxValue(y, e, nearUniform)));
+    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));
   }
   for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
     let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
-    sums = accumulate(sums, vec4f(0.0, 0.0, sigmoidValues(z, sigmoidOffset)));
+    sums = accumulatePair(sums, sigmoidValues(z, sigmoidOffset));
   }
-  let totals = rowSum(lid, runningTotal(sums));
-  let S = select(totals.xy, vec2f(1.0), sigmoidRows);
-  let pivot = totals.zw / f32(C);
+  let sumV = rowSum(lid, vec4f(sums.sum - sums.carry, 0.0, 0.0)).xy;
+  let S = select(sumV + select(vec2f(0.0), vec2f(f32(C)), nearUniform), vec2f(1.0), sigmoidRows);
+  let pivot = sumV / f32(C);
 
   // Pass 3: d = (v - pivot) / S, centred up to a small residual r = mean(d); the row's sums as
   // the corrected two-pass formulas sum(d_x d_y) - C r_x r_y (no cancellation: r is tiny next to d).
