@@ -42,6 +42,8 @@ export function cases(): Case[] {
     make('near-uniform rows (logits ~1e-4, tau 6)', 8, 50, 1e-4),
     make('one sample (B = 1)', 1, 9, 3),
     make('one class (C = 1)', 5, 1, 3),
+    // 12 bytes: less than a buffer the WGSL kernels bind as vec4s (kernel-wgsl's forEachInRow).
+    make('three values (1x3)', 1, 3, 3),
     make('one sample, official eps', 1, 6, 3, { epsMode: 'official' }),
     peaked,
   ];

@@ -8,7 +8,15 @@
 import { epsPlacement, termWeights, type DistOptions } from '@dist-kd/core';
 import type { ChunkPlan } from './chunk-plan.js';
 import { BufferUsage } from './gpu-constants.js';
-import { ACTIVATION_CODES, COLUMN_RECORD_BYTES, PARAMS_BYTES, ROW_RECORD_BYTES, SCALARS_BYTES, type KernelName } from './kernels/index.js';
+import {
+  ACTIVATION_CODES,
+  COLUMN_RECORD_BYTES,
+  PARAMS_BYTES,
+  ROW_RECORD_BYTES,
+  SCALARS_BYTES,
+  VECTOR_BINDING_MIN_BYTES,
+  type KernelName,
+} from './kernels/index.js';
 import type { DistPipelines } from './pipelines.js';
 
 /** What one `encode` reads and writes besides the workspace's own scratch. */
@@ -148,8 +156,10 @@ export class DistWorkspace {
   private record(encoder: GPUCommandEncoder, options: DistOptions, io: DistIo, stages: Stages): void {
     this.writeParams(options, stages);
     const split = this.plan.chunks.length > 1;
+    // Inputs smaller than a vec4 binding (forEachInRow) are copied into the workspace's own buffers too.
+    const copied = split || (io.inputs !== undefined && io.inputs.student.size < VECTOR_BINDING_MIN_BYTES);
     const C = this.plan.classes;
-    if (io.inputs && split) {
+    if (io.inputs && copied) {
       const own = this.inputBuffers();
       this.plan.chunks.forEach((chunk, index) => {
         const bytes = chunk.rows * C * 4;
@@ -157,7 +167,7 @@ export class DistWorkspace {
         encoder.copyBufferToBuffer(io.inputs!.teacher, chunk.rowStart * C * 4, own[index].teacher, 0, bytes);
       });
     }
-    const inputsOf = (index: number) => (io.inputs && !split ? io.inputs : this.inputBuffers()[index]);
+    const inputsOf = (index: number) => (io.inputs && !copied ? io.inputs : this.inputBuffers()[index]);
     const gradientOf = (index: number) =>
       typeof io.gradient === 'object' && !split ? io.gradient : this.gradientBuffers()[index];
 
@@ -200,7 +210,7 @@ export class DistWorkspace {
   }
 
   private buffer(label: string, size: number, usage: number): GPUBuffer {
-    const buffer = this.device.createBuffer({ label: `dist-kd ${label}`, size: Math.max(size, 4), usage });
+    const buffer = this.device.createBuffer({ label: `dist-kd ${label}`, size: Math.max(size, VECTOR_BINDING_MIN_BYTES), usage });
     this.owned.push(buffer);
     return buffer;
   }
@@ -217,7 +227,9 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [inputs.student, inputs.teacher];
     if (!sameBuffers(chunk.rowGroup?.key, key)) {
-      const group = this.bindGroup('rowActivation', `rowActivation ${index}`, chunk.params, [...key, chunk.wStudent, chunk.wTeacher, chunk.rows]);
+      // The logits twice: as f32s and as vec4s (forEachInRow).
+      const buffers = [...key, chunk.wStudent, chunk.wTeacher, chunk.rows, ...key];
+      const group = this.bindGroup('rowActivation', `rowActivation ${index}`, chunk.params, buffers);
       chunk.rowGroup = { key, group };
     }
     return chunk.rowGroup!.group;
@@ -227,7 +239,7 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [gradient];
     if (!sameBuffers(chunk.gradientGroup?.key, key)) {
-      const buffers = [chunk.wStudent, chunk.wTeacher, chunk.rows, this.columns, gradient];
+      const buffers = [chunk.wStudent, chunk.wTeacher, chunk.rows, this.columns, gradient, chunk.wStudent, chunk.wTeacher];
       chunk.gradientGroup = { key, group: this.bindGroup('gradient', `gradient ${index}`, chunk.params, buffers) };
     }
     return chunk.gradientGroup!.group;

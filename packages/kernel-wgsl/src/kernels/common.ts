@@ -217,6 +217,57 @@ fn columnOf(wid: vec3u, lid: u32) -> u32 {
 }
 `;
 
+/** One array a row loop reads: `name` is the element's value in the loop body. */
+export interface RowLoad {
+  readonly name: string;
+  /** The array<f32> binding. */
+  readonly scalars: string;
+  /** The same buffer bound as array<vec4f> (bindings that may use it: see forEachInRow). */
+  readonly vectors: string;
+}
+
+/**
+ * WGSL that runs \`body\` for each element of the invocation's share of its row (RowSlot), in
+ * column order for each invocation, while \`condition\` holds; \`body\` sees \`j\` (the column),
+ * \`index\` (the element's index) and each load's value under its name.
+ *
+ * The row's aligned middle is read as vec4s (from the same buffer bound as array<vec4f>), its
+ * unaligned ends one value at a time; the ROW_LANES invocations of a row take its quads in turn.
+ * With one invocation per row (CPU emulations) the lanes of the emulation's SIMD registers are rows
+ * C floats apart, so every load is a gather with a bounds check, and a vec4 brings four values per
+ * gather; on hardware GPUs adjacent invocations read adjacent 16-byte words. Binding a buffer as
+ * array<vec4f> needs at least VECTOR_BINDING_MIN_BYTES; the vec4 reads never pass the row's end,
+ * so no padding is needed.
+ */
+export function forEachInRow(condition: string, loads: readonly RowLoad[], body: string): string {
+  const element = (column: string, value: (load: RowLoad) => string) => /* wgsl */ `{
+      let j = ${column};
+      let index = slot.base + j;
+${loads.map((load) => `      let ${load.name} = ${value(load)};`).join('\n')}
+      ${body}
+    }`;
+  const scalarLoop = (from: string, to: string) => /* wgsl */ `
+  for (var column = ${from} + slot.lane; ${condition} && column < ${to}; column = column + ROW_LANES) ${element('column', (load) => `${load.scalars}[slot.base + column]`)}`;
+  const quadElements = ['x', 'y', 'z', 'w']
+    .map((lane, k) => element(`quadStart + ${k}u`, (load) => `${load.name}4.${lane}`))
+    .join('\n    ');
+  return /* wgsl */ `{
+  // Columns before the row's first 16-byte boundary, then whole vec4s, then the rest.
+  let head = min((4u - slot.base % 4u) % 4u, params.classes);
+  let quadsEnd = head + (params.classes - head) / 4u * 4u;
+  ${scalarLoop('0u', 'head')}
+  for (var quadStart = head + 4u * slot.lane; ${condition} && quadStart < quadsEnd; quadStart = quadStart + 4u * ROW_LANES) {
+    let quad = (slot.base + quadStart) / 4u;
+${loads.map((load) => `    let ${load.name}4 = ${load.vectors}[quad];`).join('\n')}
+    ${quadElements}
+  }
+  ${scalarLoop('quadsEnd', 'params.classes')}
+}`;
+}
+
+/** The smallest buffer the kernels bind as array<vec4f> (see forEachInRow). */
+export const VECTOR_BINDING_MIN_BYTES = 16;
+
 /**
  * A fixed-shape tree reduction over each aligned segment of `lanes` invocations: the same input
  * gives the same bits on every run (no atomics). Every invocation of the workgroup must call it.

@@ -1,4 +1,7 @@
-import { COLUMN_RECORD_BYTES, commonWgsl, type KernelShape } from './common.js';
+import { COLUMN_RECORD_BYTES, commonWgsl, forEachInRow, type KernelShape, type RowLoad } from './common.js';
+
+const STUDENT: RowLoad = { name: 'ws', scalars: 'wStudent', vectors: 'wStudentVectors' };
+const BOTH: readonly RowLoad[] = [STUDENT, { name: 'wt', scalars: 'wTeacher', vectors: 'wTeacherVectors' }];
 
 /**
  * One workgroup per row of a chunk: dloss/dp from the row and column coefficients,
@@ -18,9 +21,11 @@ ${commonWgsl(shape)}
 @group(0) @binding(4) var<storage, read> columnVectors: array<vec4f>;
 const COLUMN_RECORD_VECTORS: u32 = ${COLUMN_RECORD_BYTES / 16}u;
 @group(0) @binding(5) var<storage, read_write> gradient: array<f32>;
+// w again, as vec4s (forEachInRow).
+@group(0) @binding(6) var<storage, read> wStudentVectors: array<vec4f>;
+@group(0) @binding(7) var<storage, read> wTeacherVectors: array<vec4f>;
 
-fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
-  let w = vec2f(wStudent[index], wTeacher[index]);
+fn dLossDp(row: RowRecord, w: vec2f, column: u32) -> f32 {
   let rowCentred = w - row.centre;
   let mean = columnVectors[COLUMN_RECORD_VECTORS * column];               // meanW, meanOffset
   let coefficients = columnVectors[COLUMN_RECORD_VECTORS * column + 1u];  // invD, k, r, degenerate
@@ -33,7 +38,6 @@ fn dLossDp(row: RowRecord, index: u32, column: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = rowSlot(wid, lid);
-  let C = params.classes;
   var row: RowRecord;
   if (slot.inRange) {
     row = rows[slot.row];
@@ -47,23 +51,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // and the row's sum of p * G.
   // (One loop per activation, as in row-activation: CPU emulations skip a loop no invocation enters.)
   var dot = RunningScalar(0.0, 0.0);
-  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let g = dLossDp(row, slot.base + j, j);
-    gradient[slot.base + j] = g;
-    dot = accumulateScalar(dot, (wStudent[slot.base + j] + row.offset.x) * g);
-  }
-  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let w = wStudent[slot.base + j];
-    // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
-    // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
-    gradient[slot.base + j] = (row.offset.x + w) * ((1.0 - row.offset.x) - w) * dLossDp(row, slot.base + j, j) * invTau;
-  }
+  ${forEachInRow('!sigmoidRows && slot.inRange', BOTH, /* wgsl */ `
+    let g = dLossDp(row, vec2f(ws, wt), j);
+    gradient[index] = g;
+    dot = accumulateScalar(dot, (ws + row.offset.x) * g);`)}
+  // p (1 - p) = (offset + w) ((1 - offset) - w): (1/2 + w)(1/2 - w) for values kept as p - 1/2,
+  // p (-w) for those kept as p - 1, p (1 - p) for those kept as p: 1 - p never cancels.
+  ${forEachInRow('sigmoidRows && slot.inRange', BOTH, /* wgsl */ `
+    gradient[index] = (row.offset.x + ws) * ((1.0 - row.offset.x) - ws) * dLossDp(row, vec2f(ws, wt), j) * invTau;`)}
   let pG = rowSum(lid, vec4f(dot.sum - dot.carry, 0.0, 0.0, 0.0)).x;
 
   // Pass 2: the softmax backward. Each invocation rereads only what it wrote itself.
-  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let p = wStudent[slot.base + j] + row.offset.x;
-    gradient[slot.base + j] = p * (gradient[slot.base + j] - pG) * invTau;
-  }
+  ${forEachInRow('!sigmoidRows && slot.inRange', [STUDENT], /* wgsl */ `
+    gradient[index] = (ws + row.offset.x) * (gradient[index] - pG) * invTau;`)}
 }
 `;

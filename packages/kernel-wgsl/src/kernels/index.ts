@@ -23,6 +23,7 @@ export {
   ROW_RECORD_BYTES,
   SCALARS_BYTES,
   TERMS_OFFSET_BYTES,
+  VECTOR_BINDING_MIN_BYTES,
   type KernelShape,
 } from './common.js';
 export { DIST_FLAGS } from './loss-reduce.js';

@@ -1,4 +1,9 @@
-import { commonWgsl, type KernelShape } from './common.js';
+import { commonWgsl, forEachInRow, type KernelShape, type RowLoad } from './common.js';
+
+const LOGITS: readonly RowLoad[] = [
+  { name: 's', scalars: 'student', vectors: 'studentVectors' },
+  { name: 't', scalars: 'teacher', vectors: 'teacherVectors' },
+];
 
 /**
  * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
@@ -25,6 +30,9 @@ ${commonWgsl(shape)}
 @group(0) @binding(3) var<storage, read_write> wStudent: array<f32>;
 @group(0) @binding(4) var<storage, read_write> wTeacher: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;
+// The logits again, as vec4s (forEachInRow).
+@group(0) @binding(6) var<storage, read> studentVectors: array<vec4f>;
+@group(0) @binding(7) var<storage, read> teacherVectors: array<vec4f>;
 
 // Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
 const NEAR_UNIFORM_Y: f32 = -0.5;
@@ -117,15 +125,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // overflows once divided by tau (core's logitLimit: hosts that defer their value check rely on it).
   var extremes = vec4f(-3.0e38);
   var nonFinite = 0.0;
-  for (var j = slot.lane; slot.inRange && j < C; j = j + ROW_LANES) {
-    let s = student[slot.base + j];
-    let t = teacher[slot.base + j];
+  ${forEachInRow('slot.inRange', LOGITS, /* wgsl */ `
     if (isNonFinite(s * invTau) || isNonFinite(t * invTau)) {
       nonFinite = 1.0;
     } else {
       extremes = max(extremes, vec4f(s, t, -s, -t));
-    }
-  }
+    }`)}
   let found = rowMax(lid, extremes);
   let flagged = rowMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
   let maxS = found.x;
@@ -151,14 +156,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // there (C is exact, and sum v is small next to it). On CPU emulations each vector component of
   // a compensated sum costs as much as a whole scalar one.
   var sums = RunningPair(vec2f(0.0), vec2f(0.0));
-  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
-    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));
-  }
-  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
-    sums = accumulatePair(sums, sigmoidValues(z, sigmoidOffset));
-  }
+  ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
+    let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
+    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));`)}
+  ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
+    sums = accumulatePair(sums, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset));`)}
   let sumV = rowSum(lid, vec4f(sums.sum - sums.carry, 0.0, 0.0)).xy;
   let S = select(sumV + select(vec2f(0.0), vec2f(f32(C)), nearUniform), vec2f(1.0), sigmoidRows);
   let pivot = sumV / f32(C);
@@ -169,14 +171,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
   var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningScalar(0.0, 0.0));
   let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
-  for (var j = slot.lane; !sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let y = (vec2f(student[slot.base + j], teacher[slot.base + j]) - vec2f(maxS, maxT)) * invTau;
-    centred = withCentred(centred, slot.base + j, softmaxValue(y, exp(y), nearUniform), shares);
-  }
-  for (var j = slot.lane; sigmoidRows && slot.inRange && j < C; j = j + ROW_LANES) {
-    let z = vec2f(student[slot.base + j], teacher[slot.base + j]) * invTau;
-    centred = withCentred(centred, slot.base + j, sigmoidValues(z, sigmoidOffset), shares);
-  }
+  ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
+    let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
+    centred = withCentred(centred, index, softmaxValue(y, exp(y), nearUniform), shares);`)}
+  ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
+    centred = withCentred(centred, index, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset), shares);`)}
   let rowSums = rowSum(lid, runningTotal(centred.products));
   let teacherMoment = rowSum(lid, vec4f(centred.teacherMoment.sum - centred.teacherMoment.carry, 0.0, 0.0, 0.0)).x;
   let residual = vec2f(rowSums.w, teacherMoment) / f32(C);
