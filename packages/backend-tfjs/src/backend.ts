@@ -31,6 +31,7 @@ import {
   type MemoryModel,
 } from '@dist-kd/core';
 import { tfjsShards } from './backend-shards.js';
+import { hostLogits } from './host-logits.js';
 import { distPass, runsDistKernel, type DistImplementation } from './dist-pass.js';
 import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
 import { distKernelConfig } from './kernels/register-all.js';
@@ -233,12 +234,14 @@ async function readGradient(gradient: tf.Tensor, input: DistInput): Promise<Floa
 }
 
 async function run(input: DistInput, compute: Compute): Promise<DistResult> {
-  const shape: [number, number] = [input.batch, input.classes];
-  const tensors = tf.tidy(() => {
-    const student = tf.tensor2d(toFloat32(input.student), shape);
-    const teacher = tf.tensor2d(toFloat32(input.teacher), shape);
-    return callTensors(compute, student, teacher, input.options, input.gradient);
-  });
+  const logits = hostLogits(toFloat32(input.student), toFloat32(input.teacher), [input.batch, input.classes]);
+  let tensors: CallTensors;
+  try {
+    tensors = callTensors(compute, logits.student, logits.teacher, input.options, input.gradient);
+  } catch (error) {
+    logits.dispose();
+    throw error;
+  }
   try {
     // Both reads start at once: on a GPU backend they then wait for the device once, not twice.
     const termsRead = readTerms(tensors.scalars, input);
@@ -251,6 +254,7 @@ async function run(input: DistInput, compute: Compute): Promise<DistResult> {
   } finally {
     tensors.scalars.dispose();
     tensors.gradient?.dispose();
+    logits.dispose();
   }
 }
 

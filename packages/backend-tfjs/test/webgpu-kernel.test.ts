@@ -165,6 +165,36 @@ describe('DistKdDist on tfjs webgpu', GPU_TEST, () => {
   });
 });
 
+describe('host arrays on tfjs webgpu (DistBackend compute)', GPU_TEST, () => {
+  it('go in by writeBuffer, and overlapping calls of one size each get their own result', async () => {
+    const [B, C] = [24, 40];
+    const backend = createBackend({ variant: 'webgpu' });
+    await backend.compute({ student: randomLogits(B, C, 1), teacher: randomLogits(B, C, 2), shape: [B, C] }); // starts tfjs
+    const queue = (tf.backend() as unknown as { device: GPUDevice }).device.queue;
+    const writeBuffer = queue.writeBuffer;
+    let logitWrites = 0;
+    queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, ...rest: unknown[]) {
+      if (buffer.label === 'dist-kd host logits') logitWrites++;
+      return (writeBuffer as (...args: unknown[]) => undefined).call(this, buffer, ...rest);
+    } as GPUQueue['writeBuffer'];
+    try {
+      const tensors = tf.memory().numTensors;
+      const requests = [0, 1, 2, 3].map((k) => ({ student: randomLogits(B, C, 10 + k), teacher: randomLogits(B, C, 20 + k), shape: [B, C] as [number, number] }));
+      const results = await Promise.all(requests.map((request) => backend.compute({ ...request, gradient: true })));
+      results.forEach((result, k) => {
+        const expected = referenceDist({ ...requests[k], options: resolveOptions({}), gradient: true });
+        expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-4 * Math.max(1, expected.loss));
+        expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(1e-3);
+      });
+      expect(logitWrites).toBe(2 * requests.length);
+      expect(tf.memory().numTensors).toBe(tensors);
+    } finally {
+      queue.writeBuffer = writeBuffer;
+      await backend.dispose();
+    }
+  });
+});
+
 describe('bad input on tfjs webgpu: the loss is NaN on the GPU, and reading it throws the typed error', GPU_TEST, () => {
   const [B, C] = [4, 6];
   const good = () => tf.tensor2d(randomLogits(B, C, 1), [B, C]);
