@@ -2,8 +2,9 @@
  * The logit tensors of one DistBackend call made from host arrays.
  *
  * On tfjs-webgpu, `tf.tensor2d` uploads each tensor through a staging buffer that tfjs creates
- * mapped for that one upload: on lavapipe at 1024x1000, two such uploads took as long as a
- * quarter of the whole DIST call (`node scripts/upload-profile.mjs`). Here the values go through
+ * mapped for that one upload: on lavapipe at 1024x1000, two such uploads took 7.3 ms of a 29 ms
+ * DistBackend call, and writeBuffer 1.3 ms (`scripts/upload-profile.mjs`, its output in
+ * docs/bench/session9/upload-profile-lavapipe.jsonl). Here the values go through
  * `queue.writeBuffer` into buffers kept for the next call of the same size, wrapped as tensors
  * without a copy (`zeroCopy`: tfjs then leaves the buffers to their owner). Other tfjs backends
  * take the arrays as they are.
