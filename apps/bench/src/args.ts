@@ -69,7 +69,7 @@ Options:
                        (the default run times forward+backward only, what training calls)
   --browser            run the bench page in headless Chromium (/usr/bin/chromium, or CHROMIUM_PATH):
                        the browser's backends (webgpu, tfjs-webgpu, tfjs-webgl, tfjs-wasm, ...) next to
-                       their baselines; same reports (not with --resident)
+                       their baselines; same reports (with --resident too)
   --quick              shorter timing (100 ms and 5 samples per case, 500 ms call limit)
   --resident           keep the logits where each backend computes (DistBackend.bind) and leave the
                        gradient there: the loss as a training loop sees it, without host transfers;
@@ -124,7 +124,6 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new BenchUsageError(`unknown command "${command}"; the commands are run (the default) and compare\n\n${USAGE}`);
   }
   if (rest.length > 0) throw new BenchUsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
-  if (values.browser && values.resident) throw new BenchUsageError(`--browser times host arrays only; --resident is for Node runs\n\n${USAGE}`);
   if (values.browser && values.python !== undefined) throw new BenchUsageError('--python has no meaning with --browser: the page has no PyTorch baseline');
   return {
     kind: 'run',

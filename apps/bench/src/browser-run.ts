@@ -22,6 +22,8 @@ export interface PageSettings {
   readonly backends?: readonly string[];
   readonly sizes?: readonly Size[];
   readonly full: boolean;
+  /** Bound logits (`DistBackend.bind`), as `--resident` in Node. */
+  readonly resident: boolean;
   readonly timeMs?: number;
   readonly minSamples?: number;
   readonly maxCallMs?: number;
@@ -35,6 +37,7 @@ export function pageParameters(settings: PageSettings): URLSearchParams {
   if (settings.backends) params.set('backends', settings.backends.join(','));
   if (settings.sizes) params.set('sizes', settings.sizes.map(sizeLabel).join(','));
   if (settings.full) params.set('full', '1');
+  if (settings.resident) params.set('resident', '1');
   if (settings.timeMs !== undefined) params.set('time', String(settings.timeMs));
   if (settings.minSamples !== undefined) params.set('samples', String(settings.minSamples));
   if (settings.maxCallMs !== undefined) params.set('maxcall', String(settings.maxCallMs));

@@ -92,6 +92,7 @@ async function runBrowser(command: RunCommand, io: Io): Promise<BenchReport> {
       ...(command.backends ? { backends: command.backends } : {}),
       ...(command.sizes ? { sizes: command.sizes } : {}),
       full: command.full,
+      resident: command.resident,
       ...(command.timeMs !== undefined ? { timeMs: command.timeMs } : {}),
       ...(command.minSamples !== undefined ? { minSamples: command.minSamples } : {}),
       ...(command.maxCallMs !== undefined ? { maxCallMs: command.maxCallMs } : {}),

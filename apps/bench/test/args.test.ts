@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKENDS, DEFAULT_OUT, fullBackends, parseArgs } from '../src/args.js';
 import { BASELINE_OF } from '../src/baselines.js';
+import { pageParameters } from '../src/browser-run.js';
 import { parseSize } from '../src/sizes.js';
 
 function usageError(argv: string[]): Error & { code?: string } {
@@ -49,9 +50,11 @@ describe('parseArgs', () => {
     // Importing the real packages loads tfjs, which takes seconds on a busy machine.
   }, 60_000);
 
-  it('reads --browser, and refuses it with --resident', () => {
-    expect(parseArgs(['--browser', '--sizes', '64x100'])).toMatchObject({ kind: 'run', browser: true, sizes: [{ batch: 64, classes: 100 }] });
-    expect(usageError(['--browser', '--resident']).message).toMatch(/--browser times host arrays only/);
+  it('reads --browser, with --resident too, and hands both to the page', () => {
+    expect(parseArgs(['--browser', '--sizes', '64x100'])).toMatchObject({ kind: 'run', browser: true, resident: false, sizes: [{ batch: 64, classes: 100 }] });
+    expect(parseArgs(['--browser', '--resident'])).toMatchObject({ kind: 'run', browser: true, resident: true });
+    expect(pageParameters({ full: false, resident: true }).get('resident')).toBe('1');
+    expect(pageParameters({ full: false, resident: false }).has('resident')).toBe(false);
   });
 
   it('reads backends, sizes (sorted by B*C, duplicates dropped), quick, json and numbers', () => {

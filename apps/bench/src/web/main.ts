@@ -3,7 +3,7 @@
  * a browser can have, shows each as measured or unavailable with its reason, the verdicts and a
  * table of the numbers, and offers the report (JSON, format dist-kd-bench/1; Markdown; CSV) for
  * download. The form holds the settings; URL parameters preset it (sizes, backends, time, samples,
- * maxcall, full=1) and autorun=1 starts at once. `pnpm bench --browser` drives it and reads the
+ * maxcall, full=1, resident=1) and autorun=1 starts at once. `pnpm bench --browser` drives it and reads the
  * finished report from `window.__benchReport`.
  */
 import { HEADLINE_SIZES, PAGE_HEADLINE_BACKENDS } from '../baselines.js';
@@ -39,6 +39,7 @@ const element = <T extends HTMLElement>(id: string) => document.getElementById(i
 const backendsInput = element<HTMLInputElement>('backends-input');
 const sizesInput = element<HTMLInputElement>('sizes');
 const fullInput = element<HTMLInputElement>('full');
+const residentInput = element<HTMLInputElement>('resident');
 const timeInput = element<HTMLInputElement>('time');
 const samplesInput = element<HTMLInputElement>('samples');
 const maxCallInput = element<HTMLInputElement>('maxcall');
@@ -56,6 +57,7 @@ const defaults = defaultSettings(true);
 backendsInput.value = params.get('backends') ?? PAGE_HEADLINE_BACKENDS.join(',');
 sizesInput.value = params.get('sizes') ?? HEADLINE_SIZES.map(sizeLabel).join(',');
 fullInput.checked = params.get('full') === '1';
+residentInput.checked = params.get('resident') === '1';
 timeInput.value = params.get('time') ?? String(defaults.time_ms);
 samplesInput.value = params.get('samples') ?? String(defaults.min_samples);
 maxCallInput.value = params.get('maxcall') ?? String(defaults.max_call_ms);
@@ -73,7 +75,8 @@ async function run(): Promise<void> {
   for (const box of [log, charts, verdictList, resultsBox]) box.replaceChildren();
   const subjects: BenchSubject[] = [];
   try {
-    const base = defaultSettings(true, false, fullInput.checked);
+    const resident = residentInput.checked;
+    const base = defaultSettings(true, resident, fullInput.checked);
     const settings = {
       ...base,
       time_ms: positive(timeInput.value, base.time_ms),
@@ -89,7 +92,7 @@ async function run(): Promise<void> {
       // The tfjs backends will then say for themselves why they cannot run.
       appendLog(`tfjs setup failed: ${(error as Error)?.message ?? error}`);
     }
-    for (const name of backendNames) subjects.push(await loadSubject(name, settings.options, { importModule: pageImport }));
+    for (const name of backendNames) subjects.push(await loadSubject(name, settings.options, { importModule: pageImport }, resident));
     const logHooks = progressHooks({ write: appendLog });
     const output = await runBench(subjects, sizes, settings, {
       onBackends: (backends, plan) => {
