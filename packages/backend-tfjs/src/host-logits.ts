@@ -2,15 +2,15 @@
  * The logit tensors of one DistBackend call made from host arrays.
  *
  * On tfjs-webgpu, `tf.tensor2d` uploads each tensor through a staging buffer that tfjs creates
- * mapped for that one upload: on lavapipe at 1024x1000, two such uploads took 7.3 ms of a 29 ms
- * DistBackend call, and writeBuffer 1.3 ms (`scripts/upload-profile.mjs`, its output in
+ * mapped for that one upload: on lavapipe at 1024x1000, two such uploads took 7.3 ms, and two
+ * writeBuffers 1.3 ms (`scripts/upload-profile.mjs`, its output in
  * docs/bench/session9/upload-profile-lavapipe.jsonl). Here the values go through
  * `queue.writeBuffer` into buffers kept for the next call of the same size, wrapped as tensors
  * without a copy (`zeroCopy`: tfjs then leaves the buffers to their owner). Other tfjs backends
  * take the arrays as they are.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BufferUsage } from '@dist-kd/kernel-wgsl';
+import { BufferUsage, writableFloat32 } from '@dist-kd/kernel-wgsl';
 
 export interface HostLogits {
   readonly student: tf.Tensor2D;
@@ -30,17 +30,15 @@ const idle = new WeakMap<GPUDevice, Map<number, GPUBuffer[]>>();
 
 export function hostLogits(student: Float32Array, teacher: Float32Array, shape: [number, number]): HostLogits {
   const backend = tf.backend() as unknown as Partial<WebGpuBackendLike>;
-  // Dawn's Node bindings crash on a view of a SharedArrayBuffer: such arrays take tfjs's own path.
-  const shared = typeof SharedArrayBuffer !== 'undefined' && [student, teacher].some((values) => values.buffer instanceof SharedArrayBuffer);
-  if (tf.getBackend() !== 'webgpu' || !backend.device || shared) {
+  if (tf.getBackend() !== 'webgpu' || !backend.device) {
     const tensors = { student: tf.tensor2d(student, shape), teacher: tf.tensor2d(teacher, shape) };
     return { ...tensors, dispose: () => tf.dispose([tensors.student, tensors.teacher]) };
   }
   const device = backend.device;
   const bytes = student.byteLength;
   const buffers = takeBuffers(device, bytes);
-  device.queue.writeBuffer(buffers[0], 0, student as Float32Array<ArrayBuffer>);
-  device.queue.writeBuffer(buffers[1], 0, teacher as Float32Array<ArrayBuffer>);
+  device.queue.writeBuffer(buffers[0], 0, writableFloat32(student));
+  device.queue.writeBuffer(buffers[1], 0, writableFloat32(teacher));
   const wrap = (buffer: GPUBuffer) => tf.tensor({ buffer, zeroCopy: true }, shape, 'float32') as tf.Tensor2D;
   const tensors = { student: wrap(buffers[0]), teacher: wrap(buffers[1]) };
   let disposed = false;

@@ -166,15 +166,15 @@ describe('DistKdDist on tfjs webgpu', GPU_TEST, () => {
 });
 
 describe('host arrays on tfjs webgpu (DistBackend compute)', GPU_TEST, () => {
-  it('go in by writeBuffer, and overlapping calls of one size each get their own result', async () => {
+  it('go in by writeBuffer into buffers kept per size; overlapping calls each get their own buffers and result', async () => {
     const [B, C] = [24, 40];
     const backend = createBackend({ variant: 'webgpu' });
     await backend.compute({ student: randomLogits(B, C, 1), teacher: randomLogits(B, C, 2), shape: [B, C] }); // starts tfjs
     const queue = (tf.backend() as unknown as { device: GPUDevice }).device.queue;
     const writeBuffer = queue.writeBuffer;
-    let logitWrites = 0;
+    const written: GPUBuffer[] = [];
     queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, ...rest: unknown[]) {
-      if (buffer.label === 'dist-kd host logits') logitWrites++;
+      if (buffer.label === 'dist-kd host logits') written.push(buffer);
       return (writeBuffer as (...args: unknown[]) => undefined).call(this, buffer, ...rest);
     } as GPUQueue['writeBuffer'];
     try {
@@ -186,7 +186,12 @@ describe('host arrays on tfjs webgpu (DistBackend compute)', GPU_TEST, () => {
         expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-4 * Math.max(1, expected.loss));
         expect(relativeError(result.gradient!, expected.gradient!)).toBeLessThan(1e-3);
       });
-      expect(logitWrites).toBe(2 * requests.length);
+      // Two writes per call, each overlapping call into buffers of its own.
+      expect(written).toHaveLength(2 * requests.length);
+      expect(new Set(written).size).toBe(2 * requests.length);
+      // The next call of this size reuses a pair the others left.
+      await backend.compute({ ...requests[0], gradient: true });
+      expect(written.slice(0, -2)).toEqual(expect.arrayContaining(written.slice(-2)));
       expect(tf.memory().numTensors).toBe(tensors);
     } finally {
       queue.writeBuffer = writeBuffer;

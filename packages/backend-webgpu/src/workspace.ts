@@ -8,6 +8,7 @@ import {
   type ChunkPlan,
   type DistIo,
   type MergedColumns,
+  writableFloat32,
 } from '@dist-kd/kernel-wgsl';
 import type { DeviceContext } from './device-context.js';
 
@@ -73,7 +74,7 @@ export class Workspace {
    */
   async load(source: InputSource & { kind: 'host' }): Promise<void> {
     await this.submitAndMap(() => {
-      this.kernels.writeInputs(asFloat32(source.student), asFloat32(source.teacher));
+      this.kernels.writeInputs(writableFloat32(source.student), writableFloat32(source.teacher));
       return [];
     });
   }
@@ -149,7 +150,7 @@ export class Workspace {
 
   /** Host logits are written now (into the workspace's input buffers); GPU ones are bound where they are. */
   private inputsOf(source: InputSource | undefined): DistIo['inputs'] {
-    if (source?.kind === 'host') this.kernels.writeInputs(asFloat32(source.student), asFloat32(source.teacher));
+    if (source?.kind === 'host') this.kernels.writeInputs(writableFloat32(source.student), writableFloat32(source.teacher));
     return source?.kind === 'gpu' ? { student: source.student, teacher: source.teacher } : undefined;
   }
 
@@ -200,10 +201,4 @@ export class Workspace {
     this.kernels.encodeGradientCopy(encoder, this.gradientStaging, SCALARS_BYTES);
     return this.gradientStaging;
   }
-}
-
-function asFloat32(values: Float32Array | Float64Array): Float32Array<ArrayBuffer> {
-  // Dawn's Node bindings crash the process (SIGSEGV) on a view of a SharedArrayBuffer: copy those.
-  const shared = typeof SharedArrayBuffer !== 'undefined' && values.buffer instanceof SharedArrayBuffer;
-  return (values instanceof Float32Array && !shared ? values : Float32Array.from(values)) as Float32Array<ArrayBuffer>;
 }

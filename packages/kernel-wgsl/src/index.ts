@@ -22,3 +22,4 @@ export { compileDistPipelines, distPipelines, type DistPipelines } from './pipel
 export { DistWorkspace, type DistIo } from './workspace.js';
 export { columnRecordsFromStatistics, statisticsFromColumnRecords, type MergedColumns } from './shards.js';
 export { BufferUsage, MapMode } from './gpu-constants.js';
+export { writableFloat32 } from './host-values.js';
