@@ -37,6 +37,7 @@ import { DIST_KERNEL_NAME } from './kernels/dist-kernel.js';
 import { distKernelConfig } from './kernels/register-all.js';
 import { cpuDistKernel, wasmDistKernel } from './simd/tfjs-kernel.js';
 import { degenerate } from './tensor-checks.js';
+import { readPackedTexture } from './webgl/host-textures.js';
 import { activate, startPlatform, TFJS_PLATFORMS, type ReadyPlatform, type TfjsPlatformChoice } from './tfjs-platform.js';
 
 /** Where the SIMD kernel would serve, so that forcing tfjs ops makes a different variant. */
@@ -228,8 +229,8 @@ async function readTerms(scalars: tf.Tensor, input: DistInput): Promise<DistTerm
 
 /** The gradient in the array type `DistResult.gradient` promises for this input. */
 async function readGradient(gradient: tf.Tensor, input: DistInput): Promise<Float32Array | Float64Array> {
-  // tfjs hands back a fresh Float32Array: return it as is when the student was float32 too.
-  const values = (await gradient.data()) as Float32Array;
+  // A fresh Float32Array either way: returned as is when the student was float32 too.
+  const values = (await (readPackedTexture(gradient) ?? gradient.data())) as Float32Array;
   return input.student instanceof Float32Array ? values : Float64Array.from(values);
 }
 

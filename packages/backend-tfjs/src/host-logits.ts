@@ -6,11 +6,13 @@
  * writeBuffers 1.3 ms (`scripts/upload-profile.mjs`, its output in
  * docs/bench/session9/upload-profile-lavapipe.jsonl). Here the values go through
  * `queue.writeBuffer` into buffers kept for the next call of the same size, wrapped as tensors
- * without a copy (`zeroCopy`: tfjs then leaves the buffers to their owner). Other tfjs backends
- * take the arrays as they are.
+ * without a copy (`zeroCopy`: tfjs then leaves the buffers to their owner). On tfjs-webgl the
+ * values go straight into packed textures (`webgl/host-textures.ts`). Other tfjs backends take the
+ * arrays as they are.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BufferUsage, writableFloat32 } from '@dist-kd/kernel-wgsl';
+import { packedTextureTensor } from './webgl/host-textures.js';
 
 export interface HostLogits {
   readonly student: tf.Tensor2D;
@@ -31,7 +33,8 @@ const idle = new WeakMap<GPUDevice, Map<number, GPUBuffer[]>>();
 export function hostLogits(student: Float32Array, teacher: Float32Array, shape: [number, number]): HostLogits {
   const backend = tf.backend() as unknown as Partial<WebGpuBackendLike>;
   if (tf.getBackend() !== 'webgpu' || !backend.device) {
-    const tensors = { student: tf.tensor2d(student, shape), teacher: tf.tensor2d(teacher, shape) };
+    const tensor = (values: Float32Array) => packedTextureTensor(values, shape) ?? tf.tensor2d(values, shape);
+    const tensors = { student: tensor(student), teacher: tensor(teacher) };
     return { ...tensors, dispose: () => tf.dispose([tensors.student, tensors.teacher]) };
   }
   const device = backend.device;

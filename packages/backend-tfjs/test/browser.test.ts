@@ -76,6 +76,22 @@ describe.each(['webgl', 'webgpu'] as const)('backend-tfjs on tfjs-%s in headless
   }, 60_000);
 });
 
+describe('host arrays on tfjs-webgl', () => {
+  it('go into packed textures and come back from them value for value, odd edges included; a shape past the plain layout uses tfjs', async () => {
+    // 2 x 20000: tfjs-webgl (texture size 8192 on SwiftShader) lays that out squarish, not plainly.
+    const cases = await call('distHostTransfers', [[1, 3], [3, 5], [2, 2], [7, 1], [256, 1000], [255, 999], [2, 20000]]);
+    for (const c of cases) {
+      expect(c.uploadMismatches, JSON.stringify(c)).toBe(0);
+      expect(c.readMismatches, JSON.stringify(c)).toBe(0);
+      expect(c.gradientMismatches, JSON.stringify(c)).toBe(0);
+      const plain = c.shape[1] <= 16384;
+      expect(c.uploadedDirectly, JSON.stringify(c)).toBe(plain);
+      expect(c.readDirectly, JSON.stringify(c)).toBe(plain);
+      expect(c.gradientReadDirectly, JSON.stringify(c)).toBe(c.shape[1] > 1 ? plain : null);
+    }
+  }, 60_000);
+});
+
 describe('the page', () => {
   it('raised no uncaught error', () => {
     expect(pageErrors).toEqual([]);

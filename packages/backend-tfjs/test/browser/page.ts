@@ -17,6 +17,7 @@ import {
   type TfjsPlatform,
 } from '../../src/index.js';
 import { runsDistKernel } from '../../src/dist-pass.js';
+import { packedTextureTensor, readPackedTexture } from '../../src/webgl/host-textures.js';
 
 export interface ConformanceSummary {
   readonly available: boolean;
@@ -209,13 +210,73 @@ async function bench(platform: TfjsPlatform, sizes: [number, number][], samples:
   return timings;
 }
 
+export interface HostTransferCase {
+  readonly shape: [number, number];
+  /** Whether the values went into a texture directly, and came back from it directly. */
+  readonly uploadedDirectly: boolean;
+  readonly readDirectly: boolean;
+  /** Whether the DIST kernel's gradient (a packed texture tfjs made) came back directly; null with one class. */
+  readonly gradientReadDirectly: boolean | null;
+  /** Values that differ: the upload read by tfjs's `data()`, the direct read, the gradient's direct read against its `data()`. */
+  readonly uploadMismatches: number;
+  readonly readMismatches: number;
+  readonly gradientMismatches: number;
+}
+
+/**
+ * On tfjs-webgl: host arrays written into packed textures (`packedTextureTensor`) and packed
+ * tensors read from theirs (`readPackedTexture`), checked value for value against tfjs's own
+ * transfers: the upload as `data()` reads it, its direct read, and the direct read of the DIST
+ * kernel's gradient against the gradient's `data()`.
+ */
+async function hostTransfers(shapes: [number, number][]): Promise<HostTransferCase[]> {
+  await useTfjsPlatform('webgl');
+  const cases: HostTransferCase[] = [];
+  for (const shape of shapes) {
+    const size = shape[0] * shape[1];
+    const values = Float32Array.from({ length: size }, (_, k) => Math.sin(k * 0.37) * 5 + k * 1e-3);
+    const direct = packedTextureTensor(values, shape);
+    const read = direct && readPackedTexture(direct);
+    const [uploaded, readBack] = direct ? await Promise.all([direct.data(), read ?? direct.data()]) : [values, values];
+    direct?.dispose();
+    let gradientReadDirectly: boolean | null = null;
+    let gradientMismatches = 0;
+    if (shape[1] > 1) {
+      const student = tf.tensor2d(values, shape);
+      const teacher = tf.tensor2d(values.map((v) => Math.cos(v)), shape);
+      const gradient = tf.grad((s: tf.Tensor) => distLoss(teacher, s as tf.Tensor2D))(student);
+      const gradientRead = readPackedTexture(gradient);
+      gradientReadDirectly = gradientRead !== undefined;
+      const [mine, tfjs] = await Promise.all([gradientRead ?? gradient.data(), gradient.data()]);
+      gradientMismatches = countMismatches(mine as Float32Array, tfjs as Float32Array);
+      tf.dispose([student, teacher, gradient]);
+    }
+    cases.push({
+      shape,
+      uploadedDirectly: direct !== undefined,
+      readDirectly: read !== undefined,
+      gradientReadDirectly,
+      uploadMismatches: countMismatches(uploaded as Float32Array, values),
+      readMismatches: countMismatches(readBack as Float32Array, values),
+      gradientMismatches,
+    });
+  }
+  return cases;
+}
+
+function countMismatches(actual: Float32Array, expected: Float32Array): number {
+  if (actual.length !== expected.length) return Math.max(actual.length, expected.length);
+  return expected.reduce((count, value, k) => count + (Object.is(actual[k], value) ? 0 : 1), 0);
+}
+
 /** What the page offers `page.evaluate`. */
 export interface PageApi {
   distConformance: typeof conformance;
   distTrain: typeof train;
   distBadInput: typeof badInput;
   distBench: typeof bench;
+  distHostTransfers: typeof hostTransfers;
 }
 
-Object.assign(window, { distConformance: conformance, distTrain: train, distBadInput: badInput, distBench: bench } satisfies PageApi);
+Object.assign(window, { distConformance: conformance, distTrain: train, distBadInput: badInput, distBench: bench, distHostTransfers: hostTransfers } satisfies PageApi);
 document.title = 'ready';
