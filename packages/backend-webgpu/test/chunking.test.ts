@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { planChunks } from '@dist-kd/kernel-wgsl';
+import { COLUMN_WIDTH, planChunks } from '@dist-kd/kernel-wgsl';
 import { createBackend } from '../src/index.js';
 import { expectMatchesReference, logits } from './helpers.js';
 
@@ -9,7 +9,8 @@ describe('planChunks', () => {
   it('keeps everything in one chunk when it fits', () => {
     const plan = planChunks(1024, 1000, { ...bounds, maxBindingBytes: 128 << 20 });
     expect(plan.chunks).toEqual([{ rowStart: 0, rows: 1024, isLast: true }]);
-    expect(plan.columnGrid).toEqual({ x: 32, y: 1 });
+    // 32 invocations of COLUMN_WIDTH (4) columns per workgroup.
+    expect(plan.columnGrid).toEqual({ x: 8, y: 1 });
   });
 
   it('splits by whole rows so that each chunk fits one binding', () => {
@@ -25,7 +26,7 @@ describe('planChunks', () => {
     expect(plan.chunks.reduce((n, c) => n + c.rows, 0)).toBe(200_000);
     const wide = planChunks(2, 3_000_000, { ...bounds, maxBindingBytes: 1 << 30 });
     expect(wide.columnGrid.x).toBeLessThanOrEqual(65535);
-    expect(wide.columnGrid.x * wide.columnGrid.y * 32).toBeGreaterThanOrEqual(3_000_000);
+    expect(wide.columnGrid.x * wide.columnGrid.y * 32 * COLUMN_WIDTH).toBeGreaterThanOrEqual(3_000_000);
   });
 
   it('refuses, with the numbers, a C whose column records cannot fit one binding', () => {

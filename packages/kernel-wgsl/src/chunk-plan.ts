@@ -1,12 +1,12 @@
 import { BackendRuntimeError } from '@dist-kd/core';
-import { COLUMN_RECORD_BYTES, ROW_RECORD_BYTES, type KernelShape } from './kernels/index.js';
+import { COLUMN_RECORD_BYTES, COLUMN_WIDTH, ROW_RECORD_BYTES, type KernelShape } from './kernels/index.js';
 
 export interface DeviceBounds {
   /** Largest storage buffer binding, in bytes (the device's limit or a smaller test override). */
   readonly maxBindingBytes: number;
   /** Largest workgroup count along one dispatch dimension. */
   readonly maxWorkgroupsPerDimension: number;
-  /** Columns per workgroup of the column-statistics kernel. */
+  /** Column invocations side by side per workgroup of the column-statistics kernel (COLUMN_WIDTH columns each). */
   readonly columnTile: number;
   /** Rows per workgroup of the per-row kernels. */
   readonly rowsPerGroup: number;
@@ -68,7 +68,7 @@ export function planChunks(batch: number, classes: number, bounds: DeviceBounds)
     classes,
     chunks,
     rowGrid: (rows) => grid(Math.ceil(rows / rowsPerGroup)),
-    columnGrid: grid(Math.ceil(classes / columnTile)),
+    columnGrid: grid(Math.ceil(classes / (columnTile * COLUMN_WIDTH))),
   };
 }
 

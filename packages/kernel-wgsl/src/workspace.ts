@@ -103,7 +103,8 @@ export class DistWorkspace {
         wStudent,
         wTeacher,
         rows,
-        columnStatistics: bind('columnStatistics', [wStudent, wTeacher, rows, this.columns, this.shiftedMeans]),
+        // w twice: as f32s and as vec4s.
+        columnStatistics: bind('columnStatistics', [wStudent, wTeacher, rows, this.columns, this.shiftedMeans, wStudent, wTeacher]),
         lossReduce: bind('lossReduce', [rows, this.columns, this.scalars]),
       };
     });

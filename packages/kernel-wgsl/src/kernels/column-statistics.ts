@@ -20,8 +20,12 @@ import { commonWgsl, type KernelShape } from './common.js';
  * S = S_a + S_b + delta^2 n_a n_b / n, with no cancellation (every term is >= 0), and the co-moment
  * alike with delta_x delta_y.
  *
- * Each workgroup owns COLUMN_TILE adjacent columns (adjacent invocations read adjacent addresses)
- * and COLUMN_STRANDS strands of rows, merged in a fixed order.
+ * Each invocation walks COLUMN_WIDTH (4) adjacent columns at once, every value a lane of a vec4:
+ * on CPU emulations every load is a bounds-checked gather, and one vec4 load brings the four
+ * columns' values of a row (when C is a multiple of 4, so that rows start on 16-byte words; else
+ * four loads). Each lane does what one column's invocation did, so each column's sums are the same.
+ * A workgroup owns COLUMN_TILE such invocations side by side (adjacent invocations read adjacent
+ * addresses) and COLUMN_STRANDS strands of rows, merged in a fixed order.
  */
 export const columnStatisticsWgsl = (shape: KernelShape): string => /* wgsl */ `
 ${commonWgsl(shape)}
@@ -32,6 +36,9 @@ ${commonWgsl(shape)}
 // Per column, between chunks: the mean of p - K over the rows of the chunks so far (the last chunk
 // folds it into the record's meanW).
 @group(0) @binding(5) var<storage, read_write> shiftedMeans: array<vec2f>;
+// w again, as vec4s.
+@group(0) @binding(6) var<storage, read> wStudentVectors: array<vec4f>;
+@group(0) @binding(7) var<storage, read> wTeacherVectors: array<vec4f>;
 
 // Rows per block: a block's sums cancel by at most this factor (see above), and each block costs
 // one merge, a few divisions.
@@ -59,44 +66,78 @@ fn merged(a: Moments, b: Moments) -> Moments {
   );
 }
 
-// One strand's blocks merged so far, with compensated sums: a strand may have a million rows.
-struct Strand {
-  count: f32,
-  total: RunningSum,   // xy: sum of p - K
-  sums: RunningSum,    // (Sxx, Syy, Sxy, 0)
+// The student's and the teacher's values of the invocation's four columns in one row.
+struct Quad {
+  s: vec4f,
+  t: vec4f,
 }
 
-// Merges a block of count rows into the strand: first is its first value of p - K, sums and
-// products (d_x d_y, d_x^2, d_y^2) the sums over the block of d = (p - K) - first.
-fn withBlock(strand: Strand, count: f32, first: vec2f, sums: vec2f, products: vec3f) -> Strand {
-  let blockMean = first + sums / count;
-  let before = select(blockMean, runningTotal(strand.total).xy / strand.count, strand.count > 0.0);
-  let delta = blockMean - before;
+// One strand's blocks merged so far, per column (a vec4 lane each), with compensated sums: a
+// strand may have a million rows.
+struct Strand {
+  count: f32,
+  totalS: RunningSum,   // sum of p - K
+  totalT: RunningSum,
+  sxx: RunningSum,
+  syy: RunningSum,
+  sxy: RunningSum,
+}
+
+// Merges a block of count rows into the strand: first is its first value of p - K, sums and the
+// products xy, xx, yy the sums over the block of d = (p - K) - first and of d_s d_t, d_s^2, d_t^2.
+fn withBlock(strand: Strand, count: f32, first: Quad, sums: Quad, xy: vec4f, xx: vec4f, yy: vec4f) -> Strand {
+  let blockS = first.s + sums.s / count;
+  let blockT = first.t + sums.t / count;
+  let beforeS = select(blockS, runningTotal(strand.totalS) / strand.count, strand.count > 0.0);
+  let beforeT = select(blockT, runningTotal(strand.totalT) / strand.count, strand.count > 0.0);
+  let deltaS = blockS - beforeS;
+  let deltaT = blockT - beforeT;
   let cross = strand.count * count / (strand.count + count);
-  let squares = products.yz - sums * sums / count + delta * delta * cross;
-  let coMoment = products.x - sums.x * sums.y / count + delta.x * delta.y * cross;
   return Strand(
     strand.count + count,
-    accumulate(strand.total, vec4f(sums + count * first, 0.0, 0.0)),
-    accumulate(strand.sums, vec4f(squares, coMoment, 0.0)),
+    accumulate(strand.totalS, sums.s + count * first.s),
+    accumulate(strand.totalT, sums.t + count * first.t),
+    accumulate(strand.sxx, xx - sums.s * sums.s / count + deltaS * deltaS * cross),
+    accumulate(strand.syy, yy - sums.t * sums.t / count + deltaT * deltaT * cross),
+    accumulate(strand.sxy, xy - sums.s * sums.t / count + deltaS * deltaT * cross),
   );
 }
 
-fn strandMoments(strand: Strand) -> Moments {
-  let sums = runningTotal(strand.sums);
-  let mean = select(vec2f(0.0), runningTotal(strand.total).xy / strand.count, strand.count > 0.0);
-  return Moments(strand.count, mean, sums.xy, sums.z);
+// Column k's (a lane's) moments of the strand.
+fn strandMoments(strand: Strand, k: u32) -> Moments {
+  if (strand.count == 0.0) {
+    return Moments(0.0, vec2f(0.0), vec2f(0.0), 0.0);
+  }
+  let mean = vec2f(runningTotal(strand.totalS)[k], runningTotal(strand.totalT)[k]) / strand.count;
+  return Moments(strand.count, mean, vec2f(runningTotal(strand.sxx)[k], runningTotal(strand.syy)[k]), runningTotal(strand.sxy)[k]);
 }
 
-// The column's shift, as its two parts (RowRecord's w and offset).
+// The four columns' shifts, as their two parts (RowRecord's w and offset).
 struct Shift {
-  w: vec2f,
-  offset: vec2f,
+  w: Quad,
+  offset: Quad,
 }
 
-fn shifted(i: u32, column: u32, shift: Shift) -> vec2f {
-  let index = i * params.classes + column;
-  return (vec2f(wStudent[index], wTeacher[index]) - shift.w) + (rows[i].offset - shift.offset);
+// Row i's values at columns first .. first + 3 (0 past the last column).
+fn rowQuad(i: u32, first: u32) -> Quad {
+  let index = i * params.classes + first;
+  if (params.classes % 4u == 0u) {
+    return Quad(wStudentVectors[index / 4u], wTeacherVectors[index / 4u]);
+  }
+  var quad = Quad(vec4f(0.0), vec4f(0.0));
+  for (var k = 0u; k < 4u; k = k + 1u) {
+    if (first + k < params.classes) {
+      quad.s[k] = wStudent[index + k];
+      quad.t[k] = wTeacher[index + k];
+    }
+  }
+  return quad;
+}
+
+fn shifted(i: u32, first: u32, shift: Shift) -> Quad {
+  let w = rowQuad(i, first);
+  let offset = rows[i].offset;
+  return Quad((w.s - shift.w.s) + (offset.x - shift.offset.s), (w.t - shift.w.t) + (offset.y - shift.offset.t));
 }
 
 var<workgroup> strandSquares: array<vec4f, WG>;
@@ -104,6 +145,9 @@ var<workgroup> strandSquares: array<vec4f, WG>;
 // The COLUMN_STRANDS strands' moments of one column, merged in a fixed order (valid in the first
 // COLUMN_TILE invocations). Every invocation must call it.
 fn mergedStrands(lid: u32, own: Moments) -> Moments {
+  if (COLUMN_STRANDS == 1u) {
+    return own;
+  }
   scratch[lid] = vec4f(own.count, own.mean, own.coMoment);
   strandSquares[lid] = vec4f(own.squares, 0.0, 0.0);
   workgroupBarrier();
@@ -114,64 +158,87 @@ fn mergedStrands(lid: u32, own: Moments) -> Moments {
       total = merged(total, Moments(scratch[at].x, scratch[at].yz, strandSquares[at].xy, scratch[at].w));
     }
   }
+  // The next column's strands overwrite the scratch.
+  workgroupBarrier();
   return total;
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let column = columnOf(wid, lid);
+  let first = columnOf(wid, lid);
   let firstChunk = params.rowStart == 0u;
-  var shift = Shift(vec2f(0.0), vec2f(0.0));
-  var strand = Strand(0.0, RunningSum(vec4f(0.0), vec4f(0.0)), RunningSum(vec4f(0.0), vec4f(0.0)));
-  if (column < params.classes) {
-    // The first chunk takes its first row's values as K; later chunks find K in the record.
+  let zero = Quad(vec4f(0.0), vec4f(0.0));
+  var shift = Shift(zero, zero);
+  let none = RunningSum(vec4f(0.0), vec4f(0.0));
+  var strand = Strand(0.0, none, none, none, none, none);
+  if (first < params.classes) {
+    // The first chunk takes its first row's values as K; later chunks find K in the records.
     if (firstChunk) {
-      shift = Shift(vec2f(wStudent[column], wTeacher[column]), rows[0].offset);
+      let offset = rows[0].offset;
+      shift = Shift(rowQuad(0u, first), Quad(vec4f(offset.x), vec4f(offset.y)));
     } else {
-      shift = Shift(columns[column].meanW, columns[column].meanOffset);
+      for (var k = 0u; k < 4u; k = k + 1u) {
+        if (first + k < params.classes) {
+          let record = columns[first + k];
+          shift.w.s[k] = record.meanW.x;
+          shift.w.t[k] = record.meanW.y;
+          shift.offset.s[k] = record.meanOffset.x;
+          shift.offset.t[k] = record.meanOffset.y;
+        }
+      }
     }
     var i = lid / COLUMN_TILE;
     while (i < params.rows) {
-      let first = shifted(i, column, shift);
-      var sums = vec2f(0.0);
-      var products = vec3f(0.0);
+      let start = shifted(i, first, shift);
+      var sums = zero;
+      var xy = vec4f(0.0);
+      var xx = vec4f(0.0);
+      var yy = vec4f(0.0);
       var count = 1.0;
       i = i + COLUMN_STRANDS;
       for (var b = 1u; b < BLOCK_ROWS && i < params.rows; b = b + 1u) {
-        let d = shifted(i, column, shift) - first;
-        sums = sums + d;
-        products = products + vec3f(d.x * d.y, d.x * d.x, d.y * d.y);
+        let value = shifted(i, first, shift);
+        let ds = value.s - start.s;
+        let dt = value.t - start.t;
+        sums = Quad(sums.s + ds, sums.t + dt);
+        xy = xy + ds * dt;
+        xx = xx + ds * ds;
+        yy = yy + dt * dt;
         count = count + 1.0;
         i = i + COLUMN_STRANDS;
       }
-      strand = withBlock(strand, count, first, sums, products);
+      strand = withBlock(strand, count, start, sums, xy, xx, yy);
     }
   }
-  let chunk = mergedStrands(lid, strandMoments(strand));
-  if (lid < COLUMN_TILE && column < params.classes) {
-    var record: ColumnRecord;
-    var before = Moments(0.0, vec2f(0.0), vec2f(0.0), 0.0);
-    if (!firstChunk) {
-      record = columns[column];
-      before = Moments(f32(params.rowStart), shiftedMeans[column], vec2f(record.sxx, record.syy), record.sxy);
+  for (var k = 0u; k < 4u; k = k + 1u) {
+    let column = first + k;
+    let chunk = mergedStrands(lid, strandMoments(strand, k));
+    if (lid < COLUMN_TILE && column < params.classes) {
+      var record: ColumnRecord;
+      var before = Moments(0.0, vec2f(0.0), vec2f(0.0), 0.0);
+      if (!firstChunk) {
+        record = columns[column];
+        before = Moments(f32(params.rowStart), shiftedMeans[column], vec2f(record.sxx, record.syy), record.sxy);
+      }
+      let all = merged(before, chunk);
+      let w = vec2f(shift.w.s[k], shift.w.t[k]);
+      record.meanW = w;
+      record.meanOffset = vec2f(shift.offset.s[k], shift.offset.t[k]);
+      record.sxy = all.coMoment;
+      record.sxx = max(all.squares.x, 0.0);
+      record.syy = max(all.squares.y, 0.0);
+      shiftedMeans[column] = all.mean;
+      if (params.isLastChunk == 1u) {
+        // The column mean of p as meanW + meanOffset, K's offset part kept whole (see ColumnRecord).
+        record.meanW = w + all.mean;
+        let c = correlate(record.sxy, record.sxx, record.syy);
+        record.r = c.r;
+        record.invD = c.invD;
+        record.k = c.k;
+        record.degenerate = c.degenerate;
+      }
+      columns[column] = record;
     }
-    let all = merged(before, chunk);
-    record.meanW = shift.w;
-    record.meanOffset = shift.offset;
-    record.sxy = all.coMoment;
-    record.sxx = max(all.squares.x, 0.0);
-    record.syy = max(all.squares.y, 0.0);
-    shiftedMeans[column] = all.mean;
-    if (params.isLastChunk == 1u) {
-      // The column mean of p as meanW + meanOffset, K's offset part kept whole (see ColumnRecord).
-      record.meanW = shift.w + all.mean;
-      let c = correlate(record.sxy, record.sxx, record.syy);
-      record.r = c.r;
-      record.invD = c.invD;
-      record.k = c.k;
-      record.degenerate = c.degenerate;
-    }
-    columns[column] = record;
   }
 }
 `;

@@ -17,11 +17,17 @@ export interface KernelShape {
    * 1 means one invocation walks a whole row, with no barriers: best on CPU emulations.
    */
   readonly rowLanes: number;
-  /** Adjacent columns per workgroup in the column-statistics kernel; workgroupSize / columnTile row strands each. */
+  /**
+   * Invocations side by side in a workgroup of the column-statistics kernel, each walking
+   * COLUMN_WIDTH adjacent columns; workgroupSize / columnTile row strands each.
+   */
   readonly columnTile: number;
 }
 
-export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 32 };
+/** Adjacent columns one column-statistics invocation walks, as the lanes of a vec4. */
+export const COLUMN_WIDTH = 4;
+
+export const HARDWARE_SHAPE: KernelShape = { workgroupSize: 256, rowLanes: 256, columnTile: 8 };
 export const SOFTWARE_SHAPE: KernelShape = { workgroupSize: 64, rowLanes: 1, columnTile: 64 };
 
 /** params.activation's values. */
@@ -211,9 +217,10 @@ fn rowSlot(wid: vec3u, lid: u32) -> RowSlot {
   return RowSlot(row, lid % ROW_LANES, row < params.rows, row * params.classes);
 }
 
-// The column a column_statistics invocation works on (it walks the rows of strand lid / COLUMN_TILE).
+// The first of the ${COLUMN_WIDTH} columns a column_statistics invocation works on (it walks the rows of
+// strand lid / COLUMN_TILE).
 fn columnOf(wid: vec3u, lid: u32) -> u32 {
-  return linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE;
+  return (linearGroup(wid, params.columnGridX) * COLUMN_TILE + lid % COLUMN_TILE) * ${COLUMN_WIDTH}u;
 }
 `;
 

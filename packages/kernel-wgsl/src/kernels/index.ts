@@ -17,6 +17,7 @@ export type KernelName = keyof typeof KERNELS;
 export {
   ACTIVATION_CODES,
   COLUMN_RECORD_BYTES,
+  COLUMN_WIDTH,
   HARDWARE_SHAPE,
   SOFTWARE_SHAPE,
   PARAMS_BYTES,
