@@ -79,6 +79,10 @@ export class DistWorkspace {
   private ownGradients: GPUBuffer[] | undefined;
   private readonly owned: GPUBuffer[] = [];
   private readonly paramsData = new ArrayBuffer(PARAMS_BYTES);
+  /** C a multiple of 4: every row is whole vec4s, and the per-row kernels' aligned variants run. */
+  private readonly alignedRows: boolean;
+  private readonly rowKernel: KernelName;
+  private readonly gradientKernel: KernelName;
 
   constructor(
     private readonly device: GPUDevice,
@@ -86,6 +90,9 @@ export class DistWorkspace {
     readonly plan: ChunkPlan,
   ) {
     const C = plan.classes;
+    this.alignedRows = C % 4 === 0;
+    this.rowKernel = this.alignedRows ? 'rowActivationAligned' : 'rowActivation';
+    this.gradientKernel = this.alignedRows ? 'gradientAligned' : 'gradient';
     this.columns = this.buffer('columns', C * COLUMN_RECORD_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
     this.shiftedMeans = this.buffer('shifted means', C * 8, BufferUsage.STORAGE);
     this.scalars = this.buffer('scalars', SCALARS_BYTES, BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC);
@@ -183,12 +190,12 @@ export class DistWorkspace {
       });
     };
     const rowGrid = (rows: number) => this.plan.rowGrid(rows);
-    stage('rowActivation', (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
+    stage(this.rowKernel, (index) => this.rowGroup(index, inputsOf(index)), rowGrid);
     if (stages.columns === 'computed') {
       stage('columnStatistics', (index) => this.chunks[index].columnStatistics, () => this.plan.columnGrid);
     }
     stage('lossReduce', (index) => this.chunks[index].lossReduce, () => ({ x: 1, y: 1 }));
-    if (io.gradient !== 'none') stage('gradient', (index) => this.gradientGroup(index, gradientOf(index)), rowGrid);
+    if (io.gradient !== 'none') stage(this.gradientKernel, (index) => this.gradientGroup(index, gradientOf(index)), rowGrid);
     pass.end();
     if (typeof io.gradient === 'object' && split) this.encodeGradientCopy(encoder, io.gradient, 0);
   }
@@ -228,9 +235,9 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [inputs.student, inputs.teacher];
     if (!sameBuffers(chunk.rowGroup?.key, key)) {
-      // The logits twice: as f32s and as vec4s (forEachInRow).
-      const buffers = [...key, chunk.wStudent, chunk.wTeacher, chunk.rows, ...key];
-      const group = this.bindGroup('rowActivation', `rowActivation ${index}`, chunk.params, buffers);
+      // The logits as vec4s, and for unaligned rows as f32s too (forEachInRow).
+      const buffers = [...key, chunk.wStudent, chunk.wTeacher, chunk.rows, ...(this.alignedRows ? [] : key)];
+      const group = this.bindGroup(this.rowKernel, `rowActivation ${index}`, chunk.params, buffers);
       chunk.rowGroup = { key, group };
     }
     return chunk.rowGroup!.group;
@@ -240,8 +247,9 @@ export class DistWorkspace {
     const chunk = this.chunks[index];
     const key = [gradient];
     if (!sameBuffers(chunk.gradientGroup?.key, key)) {
-      const buffers = [chunk.wStudent, chunk.wTeacher, chunk.rows, this.columns, gradient, chunk.wStudent, chunk.wTeacher];
-      chunk.gradientGroup = { key, group: this.bindGroup('gradient', `gradient ${index}`, chunk.params, buffers) };
+      const w = [chunk.wStudent, chunk.wTeacher];
+      const buffers = [...w, chunk.rows, this.columns, gradient, ...(this.alignedRows ? [] : w)];
+      chunk.gradientGroup = { key, group: this.bindGroup(this.gradientKernel, `gradient ${index}`, chunk.params, buffers) };
     }
     return chunk.gradientGroup!.group;
   }

@@ -229,14 +229,25 @@ export interface RowLoad {
   readonly name: string;
   /** The array<f32> binding. */
   readonly scalars: string;
-  /** The same buffer bound as array<vec4f> (bindings that may use it: see forEachInRow). */
-  readonly vectors: string;
+  /**
+   * The same buffer bound as array<vec4f> (bindings that may use it: see forEachInRow); without
+   * one the array is read one value at a time (a buffer the kernel also writes: Dawn refuses a
+   * writable buffer bound twice).
+   */
+  readonly vectors?: string;
+}
+
+/** One array a row loop writes: the body defines `name` for each element, the loop stores it. */
+export interface RowStore {
+  readonly name: string;
+  /** The binding: array<f32>, or array<vec4f> in a kernel for aligned rows. */
+  readonly target: string;
 }
 
 /**
  * WGSL that runs \`body\` for each element of the invocation's share of its row (RowSlot), in
  * column order for each invocation, while \`condition\` holds; \`body\` sees \`j\` (the column),
- * \`index\` (the element's index) and each load's value under its name.
+ * \`index\` (the element's index) and each load's value under its name, and defines each store's.
  *
  * The row's aligned middle is read as vec4s (from the same buffer bound as array<vec4f>), its
  * unaligned ends one value at a time; the ROW_LANES invocations of a row take its quads in turn.
@@ -245,29 +256,51 @@ export interface RowLoad {
  * gather; on hardware GPUs adjacent invocations read adjacent 16-byte words. Binding a buffer as
  * array<vec4f> needs at least VECTOR_BINDING_MIN_BYTES; the vec4 reads never pass the row's end,
  * so no padding is needed.
+ *
+ * \`alignedRows\`: the kernel runs only when C is a multiple of 4, so every row is whole vec4s,
+ * read from the vector bindings alone and written as vec4s (a store is then one scatter per four
+ * values). Otherwise stores are one value at a time: a vec4 at a row's end would also hold the next
+ * row's first values, which another invocation writes.
  */
-export function forEachInRow(condition: string, loads: readonly RowLoad[], body: string): string {
-  const element = (column: string, value: (load: RowLoad) => string) => /* wgsl */ `{
+export function forEachInRow(condition: string, loads: readonly RowLoad[], body: string, alignedRows: boolean, stores: readonly RowStore[] = []): string {
+  if (alignedRows && loads.some((load) => !load.vectors)) throw new Error('forEachInRow: aligned rows read vector bindings only');
+  const element = (column: string, value: (load: RowLoad) => string, store: (store: RowStore) => string) => /* wgsl */ `{
       let j = ${column};
       let index = slot.base + j;
 ${loads.map((load) => `      let ${load.name} = ${value(load)};`).join('\n')}
       ${body}
+${stores.map((target) => `      ${store(target)}`).join('\n')}
     }`;
+  const scalarStore = (target: RowStore) => `${target.target}[index] = ${target.name};`;
   const scalarLoop = (from: string, to: string) => /* wgsl */ `
-  for (var column = ${from} + slot.lane; ${condition} && column < ${to}; column = column + ROW_LANES) ${element('column', (load) => `${load.scalars}[slot.base + column]`)}`;
-  const quadElements = ['x', 'y', 'z', 'w']
-    .map((lane, k) => element(`quadStart + ${k}u`, (load) => `${load.name}4.${lane}`))
-    .join('\n    ');
+  for (var column = ${from} + slot.lane; ${condition} && column < ${to}; column = column + ROW_LANES) ${element('column', (load) => `${load.scalars}[slot.base + column]`, scalarStore)}`;
+  const quadLoop = (from: string, to: string) => {
+    const lanes = ['x', 'y', 'z', 'w'];
+    const quadElements = lanes
+      .map((lane, k) =>
+        element(
+          `quadStart + ${k}u`,
+          (load) => (load.vectors ? `${load.name}4.${lane}` : `${load.scalars}[slot.base + quadStart + ${k}u]`),
+          (target) => (alignedRows ? `${target.name}4.${lane} = ${target.name};` : scalarStore(target)),
+        ),
+      )
+      .join('\n    ');
+    return /* wgsl */ `
+  for (var quadStart = ${from} + 4u * slot.lane; ${condition} && quadStart < ${to}; quadStart = quadStart + 4u * ROW_LANES) {
+    let quad = (slot.base + quadStart) / 4u;
+${loads.filter((load) => load.vectors).map((load) => `    let ${load.name}4 = ${load.vectors}[quad];`).join('\n')}
+${alignedRows ? stores.map((target) => `    var ${target.name}4: vec4f;`).join('\n') : ''}
+    ${quadElements}
+${alignedRows ? stores.map((target) => `    ${target.target}[quad] = ${target.name}4;`).join('\n') : ''}
+  }`;
+  };
+  if (alignedRows) return `{${quadLoop('0u', 'params.classes')}\n}`;
   return /* wgsl */ `{
   // Columns before the row's first 16-byte boundary, then whole vec4s, then the rest.
   let head = min((4u - slot.base % 4u) % 4u, params.classes);
   let quadsEnd = head + (params.classes - head) / 4u * 4u;
   ${scalarLoop('0u', 'head')}
-  for (var quadStart = head + 4u * slot.lane; ${condition} && quadStart < quadsEnd; quadStart = quadStart + 4u * ROW_LANES) {
-    let quad = (slot.base + quadStart) / 4u;
-${loads.map((load) => `    let ${load.name}4 = ${load.vectors}[quad];`).join('\n')}
-    ${quadElements}
-  }
+  ${quadLoop('head', 'quadsEnd')}
   ${scalarLoop('quadsEnd', 'params.classes')}
 }`;
 }

@@ -5,11 +5,17 @@ import { gradientWgsl } from './gradient.js';
 import { lossReduceWgsl } from './loss-reduce.js';
 import { rowActivationWgsl } from './row-activation.js';
 
+/**
+ * The per-row kernels come twice: for any C, and for C a multiple of 4 (`Aligned`: every row whole
+ * vec4s, written as vec4s; see forEachInRow). A workspace runs the pair its C calls for.
+ */
 export const KERNELS = {
-  rowActivation: rowActivationWgsl,
+  rowActivation: (shape: KernelShape) => rowActivationWgsl(shape, false),
+  rowActivationAligned: (shape: KernelShape) => rowActivationWgsl(shape, true),
   columnStatistics: columnStatisticsWgsl,
   lossReduce: lossReduceWgsl,
-  gradient: gradientWgsl,
+  gradient: (shape: KernelShape) => gradientWgsl(shape, false),
+  gradientAligned: (shape: KernelShape) => gradientWgsl(shape, true),
 } as const satisfies Record<string, (shape: KernelShape) => string>;
 
 export type KernelName = keyof typeof KERNELS;

@@ -1,8 +1,12 @@
-import { commonWgsl, forEachInRow, type KernelShape, type RowLoad } from './common.js';
+import { commonWgsl, forEachInRow, type KernelShape, type RowLoad, type RowStore } from './common.js';
 
 const LOGITS: readonly RowLoad[] = [
   { name: 's', scalars: 'student', vectors: 'studentVectors' },
   { name: 't', scalars: 'teacher', vectors: 'teacherVectors' },
+];
+const W: readonly RowStore[] = [
+  { name: 'wS', target: 'wStudent' },
+  { name: 'wT', target: 'wTeacher' },
 ];
 
 /**
@@ -22,17 +26,28 @@ const LOGITS: readonly RowLoad[] = [
  * and w_j = -sigmoid(-z_j) when every z_j is positive (values towards 1 keep the digits of 1 - p),
  * offset = 0 and w_j = sigmoid(z_j) otherwise (tiny values keep their relative precision). The row
  * is centred by its mean, which, unlike a softmax row's 1/C, is not known in advance.
+ *
+ * With \`alignedRows\` (C a multiple of 4, see forEachInRow) the logits are bound as vec4s only and
+ * w is written as vec4s; otherwise the logits are bound both ways and w is written value by value.
  */
-export const rowActivationWgsl = (shape: KernelShape): string => /* wgsl */ `
+export const rowActivationWgsl = (shape: KernelShape, alignedRows: boolean): string => /* wgsl */ `
 ${commonWgsl(shape)}
-@group(0) @binding(1) var<storage, read> student: array<f32>;
+${
+  alignedRows
+    ? /* wgsl */ `@group(0) @binding(1) var<storage, read> studentVectors: array<vec4f>;
+@group(0) @binding(2) var<storage, read> teacherVectors: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> wStudent: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> wTeacher: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;`
+    : /* wgsl */ `@group(0) @binding(1) var<storage, read> student: array<f32>;
 @group(0) @binding(2) var<storage, read> teacher: array<f32>;
 @group(0) @binding(3) var<storage, read_write> wStudent: array<f32>;
 @group(0) @binding(4) var<storage, read_write> wTeacher: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rows: array<RowRecord>;
 // The logits again, as vec4s (forEachInRow).
 @group(0) @binding(6) var<storage, read> studentVectors: array<vec4f>;
-@group(0) @binding(7) var<storage, read> teacherVectors: array<vec4f>;
+@group(0) @binding(7) var<storage, read> teacherVectors: array<vec4f>;`
+}
 
 // Below this y the row counts as peaked and uses e_j itself; above it, expm1 keeps the digits.
 const NEAR_UNIFORM_Y: f32 = -0.5;
@@ -101,12 +116,19 @@ struct CentredSums {
   teacherMoment: RunningScalar,   // sum d_y
 }
 
-// Pass 3 for one element of value v (see there): stores w and adds d's sums.
-fn withCentred(sums: CentredSums, index: u32, v: vec2f, row: RowShares) -> CentredSums {
+// Pass 3's values of one element of value v (see there): d, and w (see RowRecord).
+struct Centred {
+  d: vec2f,
+  w: vec2f,
+}
+
+fn centredOf(v: vec2f, row: RowShares) -> Centred {
   let d = (v - row.pivot) * row.invS;
-  let w = select(select(v * row.invS, d, row.nearUniform), v, row.sigmoidRows);
-  wStudent[index] = w.x;
-  wTeacher[index] = w.y;
+  return Centred(d, select(select(v * row.invS, d, row.nearUniform), v, row.sigmoidRows));
+}
+
+// Adds d's sums.
+fn withCentred(sums: CentredSums, d: vec2f) -> CentredSums {
   return CentredSums(
     accumulate(sums.products, vec4f(d.x * d.y, d.x * d.x, d.y * d.y, d.x)),
     accumulateScalar(sums.teacherMoment, d.y),
@@ -130,7 +152,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       nonFinite = 1.0;
     } else {
       extremes = max(extremes, vec4f(s, t, -s, -t));
-    }`)}
+    }`, alignedRows)}
   let found = rowMax(lid, extremes);
   let flagged = rowMax(lid, vec4f(nonFinite, 0.0, 0.0, 0.0)).x;
   let maxS = found.x;
@@ -158,9 +180,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var sums = RunningPair(vec2f(0.0), vec2f(0.0));
   ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
     let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
-    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));`)}
+    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));`, alignedRows)}
   ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
-    sums = accumulatePair(sums, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset));`)}
+    sums = accumulatePair(sums, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset));`, alignedRows)}
   let sumV = rowSum(lid, vec4f(sums.sum - sums.carry, 0.0, 0.0)).xy;
   let S = select(sumV + select(vec2f(0.0), vec2f(f32(C)), nearUniform), vec2f(1.0), sigmoidRows);
   let pivot = sumV / f32(C);
@@ -173,9 +195,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
   ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
     let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
-    centred = withCentred(centred, index, softmaxValue(y, exp(y), nearUniform), shares);`)}
+    let values = centredOf(softmaxValue(y, exp(y), nearUniform), shares);
+    centred = withCentred(centred, values.d);
+    let wS = values.w.x;
+    let wT = values.w.y;`, alignedRows, W)}
   ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
-    centred = withCentred(centred, index, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset), shares);`)}
+    let values = centredOf(sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset), shares);
+    centred = withCentred(centred, values.d);
+    let wS = values.w.x;
+    let wT = values.w.y;`, alignedRows, W)}
   let rowSums = rowSum(lid, runningTotal(centred.products));
   let teacherMoment = rowSum(lid, vec4f(centred.teacherMoment.sum - centred.teacherMoment.carry, 0.0, 0.0, 0.0)).x;
   let residual = vec2f(rowSums.w, teacherMoment) / f32(C);
