@@ -8,6 +8,9 @@ const W: readonly RowStore[] = [
   { name: 'wS', target: 'wStudent' },
   { name: 'wT', target: 'wTeacher' },
 ];
+// v, parked in the w buffers by pass 2 for pass 3: as vec4s where w is bound as vec4s.
+const parkedV = (alignedRows: boolean): RowLoad[] =>
+  W.map(({ target }, k) => ({ name: k === 0 ? 'vS' : 'vT', scalars: target, ...(alignedRows ? { vectors: target } : {}) }));
 
 /**
  * ROW_LANES invocations per row of a chunk. Computes both softmax rows' centred probabilities
@@ -169,9 +172,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     max(found.xy, found.zw) / tau < vec2f(NEAR_HALF_Z),
   );
 
-  // Pass 2: S = sum e (softmax), and the sum of v for the pivot. Pass 3 computes v again rather
-  // than parking it in the w buffers: two fewer [B, C] stores and loads for one more exp (on
-  // lavapipe, where one invocation walks a row, the two cost about the same).
+  // Pass 2: S = sum e (softmax), and the sum of v for the pivot; v is parked in the w buffers for
+  // pass 3 (on lavapipe at 128x32000 a store and a load cost less than computing v again; at
+  // 1024x1000 the same).
   // One loop per activation, the activation in the loop's condition: CPU emulations run both sides
   // of a branch inside a loop, but skip a loop that no invocation enters.
   // S is not summed apart: v = e in a peaked row, v = e - 1 in a near-uniform one, so S = sum v + C
@@ -180,9 +183,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var sums = RunningPair(vec2f(0.0), vec2f(0.0));
   ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
     let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
-    sums = accumulatePair(sums, softmaxValue(y, exp(y), nearUniform));`, alignedRows)}
+    let v = softmaxValue(y, exp(y), nearUniform);
+    sums = accumulatePair(sums, v);
+    let wS = v.x;
+    let wT = v.y;`, alignedRows, W)}
   ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
-    sums = accumulatePair(sums, sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset));`, alignedRows)}
+    let v = sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset);
+    sums = accumulatePair(sums, v);
+    let wS = v.x;
+    let wT = v.y;`, alignedRows, W)}
   let sumV = rowSum(lid, vec4f(sums.sum - sums.carry, 0.0, 0.0)).xy;
   let S = select(sumV + select(vec2f(0.0), vec2f(f32(C)), nearUniform), vec2f(1.0), sigmoidRows);
   let pivot = sumV / f32(C);
@@ -193,14 +202,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // makes w + offset = p exactly as computed, and p = e / S in a peaked one; a sigmoid row keeps v.
   var centred = CentredSums(RunningSum(vec4f(0.0), vec4f(0.0)), RunningScalar(0.0, 0.0));
   let shares = RowShares(pivot, 1.0 / S, nearUniform, sigmoidRows);
-  ${forEachInRow('!sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
-    let y = (vec2f(s, t) - vec2f(maxS, maxT)) * invTau;
-    let values = centredOf(softmaxValue(y, exp(y), nearUniform), shares);
-    centred = withCentred(centred, values.d);
-    let wS = values.w.x;
-    let wT = values.w.y;`, alignedRows, W)}
-  ${forEachInRow('sigmoidRows && slot.inRange', LOGITS, /* wgsl */ `
-    let values = centredOf(sigmoidValues(vec2f(s, t) * invTau, sigmoidOffset), shares);
+  ${forEachInRow('slot.inRange', parkedV(alignedRows), /* wgsl */ `
+    let values = centredOf(vec2f(vS, vT), shares);
     centred = withCentred(centred, values.d);
     let wS = values.w.x;
     let wT = values.w.y;`, alignedRows, W)}
