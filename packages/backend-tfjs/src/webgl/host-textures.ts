@@ -115,35 +115,30 @@ export function readPackedTexture(tensor: tf.Tensor): Promise<Float32Array> | un
 
 /** Row-major [rows, columns] as packed texels (2 x 2 blocks, zeros past an odd edge). */
 export function toPackedTexels(values: Float32Array, rows: number, columns: number): Float32Array {
-  const width = Math.ceil(columns / 2);
-  const texels = new Float32Array(Math.ceil(rows / 2) * width * 4);
-  for (let row = 0; row < rows; row++) {
-    // Even rows fill R and G of their texel row, odd rows B and A.
-    let out = (row >> 1) * width * 4 + (row & 1) * 2;
-    const end = row * columns + columns;
-    let at = row * columns;
-    for (; at + 1 < end; at += 2, out += 4) {
-      texels[out] = values[at]!;
-      texels[out + 1] = values[at + 1]!;
-    }
-    if (at < end) texels[out] = values[at]!;
-  }
-  return texels;
+  return reorder(values, rows, columns, true);
 }
 
 /** Packed texels back to row-major [rows, columns]. */
 export function fromPackedTexels(texels: Float32Array, rows: number, columns: number): Float32Array {
+  return reorder(texels, rows, columns, false);
+}
+
+/**
+ * Copies between the two layouts. Columns 2j and 2j + 1 of a row are adjacent in both (R, G of a
+ * texel for an even row, B, A for an odd one), so each step copies such a pair.
+ */
+function reorder(source: Float32Array, rows: number, columns: number, toTexels: boolean): Float32Array {
   const width = Math.ceil(columns / 2);
-  const values = new Float32Array(rows * columns);
+  const target = new Float32Array(toTexels ? Math.ceil(rows / 2) * width * 4 : rows * columns);
   for (let row = 0; row < rows; row++) {
-    let from = (row >> 1) * width * 4 + (row & 1) * 2;
-    const end = row * columns + columns;
-    let at = row * columns;
-    for (; at + 1 < end; at += 2, from += 4) {
-      values[at] = texels[from]!;
-      values[at + 1] = texels[from + 1]!;
+    let texel = (row >> 1) * width * 4 + (row & 1) * 2;
+    for (let column = 0; column < columns; column += 2, texel += 4) {
+      const value = row * columns + column;
+      const from = toTexels ? value : texel;
+      const to = toTexels ? texel : value;
+      target[to] = source[from]!;
+      if (column + 1 < columns) target[to + 1] = source[from + 1]!;
     }
-    if (at < end) values[at] = texels[from]!;
   }
-  return values;
+  return target;
 }
