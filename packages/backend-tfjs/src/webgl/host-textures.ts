@@ -8,8 +8,8 @@
  * R, G, B, A) and writes them straight into the tensor's texture; a packed result is read back the
  * same way, through a pixel buffer and a fence as tfjs's own asynchronous read. Both skip a pass
  * over the logits each, on the GPU; in headless Chromium (SwiftShader) a `compute` with the
- * gradient went from 33.8 to 25.5 ms at 256x1000 and from 97.7 to 70.0 ms at 1024x1000
- * (`pnpm bench --browser --backends tfjs-webgl`, docs/bench/session10).
+ * gradient went from 33.8 to 23.4 ms at 256x1000 and from 97.7 to 71.8 ms at 1024x1000
+ * (`pnpm bench --browser --backends tfjs-webgl`, docs/bench/session10/notes.md).
  *
  * Only where the texture has the plain packed shape ([rows, columns] rounded up to even, as
  * tfjs-webgl 4.x gives every 2D tensor within the texture size limit), on WebGL 2 with float32
