@@ -2,6 +2,7 @@
 import { formatBytes, formatGpuMemory, formatMiB, formatMs, formatRatio, formatTensors, formatThroughput, markdownTable } from './format.js';
 import { busyMachine, type BenchReport, type ResultEntry } from './report.js';
 import { verdictLine, verdicts } from './verdicts.js';
+import { LONG_CASE_BUDGETS, longCaseSamples } from './settings.js';
 import { OPS, sizeLabel, sortSizes, uniqueSizes, type Op } from './sizes.js';
 
 /** `charts` maps an op to the chart file the Markdown links to (relative to the Markdown file). */
@@ -39,7 +40,8 @@ function describeRun(report: BenchReport): string[] {
     `- GPU adapters: ${gpus}`,
     `- Versions: ${versions}`,
     `- Settings: ${settings.quick ? 'quick run' : 'full run'}; per backend, size and op at least ${settings.min_samples} ` +
-      `samples and ${settings.time_ms} ms, after a probing call, batch sizing and ${settings.warmup_samples} warm-up samples; ` +
+      `samples and ${settings.time_ms} ms (${longCaseSamples(settings)} where ${settings.min_samples} calls would take over ${LONG_CASE_BUDGETS} times that), ` +
+      `after a probing call, batch sizing and ${settings.warmup_samples} warm-up samples; ` +
       `a size whose probing call took over ${settings.max_call_ms} ms twice is skipped, and so are larger ones`,
     `- Inputs: float32 logits, normal(0, 1) × ${settings.logit_scale}, seed ${settings.seed}; ` +
       `options ${JSON.stringify(settings.options)}`,

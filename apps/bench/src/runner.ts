@@ -8,6 +8,7 @@ import { callsPerSample, measure, timeCalls } from './measure.js';
 import { isHeadlineSize } from './baselines.js';
 import type { BackendEntry, BenchSettings, MemoryUse, ResultEntry } from './report.js';
 import { elements, OPS, sizeLabel, sortSizes, type Op, type Size } from './sizes.js';
+import { isLongCase, longCaseSamples } from './settings.js';
 import { summarize } from './stats.js';
 import type { BenchSubject } from './subject.js';
 
@@ -42,9 +43,6 @@ export interface RunOutput {
 
 /** Calls at least this slow are timed one per sample, without warm-up samples beyond the probing calls. */
 const SLOW_CALL_MS = 100;
-
-/** A case whose minimum samples would take more than this many time budgets is given fewer samples. */
-const LONG_CASE_BUDGETS = 5;
 
 /** Relative difference from the float64 reference loss above which a result is marked `mismatch`. */
 export const LOSS_TOLERANCE = 1e-3;
@@ -138,8 +136,9 @@ async function probeThenMeasure(
   try {
     const firstCallMs = (await timeCalls(subject, op, 1)).ms;
     let probeMs = firstCallMs;
-    // A first call can include one-time setup (shader compilation, wasm start-up): judge on a second.
-    if (probeMs > settings.max_call_ms) probeMs = Math.min(probeMs, (await timeCalls(subject, op, 1)).ms);
+    // A first call can include one-time setup (shader compilation, wasm start-up): before it skips
+    // the size or cuts the samples (a long case, below), judge on a second.
+    if (probeMs > settings.max_call_ms || isLongCase(probeMs, settings)) probeMs = Math.min(probeMs, (await timeCalls(subject, op, 1)).ms);
     if (probeMs > settings.max_call_ms && !mustTime) {
       return {
         ...base,
@@ -155,11 +154,11 @@ async function probeThenMeasure(
     // A case whose minimum samples alone would take many time budgets (a slow baseline, which at a
     // headline size is timed even over the call limit) gets only the fewest samples that are not
     // marked noisy, so one slow baseline does not take minutes.
-    const longCase = probeMs * settings.min_samples > LONG_CASE_BUDGETS * settings.time_ms;
+    const longCase = isLongCase(probeMs, settings);
     const timing = {
       ...settings,
       ...(slowCall ? { warmup_samples: 0 } : {}),
-      ...(longCase ? { min_samples: Math.min(settings.min_samples, settings.noise.min_samples) } : {}),
+      ...(longCase ? { min_samples: longCaseSamples(settings) } : {}),
     };
     const { latency, loss } = await measure(subject, op, timing, calls);
     const agrees = Math.abs(loss - referenceLoss) <= LOSS_TOLERANCE * Math.max(1, Math.abs(referenceLoss));

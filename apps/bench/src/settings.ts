@@ -7,6 +7,21 @@ import { DEFAULT_NOISE } from './stats.js';
 
 export const DEFAULT_SEED = 20260520;
 
+/**
+ * A case whose minimum samples of a warm call would take more than this many time budgets (a slow
+ * baseline) is given only the fewest samples that are not marked noisy.
+ */
+export const LONG_CASE_BUDGETS = 5;
+
+export function isLongCase(callMs: number, settings: BenchSettings): boolean {
+  return callMs * settings.min_samples > LONG_CASE_BUDGETS * settings.time_ms;
+}
+
+/** The samples a long case gets. */
+export function longCaseSamples(settings: BenchSettings): number {
+  return Math.min(settings.min_samples, settings.noise.min_samples);
+}
+
 export function defaultSettings(quick: boolean, resident = false, full = false): BenchSettings {
   return {
     quick,

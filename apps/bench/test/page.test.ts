@@ -108,7 +108,7 @@ describe('bench page', () => {
   it('runs from the CLI side (pnpm bench --browser): settings go in as URL parameters, progress and the report come back', async () => {
     const lines: string[] = [];
     const report = await runInBrowser(
-      { backends: ['reference', 'tfjs-wasm', 'tfjs-naive-wasm'], sizes: [{ batch: 4, classes: 6 }], full: false, timeMs: 5, minSamples: 2 },
+      { backends: ['reference', 'tfjs-wasm', 'tfjs-naive-wasm'], sizes: [{ batch: 4, classes: 6 }], full: false, resident: false, timeMs: 5, minSamples: 2 },
       { write: (text) => void lines.push(text) },
       outDir,
     );

@@ -35,6 +35,17 @@ function fake(name: string, lossOf: (inputs: BenchInputs) => number, fail?: stri
 const right = (inputs: BenchInputs) =>
   referenceDist({ student: inputs.student, teacher: inputs.teacher, shape: [inputs.size.batch, inputs.size.classes] }).loss;
 
+describe('runBench with more samples than the noise floor', async () => {
+  // 9 samples in a 10 ms budget; the first call pays 40 ms of setup, under the 50 ms call limit.
+  const settings = { ...defaultSettings(true, false, false), time_ms: 10, min_samples: 9, warmup_samples: 0, max_call_ms: 50 };
+  const output = await runBench([fake('compiles', right, undefined, 40)], [{ batch: 10, classes: 10 }], settings);
+
+  it('judges a long case on a call after the setup, so a fast backend keeps its samples', () => {
+    expect(output.results[0]).toMatchObject({ status: 'measured' });
+    expect(output.results[0]!.samples).toBeGreaterThanOrEqual(9);
+  });
+});
+
 describe('runBench', async () => {
   // Both ops (--full), so the skip rules are seen per op.
   const settings = { ...defaultSettings(true, false, true), time_ms: 1, min_samples: 3, warmup_samples: 0, max_call_ms: 50 };
